@@ -1,0 +1,621 @@
+"""The deal model: one validated description of a GPU financing, used by every function.
+
+A deal loads from a TOML file, a Python mapping, or an Excel two-column key/value range
+(keys case-insensitive, blank rows ignored). Every key's unit, default, bounds and help
+live in one place, the metadata of the :class:`Deal` fields, which also drives the
+intake workbook and the memo's Inputs sheet.
+
+Examples
+--------
+>>> deal = load_deal({"name": "Demo", "gpus": 1024, "market_rate": 2.0,
+...                   "loan_amount": 20e6, "interest_rate": 0.09, "tenor_years": 5})
+>>> deal.periods, deal.annual_decline
+(60, 0.3)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from addin.errors import DealFileError, InputError, MissingInputError, UnknownKeyError
+
+BORROWER_TYPES = ("neocloud", "miner", "hyperscaler", "other")
+AMORTIZATION_TYPES = ("annuity", "linear", "bullet", "sculpted")
+PERIODS_PER_YEAR = (12, 4, 2, 1)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """What a deal key holds: its kind, unit, bounds and help text."""
+
+    kind: str  # "text", "choice", "int", "number", "date"
+    unit: str
+    help: str
+    group: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[Any, ...] = ()
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words, for error messages and help."""
+        if self.choices:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.kind == "text":
+            return "text"
+        if self.kind == "date":
+            return "a date (YYYY-MM-DD or an Excel date)"
+        what = "a whole number" if self.kind == "int" else "a number"
+        if self.low is not None and self.high is not None:
+            lo = ">" if self.low_open else ">="
+            hi = "<" if self.high_open else "<="
+            what += f" {lo} {self.low:g} and {hi} {self.high:g}"
+        elif self.low is not None:
+            what += f" {'>' if self.low_open else '>='} {self.low:g}"
+        return f"{what} ({self.unit})" if self.unit else what
+
+
+def _key(
+    default: Any = dataclasses.MISSING,
+    *,
+    kind: str = "number",
+    unit: str = "",
+    help: str,
+    group: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    choices: tuple[Any, ...] = (),
+) -> Any:
+    spec = KeySpec(kind, unit, help, group, low, high, low_open, high_open, choices)
+    return field(default=default, metadata={"spec": spec})
+
+
+def _share(default: float, *, help: str, group: str) -> Any:
+    """A share between 0 and 1, as a decimal."""
+    return _key(
+        default, low=0.0, high=1.0, unit="decimal share, 0.80 = 80%", help=help, group=group
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deal:
+    """A GPU financing: fleet, rents, costs, debt, covenants and collateral assumptions.
+
+    Build one with :func:`load_deal`, which validates every key; the field metadata
+    (``Deal.spec(key)``) gives each key's unit, bounds and help.
+    """
+
+    # --- Deal
+    name: str = _key(kind="text", help="Deal name, shown on every memo page.", group="Deal")
+    borrower: str = _key("", kind="text", help="Borrower's legal name.", group="Deal")
+    borrower_type: str = _key(
+        "other",
+        kind="choice",
+        choices=BORROWER_TYPES,
+        group="Deal",
+        help="Kind of borrower: neocloud, miner (crypto miner hosting AI), hyperscaler or other.",
+    )
+    gpu_model: str = _key(
+        "H100 SXM",
+        kind="text",
+        group="Fleet",
+        help="GPU model financed, as named in the GPU catalog (e.g. H100 SXM).",
+    )
+    gpus: int = _key(
+        kind="int", low=1, unit="count", group="Fleet", help="Number of GPUs financed."
+    )
+    start_date: dt.date | None = _key(
+        None,
+        kind="date",
+        group="Deal",
+        help="First day of period 1; empty means periods are numbered only.",
+    )
+    periods_per_year: int = _key(
+        12,
+        kind="choice",
+        choices=PERIODS_PER_YEAR,
+        unit="periods per year",
+        group="Deal",
+        help="Debt service periods per year: 12 monthly, 4 quarterly, 2 semi-annual, 1 annual.",
+    )
+    # --- Revenue
+    market_rate: float = _key(
+        low=0.0,
+        low_open=True,
+        unit="USD per GPU-hour",
+        group="Revenue",
+        help="Spot market rent today for this GPU model.",
+    )
+    annual_decline: float = _key(
+        0.30,
+        low=0.0,
+        high=0.99,
+        unit="decimal per year, 0.30 = 30%",
+        group="Revenue",
+        help="Yearly fall in the market rent: rent(t) = market_rate x (1 - decline)^t.",
+    )
+    rent_floor: float = _key(
+        0.0,
+        low=0.0,
+        unit="USD per GPU-hour",
+        group="Revenue",
+        help="Lowest market rent assumed, whatever the decline.",
+    )
+    utilization: float = _share(
+        0.80,
+        group="Revenue",
+        help="Share of hours billed on GPUs not under contract.",
+    )
+    contracted_share: float = _share(
+        0.0,
+        group="Revenue",
+        help="Share of GPUs under a take-or-pay contract (billed every hour).",
+    )
+    contract_rate: float | None = _key(
+        None,
+        low=0.0,
+        unit="USD per GPU-hour",
+        group="Revenue",
+        help="Contract rent; empty means market_rate.",
+    )
+    contract_years: float = _key(
+        0.0,
+        low=0.0,
+        unit="years from start",
+        group="Revenue",
+        help="Length of the take-or-pay contract.",
+    )
+    # --- Costs
+    kw_per_gpu: float = _key(
+        1.275,
+        low=0.0,
+        unit="kW",
+        group="Costs",
+        help="All-in IT power per GPU incl. its share of the server (DGX H100: 10.2 kW / 8).",
+    )
+    pue: float = _key(
+        1.3,
+        low=1.0,
+        high=3.0,
+        unit="ratio",
+        group="Costs",
+        help="Power usage effectiveness of the data centre.",
+    )
+    power_price: float = _key(
+        0.08, low=0.0, unit="USD per kWh", group="Costs", help="All-in electricity price."
+    )
+    idle_power_share: float = _share(
+        0.25,
+        group="Costs",
+        help="Share of full power drawn by a GPU in unbilled hours.",
+    )
+    opex_per_gpu_year: float = _key(
+        0.0,
+        low=0.0,
+        unit="USD per GPU per year",
+        group="Costs",
+        help="Other operating cost: staff, network, insurance.",
+    )
+    # --- Debt
+    loan_amount: float | None = _key(
+        None,
+        low=0.0,
+        low_open=True,
+        unit="USD",
+        group="Debt",
+        help="Loan principal at close; required unless amortization is sculpted.",
+    )
+    interest_rate: float = _key(
+        low=0.0,
+        high=1.0,
+        unit="decimal per year, all-in",
+        group="Debt",
+        help="All-in interest rate, 0.09 = 9%.",
+    )
+    tenor_years: float = _key(
+        low=0.0,
+        low_open=True,
+        high=30.0,
+        unit="years",
+        group="Debt",
+        help="Loan tenor; tenor x periods_per_year must be a whole number.",
+    )
+    amortization: str = _key(
+        "annuity",
+        kind="choice",
+        choices=AMORTIZATION_TYPES,
+        group="Debt",
+        help="annuity (level payment), linear, bullet, or sculpted to target_dscr.",
+    )
+    balloon: float = _key(
+        0.0,
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        unit="share of loan",
+        group="Debt",
+        help="Share of the loan repaid at maturity on top of the schedule (annuity, linear).",
+    )
+    target_dscr: float = _key(
+        1.30,
+        low=0.0,
+        low_open=True,
+        unit="x",
+        group="Debt",
+        help="DSCR the sculpted debt service is sized to.",
+    )
+    # --- Covenants (illustrative: no public source gives GPU-loan covenant levels)
+    lockup_dscr: float = _key(
+        1.20,
+        low=0.0,
+        unit="x",
+        group="Covenants",
+        help="Illustrative lock-up covenant: DSCR below it blocks payouts.",
+    )
+    default_dscr: float = _key(
+        1.05,
+        low=0.0,
+        unit="x",
+        group="Covenants",
+        help="Illustrative default covenant: DSCR below it is an event of default.",
+    )
+    # --- Collateral
+    unit_cost: float | None = _key(
+        None,
+        low=0.0,
+        low_open=True,
+        unit="USD per GPU",
+        group="Collateral",
+        help="Cost of one GPU; empty means the catalog launch price of gpu_model.",
+    )
+    gpu_age_years: float = _key(
+        0.0,
+        low=0.0,
+        unit="years",
+        group="Collateral",
+        help="Age of the GPUs at the start of the loan.",
+    )
+    useful_life_years: float = _key(
+        6.0,
+        low=0.0,
+        low_open=True,
+        unit="years",
+        group="Collateral",
+        help="Book depreciation life (straight line).",
+    )
+    salvage_value: float = _share(
+        0.0,
+        group="Collateral",
+        help="Book value left at the end of the useful life, share of cost.",
+    )
+    generation_years: float = _key(
+        2.0,
+        low=0.0,
+        low_open=True,
+        unit="years",
+        group="Collateral",
+        help="Years between GPU generations.",
+    )
+    generation_shock: float = _share(
+        0.15,
+        group="Collateral",
+        help="Step fall in market value when a new generation ships.",
+    )
+    hardware_decline: float = _key(
+        0.30,
+        low=0.0,
+        high=0.99,
+        unit="decimal per year",
+        group="Collateral",
+        help="Yearly fall in hardware price at fixed performance (Epoch AI: about 30%).",
+    )
+    discount_rate: float | None = _key(
+        None,
+        low=0.0,
+        high=1.0,
+        unit="decimal per year",
+        group="Collateral",
+        help="Rate for economic value and liquidation; empty means interest_rate.",
+    )
+    # --- Liquidation (assumptions for the user to set)
+    market_absorption: float | None = _key(
+        None,
+        low=0.0,
+        low_open=True,
+        unit="GPUs per month",
+        group="Liquidation",
+        help="GPUs the secondary market absorbs a month at the quoted price.",
+    )
+    carry_cost: float = _key(
+        0.0,
+        low=0.0,
+        unit="USD per GPU per month",
+        group="Liquidation",
+        help="Cost of holding an unsold GPU: space, power, security.",
+    )
+    impact: float = _key(
+        0.5,
+        low=0.0,
+        unit="ratio",
+        group="Liquidation",
+        help="Price impact: haircut = impact x sqrt(monthly sales / absorption).",
+    )
+    max_haircut: float = _share(0.9, group="Liquidation", help="Largest fire-sale haircut.")
+    max_liquidation_months: int = _key(
+        12,
+        kind="int",
+        low=1,
+        high=120,
+        unit="months",
+        group="Liquidation",
+        help="Longest sale period considered.",
+    )
+    liquid_cooling_absorption: float = _share(
+        0.5,
+        group="Liquidation",
+        help="Factor scaling absorption for liquid-cooled GPUs (fewer buyers).",
+    )
+
+    @property
+    def periods(self) -> int:
+        """Number of debt periods: tenor_years x periods_per_year."""
+        return round(self.tenor_years * self.periods_per_year)
+
+    @property
+    def effective_contract_rate(self) -> float:
+        """Contract rent in USD per GPU-hour (market_rate when none is given)."""
+        return self.market_rate if self.contract_rate is None else self.contract_rate
+
+    @property
+    def effective_discount_rate(self) -> float:
+        """Discount rate in decimal per year (interest_rate when none is given)."""
+        return self.interest_rate if self.discount_rate is None else self.discount_rate
+
+    @staticmethod
+    def spec(key: str) -> KeySpec:
+        """Return the :class:`KeySpec` of a deal key."""
+        return KEY_SPECS[key]
+
+    def replace(self, **changes: Any) -> Deal:
+        """Return a validated copy with some keys changed."""
+        return load_deal({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the deal's keys and values, as given or defaulted."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+KEY_SPECS: dict[str, KeySpec] = {f.name: f.metadata["spec"] for f in dataclasses.fields(Deal)}
+REQUIRED_KEYS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(Deal) if f.default is dataclasses.MISSING
+)
+
+
+def key_default(key: str) -> Any:
+    """Return a key's default value (``dataclasses.MISSING`` when it is required)."""
+    return Deal.__dataclass_fields__[key].default
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _to_date(key: str, value: Any, spec: KeySpec) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(key, value, spec.allowed()) from None
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if is_number and math.isfinite(value) and 1 <= value < 2958466:  # Excel's serial range
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    raise InputError(key, value, spec.allowed())
+
+
+def _to_number(key: str, value: Any, spec: KeySpec) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(key, value, spec.allowed())
+    number = float(value)
+    ok = math.isfinite(number)
+    if ok and spec.low is not None:
+        ok = number > spec.low if spec.low_open else number >= spec.low
+    if ok and spec.high is not None:
+        ok = number < spec.high if spec.high_open else number <= spec.high
+    if ok and spec.kind == "int":
+        ok = number.is_integer()
+    if not ok:
+        raise InputError(key, value, spec.allowed())
+    return int(number) if spec.kind == "int" else number
+
+
+def _convert(key: str, value: Any) -> Any:
+    spec = KEY_SPECS[key]
+    if spec.kind == "text":
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:g}"
+        raise InputError(key, value, spec.allowed())
+    if spec.kind == "date":
+        return _to_date(key, value, spec)
+    if spec.kind == "choice":
+        if isinstance(value, str):
+            match = [c for c in spec.choices if str(c) == value.strip().lower()]
+            if match:
+                return match[0]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            match = [c for c in spec.choices if c == value]
+            if match:
+                return match[0]
+        raise InputError(key, value, spec.allowed())
+    return _to_number(key, value, spec)
+
+
+def _check_consistency(values: dict[str, Any]) -> None:
+    """Rules that involve more than one key."""
+    periods = values["tenor_years"] * values["periods_per_year"]
+    if abs(periods - round(periods)) > 1e-9:
+        raise InputError(
+            "tenor_years",
+            values["tenor_years"],
+            f"a tenor that gives a whole number of periods at {values['periods_per_year']} "
+            "periods per year",
+        )
+    if values["amortization"] != "sculpted" and values.get("loan_amount") is None:
+        raise MissingInputError(
+            "loan_amount", "a positive amount in USD (it may be empty only when sculpted)"
+        )
+    if values["balloon"] > 0 and values["amortization"] not in ("annuity", "linear"):
+        raise InputError("balloon", values["balloon"], "0 unless amortization is annuity or linear")
+
+
+def deal_from_mapping(mapping: Mapping[str, Any], argument: str = "deal") -> Deal:
+    """Validate a mapping of deal keys (case-insensitive) and build a :class:`Deal`.
+
+    Parameters
+    ----------
+    mapping : Mapping[str, Any]
+        Deal keys and values; ``None`` or blank text means "not given".
+    argument : str
+        How the source is named in error messages (a file name, "deal").
+
+    Returns
+    -------
+    Deal
+
+    Examples
+    --------
+    >>> deal_from_mapping({"Name": "X", "GPUs": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                    "interest_rate": 0.1, "tenor_years": 3}).gpus
+    8
+    """
+    values: dict[str, Any] = {}
+    for raw_key, value in mapping.items():
+        if not isinstance(raw_key, str) or not raw_key.strip():
+            raise InputError(argument, raw_key, "deal keys as text, e.g. annual_decline")
+        key = raw_key.strip().lower()
+        if key not in KEY_SPECS:
+            raise UnknownKeyError(argument, raw_key, KEY_SPECS)
+        if key in values:
+            raise InputError(key, value, "each key once; it appears twice")
+        if not _is_blank(value):
+            values[key] = _convert(key, value)
+    for key in REQUIRED_KEYS:
+        if key not in values:
+            raise MissingInputError(key, KEY_SPECS[key].allowed())
+    for key in KEY_SPECS:
+        values.setdefault(key, key_default(key))
+    _check_consistency(values)
+    return Deal(**values)
+
+
+def deal_from_range(rows: Sequence[Sequence[Any]], argument: str = "deal") -> Deal:
+    """Build a :class:`Deal` from an Excel two-column key/value range.
+
+    Blank rows are ignored, keys are case-insensitive, a third column or more is an error
+    unless it is empty (so a range may carry a units column only if it is blank).
+
+    Examples
+    --------
+    >>> deal_from_range([["name", "X"], [None, None], ["GPUS", 8.0], ["market_rate", 2],
+    ...                  ["loan_amount", 1e5], ["interest_rate", 0.1], ["tenor_years", 3]]).gpus
+    8
+    """
+    mapping: dict[str, Any] = {}
+    for number, row in enumerate(rows, start=1):
+        cells = list(row)
+        if all(_is_blank(c) for c in cells):
+            continue
+        if len(cells) < 2:
+            raise InputError(argument, cells, "a range of two columns: key, value")
+        key, value = cells[0], cells[1]
+        if _is_blank(key):
+            raise InputError(f"{argument} row {number}", value, "a key in the first column")
+        if not isinstance(key, str):
+            raise InputError(f"{argument} row {number}", key, "a deal key as text")
+        if key.strip().lower() in {k.strip().lower() for k in mapping}:
+            raise InputError(key, value, "each key once; it appears twice")
+        mapping[key] = value
+    return deal_from_mapping(mapping, argument)
+
+
+def deal_from_toml(path: str | Path) -> Deal:
+    """Load and validate a deal from a TOML file of ``key = value`` lines.
+
+    Raises
+    ------
+    DealFileError
+        The file cannot be read or parsed, or a key is wrong; the message names the file
+        and the line or key.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DealFileError(
+            str(path), f"cannot be read ({error.__class__.__name__}: {error})"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DealFileError(str(path), f"is not valid TOML: {error}") from None
+    for key, value in data.items():
+        if isinstance(value, dict | list):
+            raise DealFileError(
+                str(path), f"key '{key}' must be a single value, not a table or list"
+            )
+    try:
+        return deal_from_mapping(data, argument=path.name)
+    except (InputError, MissingInputError, UnknownKeyError) as error:
+        raise DealFileError(str(path), str(error)) from None
+
+
+def load_deal(source: Deal | Mapping[str, Any] | str | Path | Iterable[Sequence[Any]]) -> Deal:
+    """Load and validate a deal from any supported source.
+
+    Parameters
+    ----------
+    source : Deal, mapping, path or 2-D sequence
+        A :class:`Deal` (returned as is), a mapping of keys to values, the path of a
+        ``.toml`` file (or a filled ``.xlsx`` intake workbook, once the memo module is
+        installed), or an Excel key/value range as rows of ``[key, value]``.
+
+    Returns
+    -------
+    Deal
+
+    Raises
+    ------
+    AddinError
+        Naming the key, the value received and what is allowed.
+
+    Examples
+    --------
+    >>> load_deal("workbooks/examples/neocloud_h100.toml").gpu_model  # doctest: +SKIP
+    'H100 SXM'
+    """
+    if isinstance(source, Deal):
+        return source
+    if isinstance(source, Mapping):
+        return deal_from_mapping(source)
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.suffix.lower() == ".toml":
+            return deal_from_toml(path)
+        raise DealFileError(str(path), "is not a deal file; allowed: a .toml file")
+    return deal_from_range([list(row) for row in source])

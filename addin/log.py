@@ -1,0 +1,97 @@
+"""The log of unexpected errors: one rotated file per user, created on first use.
+
+Where it is:
+
+* Windows: ``%LOCALAPPDATA%\\GPUCreditDesk\\Logs\\gpucredit.log``
+* macOS: ``~/Library/Logs/GPUCreditDesk/gpucredit.log``
+* Linux: ``$XDG_STATE_HOME/gpucredit/gpucredit.log`` (default ``~/.local/state``)
+* xlwings Lite (Pyodide, in the browser): no file; records go to the Python console.
+
+``GPUCREDIT_LOG_DIR`` overrides the folder. A record holds the function name, the shapes
+and types of its arguments and the traceback, never the values, so no deal data leaves
+the workbook. The file rotates at 1 MB and keeps 3 old copies.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+LOGGER_NAME = "gpucredit"
+_MAX_BYTES = 1_000_000
+_BACKUPS = 3
+
+
+def log_path() -> Path | None:
+    """Return the log file's path for this platform (None under Pyodide).
+
+    Examples
+    --------
+    >>> log_path().name  # doctest: +SKIP
+    'gpucredit.log'
+    """
+    if sys.platform == "emscripten":
+        return None
+    override = os.environ.get("GPUCREDIT_LOG_DIR")
+    if override:
+        folder = Path(override)
+    elif sys.platform.startswith("win"):
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        folder = Path(base) / "GPUCreditDesk" / "Logs"
+    elif sys.platform == "darwin":
+        folder = Path.home() / "Library" / "Logs" / "GPUCreditDesk"
+    else:
+        state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        folder = Path(state) / "gpucredit"
+    return folder / "gpucredit.log"
+
+
+def _logger() -> logging.Logger:
+    logger = logging.getLogger(LOGGER_NAME)
+    if not logger.handlers:
+        path = log_path()
+        handler: logging.Handler
+        if path is None:
+            handler = logging.StreamHandler()
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                handler = logging.handlers.RotatingFileHandler(
+                    path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
+                )
+            except OSError:
+                handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+def describe_argument(value: Any) -> str:
+    """Describe an argument by type and shape only, never by its value.
+
+    Examples
+    --------
+    >>> describe_argument([[1.0, 2.0], [3.0, None]])
+    'range 2x2'
+    >>> describe_argument(0.3)
+    'float'
+    """
+    if isinstance(value, list | tuple):
+        rows = len(value)
+        cols = len(value[0]) if rows and isinstance(value[0], list | tuple) else 1
+        return f"range {rows}x{cols}"
+    return type(value).__name__
+
+
+def log_unexpected(function: str, arguments: tuple[Any, ...]) -> str:
+    """Log the exception being handled with its traceback; return where the log is."""
+    shapes = ", ".join(describe_argument(a) for a in arguments)
+    _logger().exception("unexpected error in %s(%s)", function, shapes)
+    path = log_path()
+    return str(path) if path is not None else "the Python console"

@@ -1,0 +1,345 @@
+"""Excel functions of GPU Credit Desk (the only module that imports xlwings).
+
+One module serves classic xlwings on Windows (BSD licence) and xlwings Lite (free for
+commercial use); it uses no xlwings PRO code. Each function converts what Excel passes
+(None for empty cells, 2-D lists for ranges, floats for numbers, Excel date serials),
+validates it, calls the pure analytics and shapes the result as a 2-D list.
+
+Rules every function here follows:
+
+* Arguments are unannotated: xlwings reads annotations as converters, and the conversion
+  here is done by hand so that every wrong input gets a clear message.
+* Optional arguments default to None, and an empty cell means "use the default".
+* A wrong input never shows a traceback. Under classic xlwings the cell shows one line,
+  ``#VALUE! <argument>: <what is wrong>``; under xlwings Lite the function raises, so
+  Excel shows #VALUE! with the same message on hover. An unexpected error is logged with
+  its traceback (see :mod:`addin.log`) and the cell names the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xlwings as xw
+
+from addin.deal import Deal, deal_from_range
+from addin.dscr import (
+    breakeven_decline,
+    deflated_rent,
+    dscr_schedule,
+    first_breach,
+    llcr,
+    min_dscr,
+    sculpted_debt_capacity,
+)
+from addin.dscr import (
+    dscr_summary as _dscr_summary,
+)
+from addin.errors import AddinError, InputError, MissingInputError
+from addin.log import log_unexpected
+
+IN_LITE = sys.platform == "emscripten" or os.environ.get("XLWINGS_ON_SERVER") == "true"
+CATEGORY = "GPU Credit Desk"
+ERROR_PREFIX = "#VALUE! "
+
+Cell = Any  # whatever Excel passes for one argument
+
+
+# ---- error handling -------------------------------------------------------------------
+
+
+def excel_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn errors into one line in the cell (classic) or a raised error (Lite)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except AddinError as error:
+            if IN_LITE:
+                raise
+            return ERROR_PREFIX + " ".join(str(error).split())
+        except Exception:
+            where = log_unexpected(function.__name__, args)
+            if IN_LITE:
+                raise RuntimeError(f"internal error in {function.__name__}; see {where}") from None
+            return f"{ERROR_PREFIX}internal error in {function.__name__}; details logged in {where}"
+
+    return wrapper
+
+
+# ---- converters: Excel values to Python -----------------------------------------------
+
+
+def is_blank(value: Cell) -> bool:
+    """True for an empty cell, as either runtime passes it (None or empty text)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def rows_of(value: Cell) -> list[list[Any]]:
+    """A range as a list of rows, whatever shape xlwings passed it in."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        if not value:
+            return []
+        if all(isinstance(row, list | tuple) for row in value):
+            return [list(row) for row in value]
+        return [[cell] for cell in value]  # a 1-D list: one column
+    return [[value]]
+
+
+def scalar_of(name: str, value: Cell) -> Cell:
+    """Unwrap a 1 x 1 range; any larger range where one value is expected is an error."""
+    if isinstance(value, list | tuple | np.ndarray):
+        rows = rows_of(value)
+        if len(rows) == 1 and len(rows[0]) == 1:
+            return rows[0][0]
+        shape = f"a range of {len(rows)} x {len(rows[0]) if rows else 0} cells"
+        raise InputError(name, shape, "a single cell or value")
+    return value
+
+
+def number(
+    name: str,
+    value: Cell,
+    default: float | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    allowed: str = "a number",
+    low_open: bool = False,
+) -> float:
+    """A finite number within bounds; an empty cell gives the default (or is an error)."""
+    value = scalar_of(name, value)
+    if is_blank(value):
+        if default is None:
+            raise MissingInputError(name, allowed)
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(name, value, allowed)
+    result = float(value)
+    if not math.isfinite(result):
+        raise InputError(name, value, allowed)
+    if low is not None and (result < low or (low_open and result == low)):
+        raise InputError(name, value, allowed)
+    if high is not None and result > high:
+        raise InputError(name, value, allowed)
+    return result
+
+
+def integer(name: str, value: Cell, default: int | None, low: int, high: int, allowed: str) -> int:
+    """A whole number within bounds (Excel passes whole numbers as floats)."""
+    result = number(name, value, None if default is None else float(default), low, high, allowed)
+    if not result.is_integer():
+        raise InputError(name, value, allowed)
+    return int(result)
+
+
+def option(name: str, value: Cell, choices: Sequence[str], default: str) -> str:
+    """One of a few option strings, case-insensitive; an empty cell gives the default."""
+    value = scalar_of(name, value)
+    if is_blank(value):
+        return default
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    raise InputError(name, value, "one of " + ", ".join(f'"{c}"' for c in choices))
+
+
+def column(name: str, value: Cell, allowed: str = "a column of numbers") -> np.ndarray:
+    """One row or one column of numbers as a 1-D float array (no blanks, no text)."""
+    rows = rows_of(value)
+    if len(rows) == 1:
+        cells = rows[0]
+    elif rows and all(len(row) == 1 for row in rows):
+        cells = [row[0] for row in rows]
+    else:
+        width = max((len(row) for row in rows), default=0)
+        raise InputError(name, f"a range of {len(rows)} x {width} cells", "one row or one column")
+    out = np.empty(len(cells))
+    for index, cell in enumerate(cells):
+        out[index] = number(f"{name} item {index + 1}", cell, allowed=allowed)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _deal_from_cells(cells: tuple[tuple[Any, ...], ...]) -> Deal:
+    return deal_from_range(cells)
+
+
+def deal(value: Cell) -> Deal:
+    """A deal from a two-column key/value range (validated once per distinct range)."""
+    rows = rows_of(value)
+    if not rows or all(is_blank(cell) for row in rows for cell in row):
+        raise MissingInputError("deal", "a two-column range of deal keys and values")
+    try:
+        cells = tuple(tuple(row) for row in rows)
+        hash(cells)
+    except TypeError:
+        return deal_from_range(rows)
+    return _deal_from_cells(cells)
+
+
+def decline(value: Cell, name: str = "annual_decline") -> float | None:
+    """An optional yearly decline (decimal); None keeps the deal's own."""
+    if is_blank(scalar_of(name, value)):
+        return None
+    return number(name, value, None, 0.0, 0.99, "a decimal per year from 0 to 0.99 (0.30 = 30%)")
+
+
+# ---- shapers: Python results to Excel ---------------------------------------------------
+
+
+def cell_of(value: Any) -> Any:
+    """One Python value as an Excel cell: NaN and None become empty text."""
+    if value is None:
+        return ""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def table(frame: pd.DataFrame) -> list[list[Any]]:
+    """A DataFrame as a spilled table with a header row."""
+    body = [[cell_of(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    return [list(frame.columns), *body]
+
+
+# ---- DSCR family ------------------------------------------------------------------------
+
+DEAL_DOC = "Two-column range of deal keys and values (the named range Deal)."
+DECLINE_DOC = "Yearly fall in market rent, decimal (0.30 = 30%). Empty: the deal's annual_decline."
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("annual_decline", doc=DECLINE_DOC)
+@excel_errors
+def DSCR_TABLE(deal_range, annual_decline=None):
+    """Period schedule: rent, revenue, power, opex, CFADS, interest, principal, debt service, balance (USD) and DSCR (x), with a header row. =DSCR_TABLE(Deal, 0.30)"""
+    return table(dscr_schedule(deal(deal_range), decline(annual_decline)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("annual_decline", doc=DECLINE_DOC)
+@excel_errors
+def DSCR_MIN(deal_range, annual_decline=None):
+    """Minimum debt service coverage (CFADS / debt service, x) over the loan's life when rents deflate. =DSCR_MIN(Deal, 0.30)"""
+    return cell_of(min_dscr(deal(deal_range), decline(annual_decline)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("annual_decline", doc=DECLINE_DOC)
+@excel_errors
+def DSCR_AVG(deal_range, annual_decline=None):
+    """Average DSCR (x) over the periods with debt service when rents deflate. =DSCR_AVG(Deal, 0.30)"""
+    return cell_of(_dscr_summary(deal(deal_range), decline(annual_decline)).avg_dscr)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("annual_decline", doc=DECLINE_DOC)
+@excel_errors
+def DSCR_LLCR(deal_range, annual_decline=None):
+    """Loan life coverage ratio (x): CFADS over the loan's life discounted at the loan rate, divided by the loan. =DSCR_LLCR(Deal, 0.30)"""
+    return cell_of(llcr(deal(deal_range), decline(annual_decline)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("threshold", doc="DSCR to hold, x. Empty: 1.00.")
+@excel_errors
+def DSCR_BREAKEVEN_DECLINE(deal_range, threshold=None):
+    """Largest yearly rent decline (decimal, 0 to 0.99) at which the minimum DSCR still meets the threshold; "none" if 0% already breaches. =DSCR_BREAKEVEN_DECLINE(Deal, 1)"""
+    level = number("threshold", threshold, 1.0, 0.0, None, "a coverage >= 0, e.g. 1.00")
+    result = breakeven_decline(deal(deal_range), level)
+    return "none" if result is None else result
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("threshold", doc="DSCR level, x. Empty: the deal's lockup_dscr.")
+@xw.arg("annual_decline", doc=DECLINE_DOC)
+@excel_errors
+def DSCR_FIRST_BREACH(deal_range, threshold=None, annual_decline=None):
+    """First period whose DSCR is below the threshold, and its payment date (empty without a start_date); "none" if no period breaches. =DSCR_FIRST_BREACH(Deal, 1.2, 0.30)"""
+    the_deal = deal(deal_range)
+    level = number("threshold", threshold, the_deal.lockup_dscr, 0.0, None, "a coverage >= 0")
+    found = first_breach(the_deal, level, decline(annual_decline))
+    if found is None:
+        return [["none", ""]]
+    return [[found[0], cell_of(found[1])]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("start_rate", doc="Rent today, USD per GPU-hour.")
+@xw.arg("annual_decline", doc="Yearly fall in rent, decimal (0.30 = 30%), 0 to 0.99.")
+@xw.arg("years", doc="Horizon in years; years x periods_per_year must be whole.")
+@xw.arg("periods_per_year", doc="12, 4, 2 or 1. Empty: 12.")
+@xw.arg("floor", doc="Lowest rent, USD per GPU-hour. Empty: 0.")
+@excel_errors
+def DSCR_RENT_CURVE(start_rate, annual_decline, years, periods_per_year=None, floor=None):
+    """Market rent per period (USD per GPU-hour) when rents deflate: max(floor, rate x (1 - decline)^t), with a header row. =DSCR_RENT_CURVE(2, 0.30, 5, 12)"""
+    rate = number("start_rate", start_rate, None, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    fall = number("annual_decline", annual_decline, None, 0.0, 0.99, "a decimal from 0 to 0.99")
+    horizon = number("years", years, None, 0.0, 100.0, "years > 0 and <= 100", low_open=True)
+    per_year = integer("periods_per_year", periods_per_year, 12, 1, 12, "one of 12, 4, 2, 1")
+    lowest = number("floor", floor, 0.0, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    rents = deflated_rent(rate, fall, horizon, per_year, lowest)
+    periods = np.arange(1, rents.size + 1)
+    return [["period", "year", "market_rate"]] + [
+        [int(k), (k - 1) / per_year, float(r)] for k, r in zip(periods, rents, strict=True)
+    ]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("cfads", doc="Column of cash flow available for debt service per period, USD.")
+@xw.arg("rate_per_period", doc="Loan interest rate per period, decimal (0.0075 = 0.75% a month).")
+@xw.arg("target_dscr", doc="Target coverage, x (e.g. 1.30).")
+@excel_errors
+def DSCR_DEBT_CAPACITY(cfads, rate_per_period, target_dscr):
+    """Largest loan (USD) whose sculpted debt service keeps every period's DSCR at the target: sum of max(CFADS, 0) / target / (1 + i)^k. =DSCR_DEBT_CAPACITY(B2:B61, 0.0075, 1.3)"""
+    flows = column("cfads", cfads, "a column of amounts in USD")
+    rate = number("rate_per_period", rate_per_period, None, -0.99, 1.0, "a decimal per period")
+    target = number("target_dscr", target_dscr, None, 0.0, None, "a coverage > 0", low_open=True)
+    return sculpted_debt_capacity(flows, rate, target)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("cfads", doc="Range of cash flow available for debt service, USD.")
+@xw.arg("debt_service", doc="Range of debt service, USD, the same shape as cfads.")
+@excel_errors
+def DSCR(cfads, debt_service):
+    """Debt service coverage per period, CFADS / debt service (x), in the shape of cfads; empty where debt service is 0. =DSCR(B2:B61, C2:C61)"""
+    flows, service = rows_of(cfads), rows_of(debt_service)
+    shape = (len(flows), len(flows[0]) if flows else 0)
+    if shape != (len(service), len(service[0]) if service else 0):
+        raise InputError(
+            "debt_service",
+            f"a range of {len(service)} rows",
+            f"the shape of cfads, {shape[0]} x {shape[1]}",
+        )
+    out = []
+    for r, (row_f, row_s) in enumerate(zip(flows, service, strict=True)):
+        out_row = []
+        for c, (f, s) in enumerate(zip(row_f, row_s, strict=True)):
+            cf = number(f"cfads row {r + 1} col {c + 1}", f, allowed="an amount in USD")
+            ds = number(
+                f"debt_service row {r + 1} col {c + 1}", s, allowed="an amount >= 0 in USD", low=0.0
+            )
+            out_row.append(cf / ds if ds > 0 else "")
+        out.append(out_row)
+    return out
