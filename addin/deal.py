@@ -400,11 +400,9 @@ KEY_SPECS: dict[str, KeySpec] = {f.name: f.metadata["spec"] for f in dataclasses
 REQUIRED_KEYS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(Deal) if f.default is dataclasses.MISSING
 )
-
-
-def key_default(key: str) -> Any:
-    """Return a key's default value (``dataclasses.MISSING`` when it is required)."""
-    return Deal.__dataclass_fields__[key].default
+DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in dataclasses.fields(Deal) if f.default is not dataclasses.MISSING
+}
 
 
 def _is_blank(value: Any) -> bool:
@@ -505,21 +503,22 @@ def deal_from_mapping(mapping: Mapping[str, Any], argument: str = "deal") -> Dea
     8
     """
     values: dict[str, Any] = {}
+    seen: set[str] = set()
     for raw_key, value in mapping.items():
         if not isinstance(raw_key, str) or not raw_key.strip():
             raise InputError(argument, raw_key, "deal keys as text, e.g. annual_decline")
         key = raw_key.strip().lower()
         if key not in KEY_SPECS:
             raise UnknownKeyError(argument, raw_key, KEY_SPECS)
-        if key in values:
+        if key in seen:
             raise InputError(key, value, "each key once; it appears twice")
+        seen.add(key)
         if not _is_blank(value):
             values[key] = _convert(key, value)
     for key in REQUIRED_KEYS:
         if key not in values:
             raise MissingInputError(key, KEY_SPECS[key].allowed())
-    for key in KEY_SPECS:
-        values.setdefault(key, key_default(key))
+    values = {**DEFAULTS, **values}
     _check_consistency(values)
     return Deal(**values)
 
@@ -537,9 +536,10 @@ def deal_from_range(rows: Sequence[Sequence[Any]], argument: str = "deal") -> De
     8
     """
     mapping: dict[str, Any] = {}
+    seen: set[str] = set()
     for number, row in enumerate(rows, start=1):
         cells = list(row)
-        if all(_is_blank(c) for c in cells):
+        if (not cells or _is_blank(cells[0])) and all(_is_blank(c) for c in cells):
             continue
         if len(cells) < 2:
             raise InputError(argument, cells, "a range of two columns: key, value")
@@ -548,8 +548,9 @@ def deal_from_range(rows: Sequence[Sequence[Any]], argument: str = "deal") -> De
             raise InputError(f"{argument} row {number}", value, "a key in the first column")
         if not isinstance(key, str):
             raise InputError(f"{argument} row {number}", key, "a deal key as text")
-        if key.strip().lower() in {k.strip().lower() for k in mapping}:
+        if key.strip().lower() in seen:
             raise InputError(key, value, "each key once; it appears twice")
+        seen.add(key.strip().lower())
         mapping[key] = value
     return deal_from_mapping(mapping, argument)
 
@@ -606,7 +607,8 @@ def load_deal(source: Deal | Mapping[str, Any] | str | Path | Iterable[Sequence[
 
     Examples
     --------
-    >>> load_deal("workbooks/examples/neocloud_h100.toml").gpu_model  # doctest: +SKIP
+    >>> load_deal([["name", "X"], ["gpus", 8.0], ["market_rate", 2.1], ["loan_amount", 1e5],
+    ...            ["interest_rate", 0.1], ["tenor_years", 3]]).gpu_model
     'H100 SXM'
     """
     if isinstance(source, Deal):

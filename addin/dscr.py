@@ -27,7 +27,7 @@ Examples
 >>> deal = load_deal({"name": "Demo", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
 ...                   "interest_rate": 0.09, "tenor_years": 5})
 >>> round(min_dscr(deal), 4), round(min_dscr(deal, 0.0), 4)
-(0.3876, 1.7854)
+(0.2311, 2.0921)
 """
 
 from __future__ import annotations
@@ -48,11 +48,12 @@ from addin.types import ArrayLike, FloatArray
 
 HOURS_PER_YEAR = 8760.0
 BREAKEVEN_MAX_DECLINE = 0.99
+DECLINE_ALLOWED = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
 
 
 def _check_decline(name: str, value: float) -> float:
     if not (isinstance(value, int | float) and 0.0 <= value <= BREAKEVEN_MAX_DECLINE):
-        raise InputError(name, value, "a decimal per year from 0 to 0.99 (0.30 = 30%)")
+        raise InputError(name, value, DECLINE_ALLOWED)
     return float(value)
 
 
@@ -113,18 +114,31 @@ class _Fleet:
     """Everything in the cash flows that does not depend on the rent path."""
 
     t: FloatArray  # period start, years
-    hours: float
-    contracted_gpus: FloatArray  # GPUs under contract in each period
     contract_revenue: FloatArray  # USD per period
+    spot_hours: FloatArray  # billed spot GPU-hours per period
+    power: FloatArray  # USD per period
+    opex: float  # USD per period
+
+
+def _volumes(
+    deal: Deal, t: FloatArray, utilization: ArrayLike, contracted_share: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Contract revenue, billed spot GPU-hours and power cost per period (scenario-shaped)."""
+    hours = HOURS_PER_YEAR / deal.periods_per_year
+    share = np.asarray(contracted_share, float)[..., None]
+    contracted = np.where(t < deal.contract_years, deal.gpus * share, 0.0)
+    spot_billed = (deal.gpus - contracted) * np.asarray(utilization, float)[..., None]
+    billed_share = (contracted + spot_billed) / deal.gpus
+    full_power = deal.gpus * deal.kw_per_gpu * deal.pue * hours * deal.power_price
+    power = full_power * (billed_share + deal.idle_power_share * (1.0 - billed_share))
+    return contracted * deal.effective_contract_rate * hours, spot_billed * hours, power
 
 
 @functools.lru_cache(maxsize=256)
 def _fleet(deal: Deal) -> _Fleet:
-    p = deal.periods_per_year
-    t = np.arange(deal.periods) / p
-    hours = HOURS_PER_YEAR / p
-    contracted = np.where(t < deal.contract_years, deal.gpus * deal.contracted_share, 0.0)
-    return _Fleet(t, hours, contracted, contracted * deal.effective_contract_rate * hours)
+    t = np.arange(deal.periods) / deal.periods_per_year
+    volumes = _volumes(deal, t, deal.utilization, deal.contracted_share)
+    return _Fleet(t, *volumes, deal.gpus * deal.opex_per_gpu_year / deal.periods_per_year)
 
 
 def cash_flows(
@@ -157,32 +171,38 @@ def cash_flows(
     >>> round(float(cash_flows(deal)["revenue"][0]), 2)  # 2 USD x 8760 h
     17520.0
     """
-    d = np.asarray(deal.annual_decline if annual_decline is None else annual_decline, float)
-    u = np.asarray(deal.utilization if utilization is None else utilization, float)
-    fleet = _fleet(deal)
-    if contracted_share is None:
-        contracted = fleet.contracted_gpus
-        contract_revenue = fleet.contract_revenue
-    else:
-        share = np.asarray(contracted_share, float)[..., None]
-        contracted = np.where(fleet.t < deal.contract_years, deal.gpus * share, 0.0)
-        contract_revenue = contracted * deal.effective_contract_rate * fleet.hours
-    rent = np.maximum(deal.rent_floor, deal.market_rate * (1.0 - d[..., None]) ** fleet.t)
-    spot_gpus = deal.gpus - contracted
-    spot_billed = spot_gpus * u[..., None]
-    revenue = contract_revenue + spot_billed * rent * fleet.hours
-    billed_share = (contracted + spot_billed) / deal.gpus
-    full_power = deal.gpus * deal.kw_per_gpu * deal.pue * fleet.hours * deal.power_price
-    power = full_power * (billed_share + deal.idle_power_share * (1.0 - billed_share))
-    opex = deal.gpus * deal.opex_per_gpu_year / deal.periods_per_year
-    power, revenue = np.broadcast_arrays(power, revenue)
+    fleet, rent, revenue, power, cfads = _flows(deal, annual_decline, utilization, contracted_share)
+    shape = cfads.shape
     return {
-        "market_rate": np.broadcast_to(rent, revenue.shape),
-        "revenue": revenue,
-        "power_cost": power,
-        "opex": np.full(revenue.shape, opex),
-        "cfads": revenue - power - opex,
+        "market_rate": np.broadcast_to(rent, shape),
+        "revenue": np.broadcast_to(revenue, shape),
+        "power_cost": np.broadcast_to(power, shape),
+        "opex": np.full(shape, fleet.opex),
+        "cfads": cfads,
     }
+
+
+def _flows(
+    deal: Deal,
+    annual_decline: ArrayLike | None,
+    utilization: ArrayLike | None,
+    contracted_share: ArrayLike | None,
+) -> tuple[_Fleet, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Fleet constants, rent, revenue, power and CFADS (see :func:`cash_flows`)."""
+    d = np.asarray(deal.annual_decline if annual_decline is None else annual_decline, float)
+    fleet = _fleet(deal)
+    if utilization is None and contracted_share is None:
+        contract_revenue, spot_hours, power = fleet.contract_revenue, fleet.spot_hours, fleet.power
+    else:
+        contract_revenue, spot_hours, power = _volumes(
+            deal,
+            fleet.t,
+            deal.utilization if utilization is None else utilization,
+            deal.contracted_share if contracted_share is None else contracted_share,
+        )
+    rent = np.maximum(deal.rent_floor, deal.market_rate * (1.0 - d[..., None]) ** fleet.t)
+    revenue = contract_revenue + spot_hours * rent
+    return fleet, rent, revenue, power, revenue - power - fleet.opex
 
 
 @dataclass(frozen=True)
@@ -329,8 +349,10 @@ def min_dscr(deal: Deal, annual_decline: float | None = None) -> float:
     Examples
     --------
     >>> from addin.deal import load_deal
-    >>> deal = load_deal("workbooks/examples/neocloud_h100.toml")  # doctest: +SKIP
-    >>> min_dscr(deal, 0.30)  # doctest: +SKIP
+    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 5})
+    >>> round(min_dscr(deal, 0.30), 4), round(min_dscr(deal, 0.0), 4)
+    (0.2311, 2.0921)
 
     In Excel: ``=DSCR_MIN(Deal, 0.30)``.
     """
@@ -368,8 +390,8 @@ def min_dscr_grid(
     if annual_decline is not None:
         bad = np.asarray(annual_decline, float)
         if not np.all((bad >= 0) & (bad <= BREAKEVEN_MAX_DECLINE)):
-            raise InputError("annual_decline", annual_decline, "decimals per year from 0 to 0.99")
-    cfads = cash_flows(deal, annual_decline, utilization, contracted_share)["cfads"]
+            raise InputError("annual_decline", annual_decline, DECLINE_ALLOWED)
+    cfads = _flows(deal, annual_decline, utilization, contracted_share)[-1]
     ds = debt_schedule(deal).debt_service
     if not np.any(ds > 0):
         return np.full(cfads.shape[:-1], np.nan)
@@ -581,7 +603,7 @@ def first_breach(
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> first_breach(deal, 1.2, 0.0) is None, first_breach(deal, 1.2, 0.3)[0]
-    (True, 22)
+    (True, 18)
 
     In Excel: ``=DSCR_FIRST_BREACH(Deal, 1.2, 0.30)``.
     """
@@ -622,7 +644,7 @@ def dscr_summary(deal: Deal, annual_decline: float | None = None) -> DscrSummary
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> s = dscr_summary(deal)
     >>> round(s.min_dscr, 2), round(s.flat_min_dscr, 2), s.first_default_breach
-    (0.39, 1.79, 31)
+    (0.23, 2.09, 22)
     """
     decline = (
         deal.annual_decline

@@ -32,6 +32,7 @@ import xlwings as xw
 
 from addin.deal import Deal, deal_from_range
 from addin.dscr import (
+    DECLINE_ALLOWED,
     breakeven_decline,
     deflated_rent,
     dscr_schedule,
@@ -191,7 +192,7 @@ def decline(value: Cell, name: str = "annual_decline") -> float | None:
     """An optional yearly decline (decimal); None keeps the deal's own."""
     if is_blank(scalar_of(name, value)):
         return None
-    return number(name, value, None, 0.0, 0.99, "a decimal per year from 0 to 0.99 (0.30 = 30%)")
+    return number(name, value, None, 0.0, 0.99, DECLINE_ALLOWED)
 
 
 # ---- shapers: Python results to Excel ---------------------------------------------------
@@ -294,7 +295,7 @@ def DSCR_FIRST_BREACH(deal_range, threshold=None, annual_decline=None):
 def DSCR_RENT_CURVE(start_rate, annual_decline, years, periods_per_year=None, floor=None):
     """Market rent per period (USD per GPU-hour) when rents deflate: max(floor, rate x (1 - decline)^t), with a header row. =DSCR_RENT_CURVE(2, 0.30, 5, 12)"""
     rate = number("start_rate", start_rate, None, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    fall = number("annual_decline", annual_decline, None, 0.0, 0.99, "a decimal from 0 to 0.99")
+    fall = number("annual_decline", annual_decline, None, 0.0, 0.99, DECLINE_ALLOWED)
     horizon = number("years", years, None, 0.0, 100.0, "years > 0 and <= 100", low_open=True)
     per_year = integer("periods_per_year", periods_per_year, 12, 1, 12, "one of 12, 4, 2, 1")
     lowest = number("floor", floor, 0.0, 0.0, None, "a rent >= 0 in USD per GPU-hour")
@@ -325,13 +326,10 @@ def DSCR_DEBT_CAPACITY(cfads, rate_per_period, target_dscr):
 def DSCR(cfads, debt_service):
     """Debt service coverage per period, CFADS / debt service (x), in the shape of cfads; empty where debt service is 0. =DSCR(B2:B61, C2:C61)"""
     flows, service = rows_of(cfads), rows_of(debt_service)
-    shape = (len(flows), len(flows[0]) if flows else 0)
-    if shape != (len(service), len(service[0]) if service else 0):
-        raise InputError(
-            "debt_service",
-            f"a range of {len(service)} rows",
-            f"the shape of cfads, {shape[0]} x {shape[1]}",
-        )
+    shape_f = (len(flows), max((len(r) for r in flows), default=0))
+    shape_s = (len(service), max((len(r) for r in service), default=0))
+    if shape_f != shape_s or any(len(r) != shape_f[1] for r in flows + service):
+        raise InputError("debt_service", f"a range of {shape_s[0]} x {shape_s[1]} cells", f"the shape of cfads, {shape_f[0]} x {shape_f[1]}")
     out = []
     for r, (row_f, row_s) in enumerate(zip(flows, service, strict=True)):
         out_row = []

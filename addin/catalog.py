@@ -1,0 +1,218 @@
+"""The GPU catalog: launch price, power, memory, throughput, cooling and successor per model.
+
+The data live in ``addin/data/gpu_catalog.csv``; ``addin/data/SOURCES.md`` says where every
+figure comes from and which are estimates (Epoch AI's machine-learning hardware data,
+CC BY 4.0, vendor datasheets, analyst estimates). The file is read once, through
+:mod:`importlib.resources`, so it works from a wheel and under Pyodide (xlwings Lite).
+
+Units: ``launch_price_usd`` USD per GPU, ``tdp_w`` W, ``kw_per_gpu`` and ``rack_kw`` kW,
+``memory_gb`` GB, ``fp16_tflops`` and ``fp8_tflops`` dense TFLOP/s (0 = not supported).
+
+Examples
+--------
+>>> gpu_spec("h100 sxm", "launch_price_usd")
+33600.0
+>>> gpu_spec("GB200", "cooling")
+'liquid'
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import io
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from addin.errors import InputError, MissingInputError
+
+CATALOG_FILE = "gpu_catalog.csv"
+NUMERIC_FIELDS = (
+    "launch_price_usd",
+    "tdp_w",
+    "kw_per_gpu",
+    "memory_gb",
+    "fp16_tflops",
+    "fp8_tflops",
+    "rack_kw",
+)
+FIELDS = (
+    "name",
+    "vendor",
+    "release_date",
+    "launch_price_usd",
+    "price_basis",
+    "tdp_w",
+    "kw_per_gpu",
+    "memory_gb",
+    "fp16_tflops",
+    "fp8_tflops",
+    "cooling",
+    "rack_kw",
+    "successor",
+    "sources",
+)
+FIELD_UNITS = {
+    "name": "text",
+    "vendor": "text",
+    "release_date": "ISO date (YYYY-MM-DD, or YYYY-MM where only the month is public)",
+    "launch_price_usd": "USD per GPU",
+    "price_basis": "list or estimate",
+    "tdp_w": "W",
+    "kw_per_gpu": "kW, all-in per GPU in its reference server",
+    "memory_gb": "GB",
+    "fp16_tflops": "dense FP16/BF16 TFLOP/s",
+    "fp8_tflops": "dense FP8 TFLOP/s (0 = no FP8 support)",
+    "cooling": "air or liquid",
+    "rack_kw": "kW per rack as typically deployed (estimate)",
+    "successor": "catalog model name, or none",
+    "sources": "reference keys, see addin/data/SOURCES.md",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _rows() -> dict[str, dict[str, Any]]:
+    """Catalog rows keyed by lower-case model name (read once)."""
+    text = resources.files("addin").joinpath("data", CATALOG_FILE).read_text(encoding="utf-8")
+    rows: dict[str, dict[str, Any]] = {}
+    for raw in csv.DictReader(io.StringIO(text)):
+        row: dict[str, Any] = {k: (v or "").strip() for k, v in raw.items()}
+        for name in NUMERIC_FIELDS:
+            row[name] = float(row[name])
+        rows[row["name"].lower()] = row
+    return rows
+
+
+@functools.lru_cache(maxsize=1)
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(list(_rows().values()), columns=list(FIELDS))
+
+
+def gpu_catalog() -> pd.DataFrame:
+    """The GPU catalog, one row per model.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name``, ``vendor``, ``release_date`` (ISO text), ``launch_price_usd``
+        (USD per GPU), ``price_basis`` (``list`` or ``estimate``), ``tdp_w`` (W),
+        ``kw_per_gpu`` (kW all-in per GPU in its reference server), ``memory_gb`` (GB),
+        ``fp16_tflops`` and ``fp8_tflops`` (dense TFLOP/s; 0 means not supported),
+        ``cooling`` (``air`` or ``liquid``), ``rack_kw`` (kW, estimate), ``successor``
+        (a catalog name or ``none``) and ``sources`` (keys into ``addin/data/SOURCES.md``).
+        A fresh copy each call: changing it does not change the catalog.
+
+    References
+    ----------
+    Epoch AI, "Data on Machine Learning Hardware", CC BY 4.0,
+    https://epoch.ai/data/machine-learning-hardware; vendor datasheets and the analyst
+    estimates listed in ``addin/data/SOURCES.md``.
+
+    Examples
+    --------
+    >>> table = gpu_catalog()
+    >>> "H100 SXM" in set(table["name"]), table.loc[table["name"] == "B200", "tdp_w"].item()
+    (True, 1000.0)
+
+    In Excel: ``=GPU_MODELS()``.
+    """
+    return _frame().copy()
+
+
+def gpu_models() -> list[str]:
+    """Names of the catalog's models, in catalog order.
+
+    Examples
+    --------
+    >>> gpu_models()[:2]
+    ['A100 SXM', 'H100 SXM']
+    """
+    return [row["name"] for row in _rows().values()]
+
+
+def _hint(value: str, known: list[str]) -> str:
+    """'did you mean' text: names containing what was typed, else the closest spelling."""
+    typed = " ".join(value.split()).lower()
+    lower = {k.lower(): k for k in known}
+    matches = [k for k in known if typed and typed in k.lower()]
+    if not matches:
+        matches = [lower[c] for c in difflib.get_close_matches(typed, list(lower), 2, 0.5)]
+    if matches:
+        return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "? Known: " + (
+            ", ".join(known)
+        )
+    return "one of " + ", ".join(known)
+
+
+def catalog_row(model: str, argument: str = "model") -> dict[str, Any]:
+    """The catalog row of a model (case-insensitive), or an error with a did-you-mean.
+
+    Parameters
+    ----------
+    model : str
+        Model name, e.g. ``"H100 SXM"``.
+    argument : str
+        How the model is named in error messages (``model``, ``gpu_model``).
+
+    Returns
+    -------
+    dict
+        Field name to value (numbers as float, text as str); see :func:`gpu_catalog`.
+
+    Examples
+    --------
+    >>> catalog_row("mi300x")["memory_gb"]
+    192.0
+    """
+    if model is None or (isinstance(model, str) and not model.strip()):
+        raise MissingInputError(argument, "a GPU model in the catalog, e.g. H100 SXM")
+    if not isinstance(model, str):
+        raise InputError(argument, model, "a GPU model name as text, e.g. H100 SXM")
+    row = _rows().get(" ".join(model.split()).lower())
+    if row is None:
+        raise InputError(argument, model, _hint(model, gpu_models()))
+    return row
+
+
+def gpu_spec(model: str, field: str) -> float | str:
+    """One field of one GPU model from the catalog.
+
+    Parameters
+    ----------
+    model : str
+        Model name, case-insensitive (``"H100 SXM"``, ``"h100 sxm"``).
+    field : str
+        Column name, case-insensitive: name, vendor, release_date, launch_price_usd (USD
+        per GPU), price_basis, tdp_w (W), kw_per_gpu (kW), memory_gb (GB), fp16_tflops,
+        fp8_tflops (dense TFLOP/s), cooling, rack_kw (kW), successor, sources.
+
+    Returns
+    -------
+    float or str
+        Numbers as float in the unit of the field, text as str.
+
+    Raises
+    ------
+    InputError
+        Unknown model or field, with the closest match ("did you mean ...").
+
+    Examples
+    --------
+    >>> gpu_spec("H100 SXM", "kw_per_gpu"), gpu_spec("h100 sxm", "Successor")
+    (1.275, 'H200')
+
+    In Excel: ``=GPU_SPEC("H100 SXM", "launch_price_usd")``.
+    """
+    row = catalog_row(model)
+    if field is None or (isinstance(field, str) and not field.strip()):
+        raise MissingInputError("field", "one of " + ", ".join(FIELDS))
+    if not isinstance(field, str):
+        raise InputError("field", field, "one of " + ", ".join(FIELDS))
+    key = field.strip().lower()
+    if key not in row:
+        raise InputError("field", field, _hint(field, list(FIELDS)))
+    value: float | str = row[key]
+    return value

@@ -1,0 +1,1076 @@
+r"""What the GPUs behind a loan are worth: on the books, in the market, to a buyer, in a fire sale.
+
+Conventions (the tests, the docs and the Excel functions rely on them):
+
+* Values are per GPU in USD unless a name says ``fleet``; ages and lives are in years;
+  rates and declines are decimals per year (0.30 = 30%).
+* Age counts from the day the card was bought new. The market formula counts the
+  generations shipped since then, which assumes the card was bought near its release;
+  for a card bought long after its release, pass the age since release to
+  :func:`market_value` and the age since purchase to :func:`book_value`.
+* **Book**: straight line to ``salvage_value`` over ``useful_life_years``,
+  :math:`B(a) = C\,(1 - (1 - s)\min(a, L)/L)`.
+* **Market**: :math:`M(a) = C (1 - h)^a (1 - g)^{\lfloor a / G \rfloor}`, hardware getting
+  cheaper at :math:`h` a year (Epoch AI: about 30%) and a step fall :math:`g` each time a
+  new generation ships, every :math:`G` years. Ages within 1e-9 years of a step count as
+  past it.
+* **Economic**: the present value at ``discount_rate`` of the card's net rent while the
+  rent covers its power. Rent follows the DSCR model: period :math:`k` (of :math:`p` a
+  year, :math:`8760/p` hours) earns :math:`r_k = \max(\text{floor}, r_0 (1-d)^{(k-1)/p})`
+  on ``utilization`` :math:`u` of its hours and pays power
+  :math:`c = \text{kW} \times \text{PUE} \times \text{price} \times (u + \text{idle}(1-u))`
+  USD per hour, discounted by :math:`(1 + \rho)^{-k/p}`; only periods with positive net
+  rent count, and at most 15 years. Other operating costs are not deducted.
+* **Liquidation**: see :func:`liquidation_value`.
+
+Examples
+--------
+An H100 SXM bought at its launch price (USD 33,600) and valued 3.5 years later:
+
+>>> round(book_value(33_600, 3.5)), round(market_value(33_600, 3.5))
+(14000, 8196)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple, overload
+
+import numpy as np
+import pandas as pd
+
+from addin.catalog import catalog_row
+from addin.deal import DEFAULTS, Deal, load_deal
+from addin.dscr import debt_schedule, period_dates
+from addin.errors import InputError, MissingInputError
+from addin.types import FloatArray
+
+HOURS_PER_YEAR = 8760.0
+MAX_ECONOMIC_LIFE_YEARS = 15.0
+METHODS = ("book", "market", "economic")
+_STEP_TOLERANCE = 1e-9  # years: an age this close below a generation step counts as past it
+_TIE = 1e-12  # relative: liquidation plans this close to the best count as equally good
+
+AgeInput = float | FloatArray | list[float]
+
+
+# ---- validation --------------------------------------------------------------------------
+
+
+def _num(
+    name: str,
+    value: Any,
+    low: float | None = None,
+    high: float | None = None,
+    allowed: str = "a number",
+    low_open: bool = False,
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise InputError(name, value, allowed)
+    result = float(value)
+    if not math.isfinite(result):
+        raise InputError(name, value, allowed)
+    if low is not None and (result < low or (low_open and result == low)):
+        raise InputError(name, value, allowed)
+    if high is not None and result > high:
+        raise InputError(name, value, allowed)
+    return result
+
+
+def _ages(age_years: AgeInput, name: str = "age_years") -> FloatArray:
+    try:
+        ages = np.asarray(age_years, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(name, age_years, "an age in years >= 0, or an array of them") from None
+    if ages.size == 0 or not np.all(np.isfinite(ages)) or np.any(ages < 0):
+        raise InputError(name, age_years, "an age in years >= 0, or an array of them")
+    return ages
+
+
+def _out(values: FloatArray, like: AgeInput) -> Any:
+    """A float for a scalar input, an array otherwise."""
+    return float(values) if np.ndim(like) == 0 else values
+
+
+_COST = "a cost in USD per GPU >= 0"
+_DECLINE = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
+_SHARE = "a decimal share from 0 to 1"
+
+
+# ---- book, market, economic ----------------------------------------------------------------
+
+
+@overload
+def book_value(
+    cost: float, age_years: float, useful_life_years: float = ..., salvage_value: float = ...
+) -> float: ...
+@overload
+def book_value(
+    cost: float,
+    age_years: FloatArray | list[float],
+    useful_life_years: float = ...,
+    salvage_value: float = ...,
+) -> FloatArray: ...
+def book_value(
+    cost: float,
+    age_years: AgeInput,
+    useful_life_years: float = 6.0,
+    salvage_value: float = 0.0,
+) -> Any:
+    r"""Straight-line book value of one GPU.
+
+    Parameters
+    ----------
+    cost : float
+        Purchase cost, USD per GPU.
+    age_years : float or array_like
+        Age since purchase, years (>= 0).
+    useful_life_years : float, default 6.0
+        Depreciation life, years (> 0). Microsoft, Alphabet and CoreWeave use 6 years for
+        servers and GPUs; Meta 5.5; Amazon 5 for part of its fleet from 2025.
+    salvage_value : float, default 0.0
+        Book value left at the end of the life, share of cost (0 to 1).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Book value, USD per GPU (an array for an array of ages).
+
+    Notes
+    -----
+    .. math:: B(a) = C \left(1 - (1 - s) \frac{\min(a, L)}{L}\right)
+
+    Examples
+    --------
+    >>> book_value(30_000, 3.0), book_value(30_000, 9.0, salvage_value=0.1)
+    (15000.0, 3000.0)
+
+    In Excel: ``=GPU_RESIDUAL("H100 SXM", 3, "book")``.
+    """
+    c = _num("cost", cost, 0.0, None, _COST)
+    life = _num("useful_life_years", useful_life_years, 0.0, None, "years > 0", low_open=True)
+    s = _num("salvage_value", salvage_value, 0.0, 1.0, _SHARE)
+    ages = _ages(age_years)
+    return _out(c * (1.0 - (1.0 - s) * np.minimum(ages, life) / life), age_years)
+
+
+def _generations(ages: FloatArray, generation_years: float) -> FloatArray:
+    return np.floor(ages / generation_years + _STEP_TOLERANCE / generation_years)
+
+
+@overload
+def market_value(
+    cost: float,
+    age_years: float,
+    hardware_decline: float = ...,
+    generation_shock: float = ...,
+    generation_years: float = ...,
+) -> float: ...
+@overload
+def market_value(
+    cost: float,
+    age_years: FloatArray | list[float],
+    hardware_decline: float = ...,
+    generation_shock: float = ...,
+    generation_years: float = ...,
+) -> FloatArray: ...
+def market_value(
+    cost: float,
+    age_years: AgeInput,
+    hardware_decline: float = 0.30,
+    generation_shock: float = 0.15,
+    generation_years: float = 2.0,
+) -> Any:
+    r"""Second-hand market value of one GPU: steady price decline plus generation steps.
+
+    Parameters
+    ----------
+    cost : float
+        Price new, USD per GPU.
+    age_years : float or array_like
+        Age, years (>= 0); see the module notes on age since purchase vs since release.
+    hardware_decline : float, default 0.30
+        Yearly fall in hardware price at fixed performance, decimal (Epoch AI: about 30%).
+    generation_shock : float, default 0.15
+        Step fall in value each time a new generation ships, decimal share (0 to 1).
+    generation_years : float, default 2.0
+        Years between generations (> 0).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Market value, USD per GPU.
+
+    Notes
+    -----
+    .. math:: M(a) = C (1 - h)^a (1 - g)^{\lfloor a / G \rfloor}
+
+    :math:`\lfloor a / G \rfloor` successor generations have shipped at age :math:`a`.
+
+    References
+    ----------
+    Epoch AI, "Trends in Machine Learning Hardware" and "Data on Machine Learning Hardware"
+    (CC BY 4.0): at fixed performance, hardware gets about 30% cheaper a year.
+
+    Examples
+    --------
+    >>> round(market_value(10_000, 1.999999), 2), round(market_value(10_000, 2.0), 2)
+    (4900.01, 4165.0)
+
+    In Excel: ``=GPU_RESIDUAL("H100 SXM", 2, "market")``.
+    """
+    c = _num("cost", cost, 0.0, None, _COST)
+    h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    g = _num("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
+    big_g = _num("generation_years", generation_years, 0.0, None, "years > 0", low_open=True)
+    ages = _ages(age_years)
+    return _out(c * (1.0 - h) ** ages * (1.0 - g) ** _generations(ages, big_g), age_years)
+
+
+def power_cost_per_hour(
+    kw: float,
+    pue: float,
+    power_price: float,
+    utilization: float = 0.8,
+    idle_power_share: float = 0.25,
+) -> float:
+    r"""Electricity cost of one GPU per hour, averaged over billed and idle hours.
+
+    Parameters
+    ----------
+    kw : float
+        All-in IT power per GPU incl. its share of the server, kW (DGX H100: 1.275).
+    pue : float
+        Power usage effectiveness of the data centre (>= 1).
+    power_price : float
+        USD per kWh.
+    utilization : float, default 0.8
+        Share of hours billed (0 to 1).
+    idle_power_share : float, default 0.25
+        Share of full power drawn in unbilled hours (0 to 1).
+
+    Returns
+    -------
+    float
+        USD per GPU-hour.
+
+    Notes
+    -----
+    .. math:: c = \text{kW} \times \text{PUE} \times \text{price} \times (u + \text{idle}(1 - u))
+
+    Examples
+    --------
+    >>> round(power_cost_per_hour(1.275, 1.3, 0.08), 6)
+    0.11271
+    """
+    k = _num("kw", kw, 0.0, None, "power per GPU in kW >= 0")
+    e = _num("pue", pue, 1.0, None, "a PUE >= 1, e.g. 1.3")
+    price = _num("power_price", power_price, 0.0, None, "a price in USD per kWh >= 0")
+    u = _num("utilization", utilization, 0.0, 1.0, _SHARE)
+    idle = _num("idle_power_share", idle_power_share, 0.0, 1.0, _SHARE)
+    return k * e * price * (u + idle * (1.0 - u))
+
+
+def _life(rent: float, decline: float, utilization: float, cost_per_hour: float) -> float:
+    """Economic life in years from validated inputs (rent USD/GPU-hour, c USD/hour)."""
+    earned = rent * utilization
+    if earned <= cost_per_hour:
+        return 0.0
+    if decline == 0.0 or cost_per_hour == 0.0:
+        return MAX_ECONOMIC_LIFE_YEARS
+    return min(math.log(cost_per_hour / earned) / math.log(1.0 - decline), MAX_ECONOMIC_LIFE_YEARS)
+
+
+def economic_life(
+    rent: float,
+    annual_decline: float,
+    kw: float,
+    pue: float,
+    power_price: float,
+    utilization: float = 0.8,
+    idle_power_share: float = 0.25,
+) -> float:
+    r"""Years until a GPU's deflating rent no longer covers its power.
+
+    Parameters
+    ----------
+    rent : float
+        Market rent today, USD per GPU-hour.
+    annual_decline : float
+        Yearly fall in the rent, decimal (0 to 0.99).
+    kw, pue, power_price : float
+        All-in kW per GPU, PUE (>= 1) and USD per kWh.
+    utilization : float, default 0.8
+        Share of hours billed (0 to 1).
+    idle_power_share : float, default 0.25
+        Share of full power drawn in unbilled hours (0 to 1).
+
+    Returns
+    -------
+    float
+        Economic life in years: 0 when the rent does not cover power today, at most 15
+        (when nothing deflates, or power is free, the life is capped at 15 years).
+
+    Notes
+    -----
+    With :math:`c` from :func:`power_cost_per_hour`,
+
+    .. math:: T^* = \min\left(15, \frac{\ln(c / (r_0 u))}{\ln(1 - d)}\right)
+
+    the root of :math:`r_0 (1-d)^t u = c`.
+
+    Examples
+    --------
+    >>> round(economic_life(2.0, 0.30, 1.275, 1.3, 0.08), 4)
+    7.4381
+
+    In Excel: ``=GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08)``.
+    """
+    r = _num("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    d = _num("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
+    c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
+    return _life(r, d, float(utilization), c)
+
+
+def _economic_values(
+    rents: FloatArray,
+    decline: float,
+    floor: float,
+    utilization: float,
+    cost_per_hour: float,
+    discount_rate: float,
+    periods_per_year: int,
+) -> FloatArray:
+    """PV per GPU (USD) for each starting rent (unfloored, USD per GPU-hour); validated."""
+    n = round(MAX_ECONOMIC_LIFE_YEARS * periods_per_year)
+    k = np.arange(1, n + 1)
+    path = (1.0 - decline) ** ((k - 1) / periods_per_year)
+    rent = np.maximum(floor, np.multiply.outer(rents, path))
+    net = np.maximum(rent * utilization - cost_per_hour, 0.0) * (HOURS_PER_YEAR / periods_per_year)
+    values: FloatArray = net @ ((1.0 + discount_rate) ** (-k / periods_per_year))
+    return values
+
+
+def economic_value(
+    rent: float,
+    annual_decline: float,
+    kw: float,
+    pue: float,
+    power_price: float,
+    discount_rate: float,
+    utilization: float = 0.8,
+    idle_power_share: float = 0.25,
+    rent_floor: float = 0.0,
+    periods_per_year: int = 12,
+) -> float:
+    r"""Value of one GPU to a buyer who rents it out until its rent no longer covers power.
+
+    Parameters
+    ----------
+    rent : float
+        Market rent today, USD per GPU-hour.
+    annual_decline : float
+        Yearly fall in the rent, decimal (0 to 0.99).
+    kw, pue, power_price : float
+        All-in kW per GPU, PUE (>= 1) and USD per kWh.
+    discount_rate : float
+        Decimal per year (0 to 1).
+    utilization : float, default 0.8
+        Share of hours billed (0 to 1).
+    idle_power_share : float, default 0.25
+        Share of full power drawn in unbilled hours (0 to 1).
+    rent_floor : float, default 0.0
+        Lowest rent, USD per GPU-hour.
+    periods_per_year : int, default 12
+        12, 4, 2 or 1: the periods of the rent path, as in the DSCR model.
+
+    Returns
+    -------
+    float
+        Present value, USD per GPU.
+
+    Notes
+    -----
+    With :math:`h = 8760/p` hours a period and :math:`c` from :func:`power_cost_per_hour`,
+
+    .. math::
+        E = \sum_{k=1}^{15p} h \max\left(r_k u - c, 0\right) (1 + \rho)^{-k/p},
+        \qquad r_k = \max(\text{floor}, r_0 (1 - d)^{(k-1)/p})
+
+    Periods with positive net rent are exactly those starting before the economic life
+    :math:`T^*` (:func:`economic_life`) when there is no floor. Other operating costs
+    (staff, network, insurance) are not deducted, so this is an upper bound for a buyer
+    who must pay them.
+
+    Examples
+    --------
+    >>> round(economic_value(2.0, 0.30, 1.275, 1.3, 0.08, 0.10))
+    24710
+
+    In Excel: ``=GPU_RESIDUAL(Deal, 3, "economic")``.
+    """
+    r = _num("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    d = _num("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
+    rho = _num("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
+    floor = _num("rent_floor", rent_floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    if periods_per_year not in (12, 4, 2, 1):
+        raise InputError("periods_per_year", periods_per_year, "one of 12, 4, 2, 1")
+    c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
+    values = _economic_values(np.array([r]), d, floor, float(utilization), c, rho, periods_per_year)
+    return float(values[0])
+
+
+def half_life(
+    hardware_decline: float = 0.30,
+    generation_shock: float = 0.15,
+    generation_years: float = 2.0,
+    age_years: float = 0.0,
+) -> float:
+    r"""Years until a GPU's market value halves.
+
+    Parameters
+    ----------
+    hardware_decline : float, default 0.30
+        Yearly fall in hardware price, decimal (0 to 0.99).
+    generation_shock : float, default 0.15
+        Step fall at each new generation, decimal share (0 to 1).
+    generation_years : float, default 2.0
+        Years between generations (> 0).
+    age_years : float, default 0.0
+        Age from which to count, years: the result is the time from this age until the
+        market value is half its value at this age.
+
+    Returns
+    -------
+    float
+        Years (``inf`` when nothing declines).
+
+    Notes
+    -----
+    The first :math:`\tau \ge 0` with :math:`M(a_0 + \tau) \le M(a_0)/2`, :math:`M` as in
+    :func:`market_value`. Within the generation :math:`j` steps after the current one,
+    :math:`(1-h)^\tau (1-g)^j = 1/2` gives :math:`\tau = (\ln\tfrac12 - j\ln(1-g))/\ln(1-h)`
+    if that falls inside the generation, else the value halves at a step.
+
+    Examples
+    --------
+    >>> round(half_life(0.30, 0.0), 4), round(half_life(0.30, 0.15), 4)
+    (1.9434, 1.9434)
+    >>> round(half_life(0.20, 0.15), 4)
+    2.0
+    """
+    h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    g = _num("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
+    big_g = _num("generation_years", generation_years, 0.0, None, "years > 0", low_open=True)
+    a0 = _num("age_years", age_years, 0.0, None, "an age in years >= 0")
+    if h == 0.0 and g == 0.0:
+        return math.inf
+    log_half = math.log(0.5)
+    g0 = math.floor(a0 / big_g + _STEP_TOLERANCE / big_g)
+    # Generations to try: no more than it takes the steps alone, or the decline alone.
+    limit = math.inf if g == 0.0 else (math.ceil(log_half / math.log1p(-g)) if g < 1 else 1)
+    if h > 0.0:
+        limit = min(limit, math.ceil((log_half / math.log1p(-h)) / big_g) + 1)
+    j = 0
+    while j <= limit:
+        start = max(a0, (g0 + j) * big_g) - a0  # time from a0 to the start of this generation
+        step_factor = (1.0 - g) ** j
+        if step_factor == 0.0 or (1.0 - h) ** start * step_factor <= 0.5:
+            return start
+        if h > 0.0:
+            tau = (log_half - math.log(step_factor)) / math.log1p(-h)
+            if tau < (g0 + j + 1) * big_g - a0:
+                return tau
+        j += 1
+    return math.inf  # pragma: no cover - the limit above is always reached first
+
+
+# ---- liquidation --------------------------------------------------------------------------
+
+
+class Liquidation(NamedTuple):
+    """Best fire sale of a batch of GPUs.
+
+    Attributes
+    ----------
+    net_proceeds : float
+        Present value of sales less carrying costs, USD.
+    recovery : float
+        net_proceeds / (units x unit_value), decimal share.
+    months : int
+        Whole months over which to sell (the best m in 1..max_months).
+    """
+
+    net_proceeds: float
+    recovery: float
+    months: int
+
+
+def _liquidation_grid(
+    units: float,
+    unit_values: FloatArray,
+    absorption: float,
+    hardware_decline: float,
+    impact: float,
+    max_haircut: float,
+    max_months: int,
+    discount_rate: float,
+    carry_cost: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Best net proceeds (USD) and months for each unit value; inputs already validated.
+
+    Proceeds of a sale over m months (q = Q/m cards a month, months j = 1..m):
+    q V (1 - h_m) sum_j x^j  -  carry sum_j (Q - (j-1) q) w^j,
+    with x^j = ((1 - hardware_decline)/(1 + rate))^(j/12), w^j = (1 + rate)^(-j/12) and
+    h_m = min(max_haircut, impact sqrt(q/A)).
+    """
+    m = np.arange(1, max_months + 1, dtype=float)
+    j = m  # month index, the same grid
+    w = (1.0 + discount_rate) ** (-j / 12.0)
+    x = (1.0 - hardware_decline) ** (j / 12.0) * w
+    sum_x, sum_w, sum_jw = np.cumsum(x), np.cumsum(w), np.cumsum((j - 1.0) * w)
+    q = units / m
+    if absorption > 0:
+        haircut = np.minimum(max_haircut, impact * np.sqrt(q / absorption))
+    else:
+        haircut = np.full(m.shape, max_haircut)
+    sales = q * (1.0 - haircut) * sum_x  # per USD of unit value
+    carry = carry_cost * (units * sum_w - q * sum_jw)
+    proceeds = np.multiply.outer(unit_values, sales) - carry  # (values, months)
+    best = proceeds.max(axis=-1, keepdims=True)
+    good = proceeds >= best - _TIE * np.maximum(np.abs(best), 1.0)
+    index = np.argmax(good, axis=-1)  # first (shortest) plan within the tie tolerance
+    chosen = np.take_along_axis(proceeds, index[..., None], axis=-1)[..., 0]
+    return chosen, (index + 1).astype(float)
+
+
+def liquidation_value(
+    units: float,
+    unit_value: float,
+    market_absorption: float,
+    hardware_decline: float = 0.30,
+    impact: float = 0.5,
+    max_haircut: float = 0.9,
+    max_months: int = 12,
+    discount_rate: float = 0.0,
+    carry_cost: float = 0.0,
+) -> Liquidation:
+    r"""Net proceeds of selling a batch of GPUs into a thin market, over the best period.
+
+    Parameters
+    ----------
+    units : float
+        GPUs to sell, :math:`Q` (> 0).
+    unit_value : float
+        Quoted market price per GPU today, :math:`V`, USD (> 0).
+    market_absorption : float
+        GPUs the market absorbs a month at the quoted price, :math:`A` (> 0). Scale it
+        down for liquid-cooled GPUs (deal key ``liquid_cooling_absorption``, 0.5).
+    hardware_decline : float, default 0.30
+        Yearly fall in the price while selling, decimal (0 to 0.99).
+    impact : float, default 0.5
+        Price impact coefficient: haircut = impact x sqrt(monthly sales / A) (>= 0).
+    max_haircut : float, default 0.9
+        Largest haircut, decimal share (0 to 1).
+    max_months : int, default 12
+        Longest sale considered, whole months (1 to 120).
+    discount_rate : float, default 0.0
+        Decimal per year (0 to 1).
+    carry_cost : float, default 0.0
+        USD per unsold GPU per month (space, power, security), paid at each month's start
+        on the cards still unsold.
+
+    Returns
+    -------
+    Liquidation
+        ``net_proceeds`` (USD), ``recovery`` (net proceeds / (Q x V)) and ``months``
+        (the whole number of months m in 1..max_months with the highest net proceeds; the
+        shortest among equals).
+
+    Notes
+    -----
+    Selling evenly over :math:`m` months, :math:`q = Q/m` a month, with haircut
+    :math:`\eta_m = \min(\eta_{max}, \kappa \sqrt{q / A})`:
+
+    .. math::
+        P(m) = \sum_{j=1}^{m} \left[q V (1-h)^{j/12} (1 - \eta_m)
+               - c_{carry} (Q - (j-1) q)\right] (1 + \rho)^{-j/12}
+
+    The square-root impact follows the empirical square-root law of market impact
+    (Almgren et al. 2005; Tóth et al. 2011); its coefficient, the absorption and the cap
+    are assumptions for the user to set: no public data on GPU fire sales exists.
+
+    References
+    ----------
+    R. Almgren, C. Thum, E. Hauptmann and H. Li, "Direct Estimation of Equity Market
+    Impact", Risk 18(7), 2005. B. Tóth et al., "Anomalous Price Impact and the Critical
+    Nature of Liquidity in Financial Markets", Physical Review X 1, 021006, 2011.
+
+    Examples
+    --------
+    >>> sale = liquidation_value(10_000, 8_196, 2_000)
+    >>> round(sale.net_proceeds), round(sale.recovery, 4), sale.months
+    (54386052, 0.6636, 12)
+
+    In Excel: ``=GPU_LIQUIDATION(10000, 8196, 2000)``.
+    """
+    q = _num("units", units, 0.0, None, "a number of GPUs > 0", low_open=True)
+    v = _num("unit_value", unit_value, 0.0, None, "a price in USD per GPU > 0", low_open=True)
+    a = _num("market_absorption", market_absorption, 0.0, None, "GPUs per month > 0", True)
+    h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    k = _num("impact", impact, 0.0, None, "a coefficient >= 0, e.g. 0.5")
+    cap = _num("max_haircut", max_haircut, 0.0, 1.0, _SHARE)
+    months = _num("max_months", max_months, 1.0, 120.0, "whole months from 1 to 120")
+    if not months.is_integer():
+        raise InputError("max_months", max_months, "whole months from 1 to 120")
+    rho = _num("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
+    carry = _num("carry_cost", carry_cost, 0.0, None, "USD per GPU per month >= 0")
+    proceeds, best = _liquidation_grid(q, np.array([v]), a, h, k, cap, int(months), rho, carry)
+    net = float(proceeds[0])
+    return Liquidation(net, net / (q * v), int(best[0]))
+
+
+# ---- deals and catalog models -------------------------------------------------------------
+
+
+def unit_cost(deal: Deal) -> float:
+    """Cost of one of the deal's GPUs, USD: ``unit_cost``, else the catalog launch price.
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                "interest_rate": 0.1, "tenor_years": 3})
+    >>> unit_cost(d)
+    33600.0
+    """
+    if deal.unit_cost is not None:
+        return float(deal.unit_cost)
+    return float(catalog_row(deal.gpu_model, "gpu_model")["launch_price_usd"])
+
+
+def _as_deal_or_model(deal_or_model: Deal | Mapping[str, Any] | str | Path) -> Deal | str:
+    if isinstance(deal_or_model, str) and not deal_or_model.strip().lower().endswith(
+        (".toml", ".xlsx")
+    ):
+        return str(catalog_row(deal_or_model, "deal_or_model")["name"])
+    return load_deal(deal_or_model)
+
+
+def _defaults(deal_or_model: Deal | str) -> tuple[float, dict[str, float]]:
+    """Cost per GPU (USD) and the value assumptions of a deal, or the defaults for a model."""
+    keys = (
+        "useful_life_years",
+        "salvage_value",
+        "hardware_decline",
+        "generation_shock",
+        "generation_years",
+    )
+    if isinstance(deal_or_model, Deal):
+        return unit_cost(deal_or_model), {k: getattr(deal_or_model, k) for k in keys}
+    cost = float(catalog_row(deal_or_model)["launch_price_usd"])
+    return cost, {k: float(DEFAULTS[k]) for k in keys}
+
+
+def _deal_economic(deal: Deal, years_from_start: FloatArray) -> FloatArray:
+    """Economic value per GPU (USD) at times from the deal's start (years, any sign)."""
+    c = power_cost_per_hour(
+        deal.kw_per_gpu, deal.pue, deal.power_price, deal.utilization, deal.idle_power_share
+    )
+    rents = deal.market_rate * (1.0 - deal.annual_decline) ** years_from_start
+    return _economic_values(
+        np.asarray(rents, dtype=float).ravel(),
+        deal.annual_decline,
+        deal.rent_floor,
+        deal.utilization,
+        c,
+        deal.effective_discount_rate,
+        deal.periods_per_year,
+    ).reshape(np.shape(years_from_start))
+
+
+def residual_value(
+    deal_or_model: Deal | Mapping[str, Any] | str | Path,
+    age_years: AgeInput,
+    method: str = "market",
+) -> Any:
+    """Value of one GPU at an age: book, market or economic.
+
+    Parameters
+    ----------
+    deal_or_model : Deal, mapping, deal file path, or str
+        A deal (every assumption from its keys; cost = ``unit_cost`` or the catalog launch
+        price of ``gpu_model``), or a catalog model name (launch price, default assumptions).
+    age_years : float or array_like
+        Age of the GPU, years (>= 0). For a deal, ``gpu_age_years`` is the age at the
+        start; the economic method takes the rent at age :math:`a` as
+        market_rate x (1 - annual_decline)^(a - gpu_age_years).
+    method : str, default "market"
+        ``"book"``, ``"market"`` or ``"economic"`` (the economic method needs a deal for
+        its rent, power and discount rate).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        USD per GPU.
+
+    Examples
+    --------
+    >>> round(residual_value("H100 SXM", 3.5, "book")), round(residual_value("h100 sxm", 3.5))
+    (14000, 8196)
+
+    In Excel: ``=GPU_RESIDUAL("H100 SXM", 3.5, "market")`` or ``=GPU_RESIDUAL(Deal, 3.5)``.
+    """
+    if not isinstance(method, str) or method.strip().lower() not in METHODS:
+        raise InputError("method", method, 'one of "book", "market", "economic"')
+    how = method.strip().lower()
+    subject = _as_deal_or_model(deal_or_model)
+    ages = _ages(age_years)
+    cost, keys = _defaults(subject)
+    if how == "book":
+        values = book_value(cost, ages, keys["useful_life_years"], keys["salvage_value"])
+    elif how == "market":
+        values = market_value(
+            cost, ages, keys["hardware_decline"], keys["generation_shock"], keys["generation_years"]
+        )
+    else:
+        if not isinstance(subject, Deal):
+            raise InputError(
+                "method",
+                method,
+                '"book" or "market" for a model name; "economic" needs a deal for its rent',
+            )
+        values = _deal_economic(subject, ages - subject.gpu_age_years)
+    return _out(np.asarray(values, dtype=float), age_years)
+
+
+def residual_curve(deal: Deal | Mapping[str, Any] | str | Path, years: float | None = None) -> (
+    pd.DataFrame
+):
+    """Book, market and economic value of one GPU over the rest of its life.
+
+    Parameters
+    ----------
+    deal : Deal, mapping or deal file path
+    years : float, optional
+        Horizon from the deal's start, years (> 0, at most 30); default the deal's
+        useful_life_years. Steps are the deal's periods (1 / periods_per_year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``age_years`` (from gpu_age_years), ``book_value``, ``market_value`` and
+        ``economic_value`` (USD per GPU).
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                "interest_rate": 0.1, "tenor_years": 3, "periods_per_year": 1})
+    >>> curve = residual_curve(d, 3)
+    >>> curve["age_years"].tolist(), curve["book_value"].round().tolist()
+    ([0.0, 1.0, 2.0, 3.0], [33600.0, 28000.0, 22400.0, 16800.0])
+
+    In Excel: ``=GPU_RESIDUAL_CURVE(Deal, 6)``.
+    """
+    the_deal = load_deal(deal)
+    horizon = the_deal.useful_life_years if years is None else years
+    horizon = _num("years", horizon, 0.0, 30.0, "years > 0 and <= 30", low_open=True)
+    steps = math.floor(horizon * the_deal.periods_per_year + 1e-9)
+    t = np.arange(steps + 1) / the_deal.periods_per_year
+    ages = the_deal.gpu_age_years + t
+    cost, keys = _defaults(the_deal)
+    return pd.DataFrame(
+        {
+            "age_years": ages,
+            "book_value": book_value(cost, ages, keys["useful_life_years"], keys["salvage_value"]),
+            "market_value": market_value(
+                cost,
+                ages,
+                keys["hardware_decline"],
+                keys["generation_shock"],
+                keys["generation_years"],
+            ),
+            "economic_value": _deal_economic(the_deal, t),
+        }
+    )
+
+
+# ---- over the loan's life -----------------------------------------------------------------
+
+
+def fleet_absorption(deal: Deal) -> float:
+    """GPUs a month the market absorbs for this deal's fleet, after the liquid-cooling factor.
+
+    Raises
+    ------
+    MissingInputError
+        ``market_absorption`` is empty: it is required for liquidation.
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 72, "gpu_model": "GB200", "market_rate": 4,
+    ...                "loan_amount": 1e6, "interest_rate": 0.1, "tenor_years": 3,
+    ...                "market_absorption": 500})
+    >>> fleet_absorption(d)  # GB200 is liquid-cooled: 500 x 0.5
+    250.0
+    """
+    if deal.market_absorption is None:
+        raise MissingInputError(
+            "market_absorption",
+            "GPUs per month the secondary market absorbs at the quoted price (> 0); "
+            "required for liquidation values",
+        )
+    liquid = catalog_row(deal.gpu_model, "gpu_model")["cooling"] == "liquid"
+    factor = deal.liquid_cooling_absorption if liquid else 1.0
+    return float(deal.market_absorption) * factor
+
+
+def _ltv(balance: FloatArray, value: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = balance / value
+    ratio = np.where(value > 0, ratio, np.where(balance > 0, np.inf, np.nan))
+    return np.asarray(ratio, dtype=float)
+
+
+def ltv_schedule(deal: Deal | Mapping[str, Any] | str | Path) -> pd.DataFrame:
+    r"""Loan balance against the fleet's book, market, economic and liquidation values.
+
+    Parameters
+    ----------
+    deal : Deal, mapping or deal file path
+        ``market_absorption`` must be set (liquidation needs it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row at close (period 0) and one at the end of each period k = 1..n:
+        ``period``, ``date`` (start_date for period 0, then payment dates; only with a
+        start date), ``year`` (k / periods_per_year, years from close),
+        ``fleet_age_years``, ``balance`` (USD: the loan at close, then the closing balance
+        of the DSCR schedule), the fleet's ``book_value``, ``market_value``,
+        ``economic_value`` and ``liquidation_value`` (USD, gpus x per-GPU value),
+        ``liquidation_recovery`` (liquidation / market value), ``liquidation_months``,
+        and ``ltv_book``, ``ltv_market``, ``ltv_economic``, ``ltv_liquidation``
+        (balance / value, decimal; ``inf`` where a value is 0 and the balance is not).
+
+    Notes
+    -----
+    The liquidation value of a period is the fire-sale net proceeds, valued at that date,
+    of selling the whole fleet from then on at its market value per GPU, as
+    :func:`liquidation_value` with the deal's market_absorption (times
+    liquid_cooling_absorption for liquid-cooled models), hardware_decline, impact,
+    max_haircut, max_liquidation_months, discount rate and carry_cost. The economic value
+    at time :math:`t` starts from the market rent :math:`r_0(1-d)^t` (spot rent: contracts
+    are not part of the collateral's value).
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
+    ...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
+    >>> table = ltv_schedule(d)
+    >>> len(table), round(table["ltv_book"].iloc[0], 4)
+    (61, 0.5952)
+
+    In Excel: ``=LTV_TABLE(Deal)``.
+    """
+    the_deal = load_deal(deal)
+    absorption = fleet_absorption(the_deal)
+    p = the_deal.periods_per_year
+    n = the_deal.periods
+    periods = np.arange(n + 1)
+    t = periods / p
+    ages = the_deal.gpu_age_years + t
+    debt = debt_schedule(the_deal)
+    balance = np.concatenate(([debt.loan_amount], debt.balance))
+    cost = unit_cost(the_deal)
+    gpus = float(the_deal.gpus)
+    book = gpus * book_value(cost, ages, the_deal.useful_life_years, the_deal.salvage_value)
+    unit_market = market_value(
+        cost,
+        ages,
+        the_deal.hardware_decline,
+        the_deal.generation_shock,
+        the_deal.generation_years,
+    )
+    market = gpus * unit_market
+    economic = gpus * _deal_economic(the_deal, t)
+    liquidation, months = _liquidation_grid(
+        gpus,
+        unit_market,
+        absorption,
+        the_deal.hardware_decline,
+        the_deal.impact,
+        the_deal.max_haircut,
+        the_deal.max_liquidation_months,
+        the_deal.effective_discount_rate,
+        the_deal.carry_cost,
+    )
+    columns: dict[str, Any] = {"period": periods}
+    dates = period_dates(the_deal)
+    if dates is not None:
+        columns["date"] = [the_deal.start_date, *dates]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recovery = np.where(market > 0, liquidation / market, np.nan)
+    columns.update(
+        year=t,
+        fleet_age_years=ages,
+        balance=balance,
+        book_value=book,
+        market_value=market,
+        economic_value=economic,
+        liquidation_value=liquidation,
+        liquidation_recovery=recovery,
+        liquidation_months=months.astype(int),
+        ltv_book=_ltv(balance, book),
+        ltv_market=_ltv(balance, market),
+        ltv_economic=_ltv(balance, economic),
+        ltv_liquidation=_ltv(balance, liquidation),
+    )
+    return pd.DataFrame(columns)
+
+
+def underwater_period(
+    deal: Deal | Mapping[str, Any] | str | Path,
+) -> tuple[int, dt.date | None] | None:
+    """First period whose loan balance exceeds the fleet's liquidation value.
+
+    Parameters
+    ----------
+    deal : Deal, mapping or deal file path
+        ``market_absorption`` must be set.
+
+    Returns
+    -------
+    tuple or None
+        ``(period, date)``: period 0 means already at close; date is the start date for
+        period 0 and the payment date otherwise (None without a start date). None when the
+        balance never exceeds the liquidation value.
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
+    ...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
+    >>> underwater_period(d)
+    (0, None)
+    >>> underwater_period({**d.to_dict(), "loan_amount": 5e6}) is None
+    True
+
+    In Excel: ``=LTV_UNDERWATER(Deal)``.
+    """
+    table = ltv_schedule(deal)
+    under = np.flatnonzero(table["balance"].to_numpy() > table["liquidation_value"].to_numpy())
+    if under.size == 0:
+        return None
+    row = int(under[0])
+    date = table["date"].iloc[row] if "date" in table.columns else None
+    return int(table["period"].iloc[row]), date
+
+
+@dataclass(frozen=True)
+class DurationMismatch:
+    """The loan's weighted average life against how long the collateral holds value.
+
+    Attributes
+    ----------
+    wal_years : float
+        Principal-weighted average life of the loan, years from close.
+    half_life_years : float
+        Years from close until the GPUs' market value is half its value at close.
+    economic_life_years : float
+        Years from close until the market rent no longer covers power (at most 15).
+    wal_to_half_life, wal_to_economic_life : float
+        wal_years / half_life_years and wal_years / economic_life_years (x); above 1 the
+        loan outlives the measure (``inf`` when the economic life is 0).
+    """
+
+    wal_years: float
+    half_life_years: float
+    economic_life_years: float
+    wal_to_half_life: float
+    wal_to_economic_life: float
+
+
+def duration_mismatch(deal: Deal | Mapping[str, Any] | str | Path) -> DurationMismatch:
+    r"""Weighted average life of the loan against the GPUs' half-life and economic life.
+
+    Parameters
+    ----------
+    deal : Deal, mapping or deal file path
+
+    Returns
+    -------
+    DurationMismatch
+        Years and ratios (see the class).
+
+    Notes
+    -----
+    .. math:: WAL = \frac{\sum_k (k/p)\, \text{principal}_k}{\sum_k \text{principal}_k}
+
+    with principal from the DSCR schedule, paid at the end of period k. The half-life
+    counts from the age at close (:func:`half_life`); the economic life is
+    :func:`economic_life` at the deal's market rent (15 years when the rent floor alone
+    covers power).
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
+    ...                "interest_rate": 0.09, "tenor_years": 5, "amortization": "bullet"})
+    >>> m = duration_mismatch(d)
+    >>> m.wal_years, round(m.half_life_years, 4), round(m.wal_to_half_life, 4)
+    (5.0, 1.9434, 2.5728)
+
+    In Excel: ``=LTV_DURATION_MISMATCH(Deal)``.
+    """
+    the_deal = load_deal(deal)
+    debt = debt_schedule(the_deal)
+    times = np.arange(1, the_deal.periods + 1) / the_deal.periods_per_year
+    total = float(np.sum(debt.principal))
+    wal = float(np.sum(times * debt.principal) / total) if total != 0 else math.nan
+    half = half_life(
+        the_deal.hardware_decline,
+        the_deal.generation_shock,
+        the_deal.generation_years,
+        the_deal.gpu_age_years,
+    )
+    c = power_cost_per_hour(
+        the_deal.kw_per_gpu,
+        the_deal.pue,
+        the_deal.power_price,
+        the_deal.utilization,
+        the_deal.idle_power_share,
+    )
+    if the_deal.rent_floor * the_deal.utilization > c:
+        life = MAX_ECONOMIC_LIFE_YEARS
+    else:
+        life = _life(the_deal.market_rate, the_deal.annual_decline, the_deal.utilization, c)
+    return DurationMismatch(
+        wal_years=wal,
+        half_life_years=half,
+        economic_life_years=life,
+        wal_to_half_life=wal / half if half > 0 else math.inf,
+        wal_to_economic_life=wal / life if life > 0 else math.inf,
+    )
+
+
+__all__ = [
+    "METHODS",
+    "DurationMismatch",
+    "Liquidation",
+    "book_value",
+    "duration_mismatch",
+    "economic_life",
+    "economic_value",
+    "fleet_absorption",
+    "half_life",
+    "liquidation_value",
+    "ltv_schedule",
+    "market_value",
+    "power_cost_per_hour",
+    "residual_curve",
+    "residual_value",
+    "underwater_period",
+    "unit_cost",
+]

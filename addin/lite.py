@@ -1,0 +1,254 @@
+"""The xlwings Lite files: a ``main.py`` and a ``requirements.txt`` for Lite's editor.
+
+xlwings Lite runs Python in Excel (Windows, Mac and the web) through Pyodide: it installs
+pure-Python wheels from PyPI (or from a wheel URL served with CORS headers) and Pyodide's
+own builds of numpy, pandas and scipy, then imports the ``main.py`` pasted in its editor
+and registers every function there that carries ``@xw.func``.
+
+This package is not on PyPI, so by default the generated ``main.py`` carries the add-in
+itself: the source of ``addin.udfs`` and of every ``addin`` module it imports, plus the
+package data (the GPU catalog), as text. A small import hook serves them from memory, so
+loading writes no file, starts no thread and no process, and the functions, their help
+and their results are the very ones of the installed package. ``requirements.txt`` then
+lists only the third-party packages those modules import.
+
+A desk that hosts the wheel (``uv build``) on an HTTPS server that sends CORS headers can
+pass its URL instead (``wheel_url``): ``requirements.txt`` names the wheel and ``main.py``
+only re-exports the functions.
+
+Examples
+--------
+>>> files = lite_files()
+>>> sorted(files)
+['main.py', 'requirements.txt']
+>>> "DSCR_MIN" in files["main.py"]
+True
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import inspect
+from collections.abc import Iterable
+from pathlib import Path
+
+import addin
+
+PACKAGE_DIR = Path(addin.__file__).parent
+ENTRY_MODULES = ("addin", "addin.udfs")  # importing addin.udfs runs addin/__init__.py first
+DATA_SUFFIXES = (".csv", ".md", ".json", ".toml")
+ALWAYS_PINNED = ("xlwings",)  # Lite installs xlwings' pure-Python wheel; pin what we test
+
+BOOTSTRAP = '''
+import importlib.abc
+import importlib.util
+import io
+import sys
+import zipfile
+
+_PREFIX = "<gpucredit-lite>"
+
+
+class _Bundle(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serve the bundled ``addin`` package from memory (no file is written)."""
+
+    def __init__(self, files):
+        self.files = files
+        self.archive = zipfile.ZipFile(io.BytesIO(), "w")
+        for name, text in files.items():
+            self.archive.writestr(name, text)
+
+    def _key(self, fullname):
+        base = fullname.replace(".", "/")
+        for key in (base + "/__init__.py", base + ".py"):
+            if key in self.files:
+                return key
+        return None
+
+    def find_spec(self, fullname, path=None, target=None):
+        key = self._key(fullname) if fullname.split(".")[0] == "addin" else None
+        if key is None:
+            return None
+        is_package = key.endswith("/__init__.py")
+        spec = importlib.util.spec_from_loader(
+            fullname, self, origin=f"{_PREFIX}/{key}", is_package=is_package
+        )
+        spec.has_location = True
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        key = self._key(module.__name__)
+        module.__file__ = f"{_PREFIX}/{key}"
+        exec(compile(self.files[key], module.__file__, "exec"), module.__dict__)
+
+    def get_source(self, fullname):
+        return self.files[self._key(fullname)]
+
+    def get_resource_reader(self, fullname):
+        return _Resources(self.archive, fullname.replace(".", "/") + "/")
+
+
+class _Resources:
+    """What ``importlib.resources.files(package)`` reads: a view of the in-memory zip."""
+
+    def __init__(self, archive, at):
+        self.archive, self.at = archive, at
+
+    def files(self):
+        return zipfile.Path(self.archive, at=self.at)
+
+
+if not any(isinstance(f, _Bundle) for f in sys.meta_path):
+    sys.meta_path.insert(0, _Bundle(_FILES))
+'''
+
+
+def module_file(name: str) -> Path:
+    """The source file of an ``addin`` module (``addin`` itself is its ``__init__.py``)."""
+    parts = name.split(".")[1:]
+    folder = PACKAGE_DIR.joinpath(*parts)
+    return folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module an ``import`` or ``from ... import`` anywhere in a file names."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def module_closure(entries: Iterable[str] = ENTRY_MODULES) -> tuple[list[str], set[str]]:
+    """The ``addin`` modules the entry modules import (transitively), and the other modules.
+
+    Returns
+    -------
+    (list of str, set of str)
+        Sorted ``addin`` module names, and the top-level names of every other import.
+    """
+    todo, own, other = list(entries), set(), set()
+    while todo:
+        name = todo.pop()
+        if name in own:
+            continue
+        own.add(name)
+        for imported in _imports(module_file(name)):
+            top = imported.split(".")[0]
+            if top != "addin":
+                other.add(top)
+                continue
+            # "from addin.x import y": y is a module only if it has a file.
+            if module_file(imported).exists():
+                todo.append(imported)
+            elif module_file(imported.rsplit(".", 1)[0]).exists():
+                todo.append(imported.rsplit(".", 1)[0])
+    return sorted(own), other
+
+
+def bundled_files() -> dict[str, str]:
+    """The text of every bundled file, keyed by its path inside the package (``addin/...``)."""
+    modules, _ = module_closure()
+    files = {
+        module_file(name).relative_to(PACKAGE_DIR.parent).as_posix(): module_file(name).read_text(
+            encoding="utf-8"
+        )
+        for name in modules
+    }
+    for path in sorted((PACKAGE_DIR / "data").rglob("*")):
+        if path.is_file() and path.suffix in DATA_SUFFIXES:
+            files[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path.read_text(
+                encoding="utf-8"
+            )
+    return files
+
+
+def _distribution(module: str) -> str | None:
+    names = importlib.metadata.packages_distributions().get(module)
+    return names[0] if names else None
+
+
+def _is_pure(distribution: str) -> bool:
+    wheel = importlib.metadata.distribution(distribution).read_text("WHEEL") or ""
+    return "Root-Is-Purelib: true" in wheel
+
+
+def requirements(wheel_url: str | None = None) -> list[str]:
+    """Lines of ``requirements.txt``: the third-party packages the bundled modules import.
+
+    Pure-Python packages (and xlwings) are pinned to the versions installed here; packages
+    Pyodide builds itself (numpy, pandas, scipy) are not, as Lite's docs require.
+    """
+    _, others = module_closure()
+    lines = set()
+    for module in others:
+        distribution = _distribution(module)
+        if distribution is None:  # the standard library
+            continue
+        if distribution in ALWAYS_PINNED or _is_pure(distribution):
+            version = importlib.metadata.version(distribution)
+            lines.add(f"{distribution}=={version}")
+        else:
+            lines.add(distribution)
+    result = sorted(lines, key=str.lower)
+    return [*result, wheel_url] if wheel_url else result
+
+
+def udf_names() -> list[str]:
+    """Names of every Excel function in ``addin.udfs``, in the order they are defined."""
+    import addin.udfs as udfs
+
+    functions = [
+        obj
+        for name, obj in vars(udfs).items()
+        if name.isupper() and inspect.isfunction(obj) and hasattr(obj, "__wrapped__")
+    ]
+    return [f.__name__ for f in sorted(functions, key=lambda f: f.__code__.co_firstlineno)]
+
+
+def main_py(wheel_url: str | None = None) -> str:
+    """The text of Lite's ``main.py``: the bundle (unless a wheel URL is given) and the UDFs."""
+    version = addin.__version__
+    header = [
+        f'"""GPU Credit Desk {version}: every Excel function of the add-in, for xlwings Lite.',
+        "",
+        "Generated by `gpucredit lite`; do not edit. Regenerate it for a new version.",
+        '"""',
+        "",
+    ]
+    names = udf_names()
+    export = ["from addin.udfs import (  # noqa: E402", *(f"    {n}," for n in names), ")"]
+    export += ["", "__all__ = [", *(f'    "{n}",' for n in names), "]", ""]
+    if wheel_url:
+        return "\n".join([*header, *export])
+    files = "\n".join(f"    {key!r}: {text!r}," for key, text in bundled_files().items())
+    bundle = ["# The add-in's own source and data, served from memory by the hook below.",
+              "_FILES = {", files, "}"]  # fmt: skip
+    return "\n".join([*header, *bundle, BOOTSTRAP, *export])
+
+
+def lite_files(wheel_url: str | None = None) -> dict[str, str]:
+    """The two files of xlwings Lite's editor, by name."""
+    return {
+        "main.py": main_py(wheel_url),
+        "requirements.txt": "\n".join(requirements(wheel_url)) + "\n",
+    }
+
+
+def write_lite(folder: str | Path, wheel_url: str | None = None) -> list[Path]:
+    """Write ``main.py`` and ``requirements.txt`` into a folder; return their paths."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in lite_files(wheel_url).items():
+        path = out / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

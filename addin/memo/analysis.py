@@ -1,0 +1,207 @@
+"""Every number a deal memo shows, computed by the engines (no openpyxl here).
+
+:func:`analyse` runs the DSCR, stress, collateral and credit engines on one deal and
+returns a :class:`MemoData`; the sheet writers only lay those results out. Flag rules
+(red / amber / green) live here too, each with the words that explain it.
+
+Examples
+--------
+>>> from addin.deal import load_deal
+>>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
+...                   "interest_rate": 0.09, "tenor_years": 5})
+>>> data = analyse(deal)
+>>> f"{data.summary.min_dscr:.2f}x", data.flags[0].status
+('0.23x', 'red')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from addin.deal import Deal
+from addin.dscr import (
+    BREAKEVEN_MAX_DECLINE,
+    DscrSummary,
+    breakeven_decline,
+    debt_schedule,
+    dscr_schedule,
+    dscr_summary,
+    min_dscr_grid,
+)
+from addin.types import FloatArray
+
+STRESS_DECLINES = np.round(np.arange(0.0, 0.601, 0.05), 2)  # 0% to 60% a year
+STRESS_UTILIZATIONS = np.round(np.arange(0.50, 1.001, 0.05), 2)
+STRESS_SHARES = np.round(np.arange(0.0, 1.001, 0.10), 2)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A red / amber / green flag: the metric, its value as shown, the status and the rule."""
+
+    metric: str
+    value: str
+    status: str  # "green", "amber" or "red"
+    rule: str
+
+
+@dataclass(frozen=True)
+class StressGrid:
+    """Min DSCR (x) over annual decline (rows) x a second driver (columns)."""
+
+    driver: str  # deal key varied along the columns
+    declines: FloatArray
+    values: FloatArray
+    min_dscr: FloatArray  # shape (declines, values)
+    breakeven: list[float | None]  # decline where min DSCR = 1.00x, per column
+    breakeven_lockup: list[float | None]  # decline where min DSCR = lock-up, per column
+
+
+@dataclass
+class MemoData:
+    """The analytics results a memo workbook shows (see :func:`analyse`)."""
+
+    deal: Deal
+    version: str
+    generated: dt.datetime
+    schedule: pd.DataFrame
+    summary: DscrSummary
+    lockup_breakeven: float | None
+    stress_utilization: StressGrid
+    stress_contract: StressGrid
+    collateral: dict[str, Any] = field(default_factory=dict)
+    credit: dict[str, Any] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+
+
+def grid_breakeven(deal: Deal, threshold: float, **driver: float) -> float | None:
+    """Largest decline in [0, 0.99] keeping min DSCR >= threshold, debt kept as sized.
+
+    Same rule as :func:`addin.dscr.breakeven_decline`, with one driver (utilization or
+    contracted_share) overridden and the deal's own debt schedule kept.
+
+    Examples
+    --------
+    >>> from addin.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 5})
+    >>> grid_breakeven(deal, 1.0) == breakeven_decline(deal, 1.0)
+    True
+    """
+
+    def excess(d: float) -> float:
+        return float(min_dscr_grid(deal, d, **driver)) - threshold
+
+    at_zero = excess(0.0)
+    if math.isnan(at_zero) or at_zero < 0:
+        return None
+    if excess(BREAKEVEN_MAX_DECLINE) >= 0:
+        return BREAKEVEN_MAX_DECLINE
+    return float(brentq(excess, 0.0, BREAKEVEN_MAX_DECLINE, xtol=1e-13))
+
+
+def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
+    """Min DSCR over :data:`STRESS_DECLINES` x ``values`` of ``driver``, debt as sized."""
+    grid = min_dscr_grid(deal, STRESS_DECLINES[:, None], **{driver: values[None, :]})
+    return StressGrid(
+        driver=driver,
+        declines=STRESS_DECLINES,
+        values=values,
+        min_dscr=grid,
+        breakeven=[grid_breakeven(deal, 1.0, **{driver: float(v)}) for v in values],
+        breakeven_lockup=[
+            grid_breakeven(deal, deal.lockup_dscr, **{driver: float(v)}) for v in values
+        ],
+    )
+
+
+def _grade(value: float | None, green: float, amber: float, higher_is_better: bool) -> str:
+    if value is None or math.isnan(value):
+        return "red"
+    sign = 1.0 if higher_is_better else -1.0
+    if sign * value >= sign * green:
+        return "green"
+    return "amber" if sign * value >= sign * amber else "red"
+
+
+def dscr_flags(deal: Deal, summary: DscrSummary) -> list[Flag]:
+    """Coverage flags: min DSCR, LLCR, breakeven decline and first default breach."""
+    lock, default = deal.lockup_dscr, deal.default_dscr
+    margin = 0.10
+    breakeven = summary.breakeven_decline
+    n = deal.periods
+    default_at = summary.first_default_breach
+    return [
+        Flag(
+            "Min DSCR (deflated rents)",
+            f"{summary.min_dscr:.2f}x",
+            _grade(summary.min_dscr, lock, default, True),
+            f"green at or above the lock-up level ({lock:.2f}x), amber down to the default "
+            f"level ({default:.2f}x), red below it",
+        ),
+        Flag(
+            "LLCR",
+            f"{summary.llcr:.2f}x",
+            _grade(summary.llcr, lock, 1.0, True),
+            f"green at or above {lock:.2f}x (lock-up), amber from 1.00x, red below 1.00x",
+        ),
+        Flag(
+            "Breakeven decline vs today's decline",
+            "none" if breakeven is None else f"{breakeven:.1%} vs {deal.annual_decline:.1%}",
+            _grade(
+                None if breakeven is None else breakeven - deal.annual_decline, margin, 0.0, True
+            ),
+            f"green when rents can fall at least {margin:.0%} a year faster than assumed "
+            "before DSCR reaches 1.00x, amber when the headroom is smaller, red when the "
+            "assumed decline already breaks 1.00x",
+        ),
+        Flag(
+            "First default breach",
+            "none" if default_at is None else f"period {default_at} of {n}",
+            "green" if default_at is None else ("amber" if default_at > n / 2 else "red"),
+            "green with no period below the default level, amber when the first breach "
+            "falls in the second half of the tenor, red in the first half",
+        ),
+    ]
+
+
+def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
+    """Run every engine a memo needs on one deal.
+
+    Parameters
+    ----------
+    deal : Deal
+    generated : datetime, optional
+        Time stamp shown in the memo; default now.
+
+    Returns
+    -------
+    MemoData
+        Schedule and summary at the deal's decline, stress grids, collateral and credit
+        results, and the red / amber / green flags.
+    """
+    from addin import __version__
+    from addin.memo.risk import collateral_results, credit_results, risk_flags
+
+    summary = dscr_summary(deal)
+    data = MemoData(
+        deal=deal,
+        version=__version__,
+        generated=generated or dt.datetime.now().replace(microsecond=0),
+        schedule=dscr_schedule(deal),
+        summary=summary,
+        lockup_breakeven=breakeven_decline(deal, deal.lockup_dscr),
+        stress_utilization=stress_grid(deal, "utilization", STRESS_UTILIZATIONS),
+        stress_contract=stress_grid(deal, "contracted_share", STRESS_SHARES),
+    )
+    data.collateral = collateral_results(deal, debt_schedule(deal))
+    data.credit = credit_results(deal)
+    data.flags = dscr_flags(deal, summary) + risk_flags(deal, data.collateral, data.credit)
+    return data

@@ -1,0 +1,164 @@
+"""Cell helpers shared by the memo sheets: safe text, number formats, styles, print setup.
+
+Text that comes from a deal file goes through :func:`put_text`, which stores it as a
+string cell (``t="inlineStr"``) and sets Excel's quote prefix when it starts with a
+character Excel would read as a formula (``= + - @``), so a borrower named
+``=HYPERLINK("http://x","y")`` is shown literally and never evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+# Number formats
+USD = '#,##0;[Red]-#,##0'
+USD_K = '#,##0,"k";[Red]-#,##0,"k"'
+RENT = '0.000'
+PERCENT = '0.0%'
+COVERAGE = '0.00"x"'
+YEARS = '0.00'
+COUNT = '#,##0'
+DATE = 'yyyy-mm-dd'
+GENERAL = 'General'
+
+NAVY = "1F3864"
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: cells an analyst may edit
+HEADER_FILL = PatternFill("solid", fgColor=NAVY)
+BAND_FILL = PatternFill("solid", fgColor="D9E1F2")
+STATUS_FILL = {
+    "green": PatternFill("solid", fgColor="C6EFCE"),
+    "amber": PatternFill("solid", fgColor="FFEB9C"),
+    "red": PatternFill("solid", fgColor="FFC7CE"),
+}
+STATUS_FONT = {
+    "green": Font(color="006100", bold=True),
+    "amber": Font(color="9C5700", bold=True),
+    "red": Font(color="9C0006", bold=True),
+}
+INPUT_FONT = Font(color="0000FF")  # blue: an input, by the usual modelling convention
+HEADER_FONT = Font(color="FFFFFF", bold=True)
+TITLE_FONT = Font(size=14, bold=True, color=NAVY)
+BOLD = Font(bold=True)
+NOTE_FONT = Font(italic=True, color="595959")
+THIN = Side(style="thin", color="A6A6A6")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def clean_text(text: str) -> str:
+    """Drop the control characters a workbook cannot store."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def put_text(ws: Worksheet, ref: str, text: str, font: Font | None = None) -> Cell:
+    """Write text as a string cell, never as a formula."""
+    cell = ws[ref]
+    cell.value = clean_text(str(text))
+    cell.data_type = "s"
+    if cell.value.startswith(_FORMULA_START):
+        cell.quotePrefix = True
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def put(ws: Worksheet, ref: str, value: Any, number_format: str | None = None) -> Cell:
+    """Write an engine value: numbers and dates as such, NaN/None as empty, text as text."""
+    if isinstance(value, str):
+        return put_text(ws, ref, value)
+    cell = ws[ref]
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        cell.value = None
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        cell.value = dt.datetime(value.year, value.month, value.day)
+        cell.number_format = DATE
+    else:
+        cell.value = value
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def put_formula(ws: Worksheet, ref: str, formula: str, number_format: str | None = None) -> Cell:
+    """Write a formula built by the memo itself (never from user text)."""
+    cell = ws[ref]
+    cell.value = formula if formula.startswith("=") else "=" + formula
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def header_row(ws: Worksheet, row: int, labels: list[str], first_col: int = 1) -> None:
+    """A navy header row with white bold labels that wrap."""
+    for offset, label in enumerate(labels):
+        cell = ws.cell(row=row, column=first_col + offset)
+        cell.value = label
+        cell.data_type = "s"
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = BOX
+
+
+def title(ws: Worksheet, text: str, subtitle: str | None = None) -> None:
+    """Sheet title in A1 and an optional note in A2."""
+    put_text(ws, "A1", text, TITLE_FONT)
+    if subtitle:
+        put_text(ws, "A2", subtitle, NOTE_FONT)
+
+
+def widths(ws: Worksheet, columns: dict[str, float]) -> None:
+    """Set column widths (in characters)."""
+    for letter, width in columns.items():
+        ws.column_dimensions[letter].width = width
+
+
+def style_input(cell: Cell) -> None:
+    """Mark a cell as an input an analyst may change."""
+    cell.fill = INPUT_FILL
+    cell.font = INPUT_FONT
+    cell.border = BOX
+
+
+def status_cell(cell: Cell, status: str) -> None:
+    """Colour a red / amber / green flag cell."""
+    cell.value = status.upper()
+    cell.data_type = "s"
+    cell.fill = STATUS_FILL[status]
+    cell.font = STATUS_FONT[status]
+    cell.alignment = Alignment(horizontal="center")
+    cell.border = BOX
+
+
+def header_text(text: str) -> str:
+    """Escape user text for a page header or footer (``&`` starts a code there)."""
+    return clean_text(text).replace("&", "&&")[:120]
+
+
+def print_setup(ws: Worksheet, deal_name: str, rows_to_repeat: str | None = None) -> None:
+    """Landscape, one page per sheet, header with the deal name, footer with pages."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    ws.oddHeader.left.text = header_text(deal_name)
+    ws.oddHeader.right.text = "&A"
+    ws.oddFooter.left.text = "Confidential"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddFooter.right.text = "GPU Credit Desk"
+    if rows_to_repeat:
+        ws.print_title_rows = rows_to_repeat
