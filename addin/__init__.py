@@ -6,6 +6,7 @@ per year (0.30 = 30%), money is USD, power kW, time years unless a name says oth
 
 from addin.deal import Deal, load_deal
 from addin.dscr import (
+    avg_dscr,
     breakeven_decline,
     deflated_rent,
     dscr_schedule,
@@ -25,6 +26,7 @@ __all__ = [
     "DealFileError",
     "InputError",
     "__version__",
+    "avg_dscr",
     "breakeven_decline",
     "deflated_rent",
     "dscr_schedule",

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr, ndtri, polygamma
 
 from addin.errors import InputError, MissingInputError
 from addin.types import ArrayLike, FloatArray
@@ -45,7 +45,8 @@ DOF_ALLOWED = "degrees of freedom > 0 for the t copula (e.g. 4)"
 LGD_ALLOWED = "a decimal from 0 to 1 (0.45 = 45%)"
 COPULAS = ("gaussian", "t")
 
-#: Step of the trapezoid rule in ln chi-square over the t copula's mixing variable.
+#: Largest step of the trapezoid rule in ln chi-square over the t copula's mixing variable
+#: (the step is also at most 1/2.5 of the standard deviation of ln chi-square).
 CHI_STEP = 0.4
 #: Mass of the chi-square distribution left out at each end of the mixing quadrature.
 CHI_TAIL = 1e-15
@@ -140,7 +141,8 @@ def chi_scale_nodes(dof: float, step: float = CHI_STEP) -> tuple[FloatArray, Flo
     """
     low = math.log(stats.chi2.ppf(CHI_TAIL, dof))
     high = math.log(stats.chi2.isf(CHI_TAIL, dof))
-    y = np.linspace(low, high, math.ceil((high - low) / step) + 1)
+    spread = math.sqrt(float(polygamma(1, dof / 2)))  # standard deviation of ln chi-square
+    y = np.linspace(low, high, math.ceil((high - low) / min(step, spread / 2.5)) + 1)
     log_weight = stats.chi2.logpdf(np.exp(y), dof) + y
     weight = np.exp(log_weight - log_weight.max())
     return np.sqrt(np.exp(y) / dof), weight / weight.sum()

@@ -399,6 +399,39 @@ def min_dscr_grid(
     return result
 
 
+def avg_dscr(deal: Deal, annual_decline: float | None = None) -> float:
+    """Average DSCR over the periods with debt service when rents deflate.
+
+    Parameters
+    ----------
+    deal : Deal
+    annual_decline : float, optional
+        Yearly rent decline, decimal; default the deal's own.
+
+    Returns
+    -------
+    float
+        Simple mean of CFADS_k / DS_k over periods with DS_k > 0 (x); NaN if none has.
+
+    Examples
+    --------
+    >>> from addin.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 5})
+    >>> round(avg_dscr(deal, 0.0), 4)  # flat rent, level annuity: every period alike
+    2.0921
+
+    In Excel: ``=DSCR_AVG(Deal, 0.30)``.
+    """
+    if annual_decline is not None:
+        _check_decline("annual_decline", annual_decline)
+    ds = debt_schedule(deal).debt_service
+    if not np.any(ds > 0):
+        return math.nan
+    cfads = _flows(deal, annual_decline, None, None)[-1]
+    return float(np.mean(cfads[ds > 0] / ds[ds > 0]))
+
+
 def llcr(deal: Deal, annual_decline: float | None = None) -> float:
     r"""Loan life coverage ratio: PV of CFADS over the loan's life divided by the loan.
 

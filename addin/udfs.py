@@ -33,6 +33,7 @@ import xlwings as xw
 from addin.deal import Deal, deal_from_range
 from addin.dscr import (
     DECLINE_ALLOWED,
+    avg_dscr,
     breakeven_decline,
     deflated_rent,
     dscr_schedule,
@@ -40,9 +41,6 @@ from addin.dscr import (
     llcr,
     min_dscr,
     sculpted_debt_capacity,
-)
-from addin.dscr import (
-    dscr_summary as _dscr_summary,
 )
 from addin.errors import AddinError, InputError, MissingInputError
 from addin.log import log_unexpected
@@ -175,7 +173,7 @@ def _deal_from_cells(cells: tuple[tuple[Any, ...], ...]) -> Deal:
     return deal_from_range(cells)
 
 
-def deal(value: Cell) -> Deal:
+def deal_of(value: Cell) -> Deal:
     """A deal from a two-column key/value range (validated once per distinct range)."""
     rows = rows_of(value)
     if not rows or all(is_blank(cell) for row in rows for cell in row):
@@ -224,60 +222,60 @@ DECLINE_DOC = "Yearly fall in market rent, decimal (0.30 = 30%). Empty: the deal
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
 @xw.arg("annual_decline", doc=DECLINE_DOC)
 @excel_errors
-def DSCR_TABLE(deal_range, annual_decline=None):
+def DSCR_TABLE(deal, annual_decline=None):
     """Period schedule: rent, revenue, power, opex, CFADS, interest, principal, debt service, balance (USD) and DSCR (x), with a header row. =DSCR_TABLE(Deal, 0.30)"""
-    return table(dscr_schedule(deal(deal_range), decline(annual_decline)))
+    return table(dscr_schedule(deal_of(deal), decline(annual_decline)))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
 @xw.arg("annual_decline", doc=DECLINE_DOC)
 @excel_errors
-def DSCR_MIN(deal_range, annual_decline=None):
+def DSCR_MIN(deal, annual_decline=None):
     """Minimum debt service coverage (CFADS / debt service, x) over the loan's life when rents deflate. =DSCR_MIN(Deal, 0.30)"""
-    return cell_of(min_dscr(deal(deal_range), decline(annual_decline)))
+    return cell_of(min_dscr(deal_of(deal), decline(annual_decline)))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
 @xw.arg("annual_decline", doc=DECLINE_DOC)
 @excel_errors
-def DSCR_AVG(deal_range, annual_decline=None):
+def DSCR_AVG(deal, annual_decline=None):
     """Average DSCR (x) over the periods with debt service when rents deflate. =DSCR_AVG(Deal, 0.30)"""
-    return cell_of(_dscr_summary(deal(deal_range), decline(annual_decline)).avg_dscr)
+    return cell_of(avg_dscr(deal_of(deal), decline(annual_decline)))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
 @xw.arg("annual_decline", doc=DECLINE_DOC)
 @excel_errors
-def DSCR_LLCR(deal_range, annual_decline=None):
+def DSCR_LLCR(deal, annual_decline=None):
     """Loan life coverage ratio (x): CFADS over the loan's life discounted at the loan rate, divided by the loan. =DSCR_LLCR(Deal, 0.30)"""
-    return cell_of(llcr(deal(deal_range), decline(annual_decline)))
+    return cell_of(llcr(deal_of(deal), decline(annual_decline)))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
 @xw.arg("threshold", doc="DSCR to hold, x. Empty: 1.00.")
 @excel_errors
-def DSCR_BREAKEVEN_DECLINE(deal_range, threshold=None):
+def DSCR_BREAKEVEN_DECLINE(deal, threshold=None):
     """Largest yearly rent decline (decimal, 0 to 0.99) at which the minimum DSCR still meets the threshold; "none" if 0% already breaches. =DSCR_BREAKEVEN_DECLINE(Deal, 1)"""
     level = number("threshold", threshold, 1.0, 0.0, None, "a coverage >= 0, e.g. 1.00")
-    result = breakeven_decline(deal(deal_range), level)
+    result = breakeven_decline(deal_of(deal), level)
     return "none" if result is None else result
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("deal_range", ndim=2, doc=DEAL_DOC)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
 @xw.arg("threshold", doc="DSCR level, x. Empty: the deal's lockup_dscr.")
 @xw.arg("annual_decline", doc=DECLINE_DOC)
 @excel_errors
-def DSCR_FIRST_BREACH(deal_range, threshold=None, annual_decline=None):
+def DSCR_FIRST_BREACH(deal, threshold=None, annual_decline=None):
     """First period whose DSCR is below the threshold, and its payment date (empty without a start_date); "none" if no period breaches. =DSCR_FIRST_BREACH(Deal, 1.2, 0.30)"""
-    the_deal = deal(deal_range)
+    the_deal = deal_of(deal)
     level = number("threshold", threshold, the_deal.lockup_dscr, 0.0, None, "a coverage >= 0")
     found = first_breach(the_deal, level, decline(annual_decline))
     if found is None:
