@@ -141,8 +141,11 @@ def _hint(value: str, known: list[str]) -> str:
     if not matches:
         matches = [lower[c] for c in difflib.get_close_matches(typed, list(lower), 2, 0.5)]
     if matches:
-        return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "? Known: " + (
-            ", ".join(known)
+        return (
+            "did you mean "
+            + " or ".join(f"'{m}'" for m in matches)
+            + "? Known: "
+            + (", ".join(known))
         )
     return "one of " + ", ".join(known)
 

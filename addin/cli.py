@@ -75,6 +75,82 @@ def run_dscr(path: str, annual_decline: float | None) -> int:
     return 0
 
 
+def run_lite(folder: str, wheel_url: str | None) -> int:
+    """Write xlwings Lite's main.py and requirements.txt into a folder."""
+    from addin.lite import write_lite
+
+    for path in write_lite(folder, wheel_url):
+        print(f"wrote {path}")
+    print("Paste them into xlwings Lite's editor: main.py, then requirements.txt.")
+    return 0
+
+
+def run_gallery(out: str) -> int:
+    """Write the function gallery workbook."""
+    from addin.gallery import write_gallery
+
+    print(f"wrote {write_gallery(out)}")
+    return 0
+
+
+def run_memo(
+    deals: list[str], outdir: str, force: bool, pdf: bool, jobs: int | None, live: bool,
+    example: bool,
+) -> int:  # fmt: skip
+    """Write a memo workbook per deal (in parallel), print and save the summary table."""
+    from pathlib import Path
+
+    from addin.memo.batch import (
+        default_jobs,
+        example_deal_path,
+        format_summary,
+        plan_jobs,
+        run_jobs,
+        summary_frame,
+        write_summary_workbook,
+    )
+    from addin.memo.office import find_soffice
+
+    paths = ([example_deal_path()] if example else []) + [Path(d) for d in deals]
+    if not paths:
+        print("gpucredit memo: give one or more deal files (.toml or .xlsx), or --example",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    workers = default_jobs() if jobs is None else jobs
+    if workers < 1:
+        print(f"gpucredit memo: --jobs: got {workers}; allowed: a whole number >= 1",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    if pdf and find_soffice() is None:
+        print("gpucredit memo: --pdf needs LibreOffice (soffice), which is not installed",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    planned, refused = plan_jobs(paths, Path(outdir), force, pdf, live)
+    outcomes = run_jobs(planned, workers) + refused
+    frame = summary_frame(outcomes)
+    print(format_summary(frame))
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"gpucredit: {outcome.error}", file=sys.stderr)
+        for written in (outcome.memo_path, outcome.pdf_path):
+            if written is not None and outcome.ok:
+                print(f"wrote {written}")
+    if any(outcome.ok for outcome in outcomes):
+        print(f"wrote {write_summary_workbook(frame, Path(outdir))}")
+    if any(outcome.internal for outcome in outcomes):
+        return 1
+    return 0 if all(outcome.ok for outcome in outcomes) else EXIT_BAD_INPUT
+
+
+def run_intake_new(file: str, source: str | None, force: bool) -> int:
+    """Write a blank (or prefilled) deal intake workbook."""
+    from addin.intake import write_intake
+
+    values = load_deal(source) if source else None
+    print(f"wrote {write_intake(file, values, force)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``gpucredit`` command."""
     parser = argparse.ArgumentParser(
@@ -85,6 +161,35 @@ def build_parser() -> argparse.ArgumentParser:
     dscr.add_argument("deal", help="deal file (.toml)")
     dscr.add_argument("--decline", type=float, default=None,
                       help="annual rent decline, decimal (default: the deal's own)")  # fmt: skip
+    lite = commands.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite")
+    lite.add_argument("folder", help="folder to write the two files into")
+    lite.add_argument("--wheel-url", default=None,
+                      help="URL of this package's wheel on a CORS-enabled server; without it "
+                           "main.py carries the add-in's source")  # fmt: skip
+    gallery = commands.add_parser("gallery", help="write the function gallery workbook")
+    gallery.add_argument("--out", default="workbooks/functions.xlsx",
+                         help="where to write it (default: workbooks/functions.xlsx)")  # fmt: skip
+    memo = commands.add_parser("memo", help="write the credit memo workbook of one or more deals")
+    memo.add_argument("deals", nargs="*", metavar="DEAL",
+                      help="deal files: .toml or filled .xlsx intake workbooks")  # fmt: skip
+    memo.add_argument("--example", action="store_true",
+                      help="also write the memo of the built-in example deal")  # fmt: skip
+    memo.add_argument("-o", "--out", default="memos",
+                      help="folder for the memos and the summary (default: memos)")  # fmt: skip
+    memo.add_argument("--force", action="store_true", help="overwrite existing memos")
+    memo.add_argument("--pdf", action="store_true",
+                      help="also export each memo to PDF (needs LibreOffice)")  # fmt: skip
+    memo.add_argument("--jobs", type=int, default=None,
+                      help="deals processed in parallel (default: the CPU count)")  # fmt: skip
+    memo.add_argument("--live", action="store_true",
+                      help="add a sheet calling the add-in's functions")  # fmt: skip
+    intake = commands.add_parser("intake", help="deal intake workbooks")
+    intake_commands = intake.add_subparsers(dest="intake_command", required=True)
+    intake_new = intake_commands.add_parser("new", help="write a blank intake workbook")
+    intake_new.add_argument("file", help="the .xlsx file to write")
+    intake_new.add_argument("--from", dest="source", default=None,
+                            help="prefill from a deal file (.toml or .xlsx)")  # fmt: skip
+    intake_new.add_argument("--force", action="store_true", help="overwrite an existing file")
     return parser
 
 
@@ -94,6 +199,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "dscr":
             return run_dscr(args.deal, args.decline)
+        if args.command == "lite":
+            return run_lite(args.folder, args.wheel_url)
+        if args.command == "gallery":
+            return run_gallery(args.out)
+        if args.command == "memo":
+            return run_memo(args.deals, args.out, args.force, args.pdf, args.jobs, args.live,
+                            args.example)  # fmt: skip
+        if args.command == "intake":
+            return run_intake_new(args.file, args.source, args.force)
     except AddinError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -470,23 +470,37 @@ def half_life(
     if h == 0.0 and g == 0.0:
         return math.inf
     log_half = math.log(0.5)
+    log_h = math.log1p(-h)  # 0 when h == 0
+    log_g = math.log1p(-g) if g < 1.0 else -math.inf
     g0 = math.floor(a0 / big_g + _STEP_TOLERANCE / big_g)
-    # Generations to try: no more than it takes the steps alone, or the decline alone.
-    limit = math.inf if g == 0.0 else (math.ceil(log_half / math.log1p(-g)) if g < 1 else 1)
-    if h > 0.0:
-        limit = min(limit, math.ceil((log_half / math.log1p(-h)) / big_g) + 1)
-    j = 0
-    while j <= limit:
-        start = max(a0, (g0 + j) * big_g) - a0  # time from a0 to the start of this generation
-        step_factor = (1.0 - g) ** j
-        if step_factor == 0.0 or (1.0 - h) ** start * step_factor <= 0.5:
-            return start
-        if h > 0.0:
-            tau = (log_half - math.log(step_factor)) / math.log1p(-h)
-            if tau < (g0 + j + 1) * big_g - a0:
-                return tau
+
+    def halving_in(j: int) -> float | None:
+        """Time from a0 at which the value halves within the j-th generation from now."""
+        start = 0.0 if j == 0 else (g0 + j) * big_g - a0
+        log_steps = 0.0 if j == 0 else j * log_g
+        if start * log_h + log_steps <= log_half:
+            return start  # already halved when this generation's step lands
+        if h == 0.0:
+            return None
+        tau = (log_half - log_steps) / log_h
+        return tau if tau < (g0 + j + 1) * big_g - a0 else None
+
+    # halving_in(j) is None below some j* and a time from j* on: estimate j*, then walk.
+    if g == 1.0:
+        j = 0
+    elif h == 0.0:
+        j = math.ceil(log_half / log_g)
+    else:
+        a, b = log_half / log_h, log_g / log_h  # tau_j = a - j b
+        j = max(0, math.floor((a - (g0 + 1) * big_g + a0) / (b + big_g)) + 1)
+    while j > 0 and halving_in(j - 1) is not None:
+        j -= 1
+    for _ in range(64):
+        found = halving_in(j)
+        if found is not None:
+            return found
         j += 1
-    return math.inf  # pragma: no cover - the limit above is always reached first
+    return math.inf  # pragma: no cover - the estimate is within a step of j*
 
 
 # ---- liquidation --------------------------------------------------------------------------
@@ -747,9 +761,9 @@ def residual_value(
     return _out(np.asarray(values, dtype=float), age_years)
 
 
-def residual_curve(deal: Deal | Mapping[str, Any] | str | Path, years: float | None = None) -> (
-    pd.DataFrame
-):
+def residual_curve(
+    deal: Deal | Mapping[str, Any] | str | Path, years: float | None = None
+) -> pd.DataFrame:
     """Book, market and economic value of one GPU over the rest of its life.
 
     Parameters

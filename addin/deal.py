@@ -366,6 +366,75 @@ class Deal:
         group="Liquidation",
         help="Factor scaling absorption for liquid-cooled GPUs (fewer buyers).",
     )
+    # --- Credit: two-factor stress and Basel IRB (illustrative unless a source is named)
+    pd: float = _key(
+        0.02,
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+        unit="decimal per year",
+        group="Credit",
+        help="Borrower's one-year probability of default; 2% is illustrative: use the bank's "
+        "rating.",
+    )
+    lgd: float = _share(
+        0.40,
+        group="Credit",
+        help="Loss given default; 40% is Basel's foundation-IRB value for senior unsecured "
+        "claims on non-financial corporates.",
+    )
+    crypto_loading: float | None = _key(
+        None,
+        low=-1.0,
+        high=1.0,
+        unit="factor loading",
+        group="Credit",
+        help="Loading of the borrower on the crypto (BTC) factor; empty means 0.50 for "
+        "miners, 0 otherwise (illustrative).",
+    )
+    compute_loading: float = _key(
+        0.40,
+        low=-1.0,
+        high=1.0,
+        unit="factor loading",
+        group="Credit",
+        help="Loading of the borrower on the compute-rent factor (illustrative).",
+    )
+    factor_corr: float = _key(
+        0.30,
+        low=-1.0,
+        high=1.0,
+        unit="correlation",
+        group="Credit",
+        help="Correlation of the crypto and compute-rent factors (illustrative; it rises "
+        "towards 0.8 in a stress).",
+    )
+    btc_vol: float = _key(
+        0.45,
+        low=0.0,
+        low_open=True,
+        unit="decimal per year",
+        group="Credit",
+        help="Annual volatility of BTC: ~45% over one year (Fidelity, May 2024).",
+    )
+    rent_vol: float = _key(
+        0.25,
+        low=0.0,
+        low_open=True,
+        unit="decimal per year",
+        group="Credit",
+        help="Annual volatility of GPU rents around their expected decline (illustrative).",
+    )
+    stress_horizon_years: float = _key(
+        1.0,
+        low=0.0,
+        low_open=True,
+        high=30.0,
+        unit="years",
+        group="Credit",
+        help="Horizon of the BTC drawdown and rent decline stress scenarios.",
+    )
 
     @property
     def periods(self) -> int:
@@ -381,6 +450,13 @@ class Deal:
     def effective_discount_rate(self) -> float:
         """Discount rate in decimal per year (interest_rate when none is given)."""
         return self.interest_rate if self.discount_rate is None else self.discount_rate
+
+    @property
+    def effective_crypto_loading(self) -> float:
+        """Crypto-factor loading: crypto_loading, else 0.50 for miners and 0 otherwise."""
+        if self.crypto_loading is not None:
+            return self.crypto_loading
+        return 0.5 if self.borrower_type == "miner" else 0.0
 
     @staticmethod
     def spec(key: str) -> KeySpec:
@@ -480,6 +556,17 @@ def _check_consistency(values: dict[str, Any]) -> None:
         )
     if values["balloon"] > 0 and values["amortization"] not in ("annuity", "linear"):
         raise InputError("balloon", values["balloon"], "0 unless amortization is annuity or linear")
+    crypto = values.get("crypto_loading")
+    if crypto is None:
+        crypto = 0.5 if values["borrower_type"] == "miner" else 0.0
+    compute, corr = values["compute_loading"], values["factor_corr"]
+    if 1.0 - crypto**2 - compute**2 - 2.0 * crypto * compute * corr <= 0.0:
+        raise InputError(
+            "compute_loading",
+            compute,
+            f"loadings with a^2 + b^2 + 2ab x factor_corr < 1 (crypto loading {crypto:g}, "
+            f"factor_corr {corr:g})",
+        )
 
 
 def deal_from_mapping(mapping: Mapping[str, Any], argument: str = "deal") -> Deal:
@@ -593,8 +680,8 @@ def load_deal(source: Deal | Mapping[str, Any] | str | Path | Iterable[Sequence[
     ----------
     source : Deal, mapping, path or 2-D sequence
         A :class:`Deal` (returned as is), a mapping of keys to values, the path of a
-        ``.toml`` file (or a filled ``.xlsx`` intake workbook, once the memo module is
-        installed), or an Excel key/value range as rows of ``[key, value]``.
+        ``.toml`` file or of a filled ``.xlsx`` intake workbook, or an Excel key/value
+        range as rows of ``[key, value]``.
 
     Returns
     -------
@@ -619,5 +706,11 @@ def load_deal(source: Deal | Mapping[str, Any] | str | Path | Iterable[Sequence[
         path = Path(source)
         if path.suffix.lower() == ".toml":
             return deal_from_toml(path)
-        raise DealFileError(str(path), "is not a deal file; allowed: a .toml file")
+        if path.suffix.lower() == ".xlsx":
+            from addin.intake import read_intake  # imported here: intake imports this module
+
+            return read_intake(path)
+        raise DealFileError(
+            str(path), "is not a deal file; allowed: a .toml file or an .xlsx intake workbook"
+        )
     return deal_from_range([list(row) for row in source])

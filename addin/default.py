@@ -206,7 +206,7 @@ def joint_default_probability(
     >>> round(joint_default_probability(0.02, 0.05, 0.30), 6)
     0.003382
     >>> round(joint_default_probability(0.02, 0.05, 0.30, "t", 4), 6)
-    0.006525
+    0.006519
 
     Excel: ``=DEFAULT_JOINT(0.02, 0.05, 0.30, "t", 4)``
     """
@@ -272,7 +272,8 @@ def conditional_pd(pd: ArrayLike, rho: ArrayLike, factor: ArrayLike) -> float | 
 
     Notes
     -----
-    .. math:: p(M) = \\Phi\\!\\left(\\frac{\\Phi^{-1}(PD) - \\sqrt{\\rho}\\,M}{\\sqrt{1-\\rho}}\\right)
+    .. math::
+        p(M) = \\Phi\\!\\left(\\frac{\\Phi^{-1}(PD) - \\sqrt{\\rho}\\,M}{\\sqrt{1-\\rho}}\\right)
 
     Examples
     --------
@@ -286,9 +287,7 @@ def conditional_pd(pd: ArrayLike, rho: ArrayLike, factor: ArrayLike) -> float | 
     return scalar_or_array(ndtr((ndtri(p) - np.sqrt(r) * m) / np.sqrt(1 - r)))
 
 
-def worst_case_default_rate(
-    pd: ArrayLike, rho: ArrayLike, confidence: float
-) -> float | FloatArray:
+def worst_case_default_rate(pd: ArrayLike, rho: ArrayLike, confidence: float) -> float | FloatArray:
     """Vasicek worst-case default rate: the default rate not exceeded with ``confidence``.
 
     Parameters
@@ -318,7 +317,7 @@ def worst_case_default_rate(
     Examples
     --------
     >>> round(worst_case_default_rate(0.02, 0.10, 0.999), 4)
-    0.1284
+    0.1282
 
     Excel: ``=DEFAULT_WCDR(0.02, 0.10, 0.999)``
     """
@@ -344,7 +343,8 @@ def tail_dependence(rho: float, dof: float) -> float:
 
     Notes
     -----
-    .. math:: \\lambda = 2\\, t_{\\nu+1}\\!\\left(-\\sqrt{\\frac{(\\nu+1)(1-\\rho)}{1+\\rho}}\\right)
+    .. math::
+        \\lambda = 2\\, t_{\\nu+1}\\!\\left(-\\sqrt{\\frac{(\\nu+1)(1-\\rho)}{1+\\rho}}\\right)
 
     References
     ----------
@@ -366,7 +366,9 @@ def tail_dependence(rho: float, dof: float) -> float:
 # ---- the large homogeneous portfolio (Vasicek) --------------------------------------------
 
 
-def vasicek_loss_cdf(loss: ArrayLike, pd: float, rho: float, lgd: float = 1.0) -> float | FloatArray:
+def vasicek_loss_cdf(
+    loss: ArrayLike, pd: float, rho: float, lgd: float = 1.0
+) -> float | FloatArray:
     """P(portfolio loss <= ``loss``) in the large homogeneous portfolio limit.
 
     Parameters
@@ -495,7 +497,8 @@ def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) ->
     Notes
     -----
     .. math::
-        R = 0.12\\,\\frac{1-e^{-50 PD}}{1-e^{-50}} + 0.24\\left(1-\\frac{1-e^{-50 PD}}{1-e^{-50}}\\right),
+        R = 0.12\\,\\frac{1-e^{-50 PD}}{1-e^{-50}}
+            + 0.24\\left(1-\\frac{1-e^{-50 PD}}{1-e^{-50}}\\right),
         \\quad b = (0.11852 - 0.05478 \\ln PD)^2
 
     .. math::
@@ -530,7 +533,9 @@ def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) ->
 # ---- the two-factor model: scenarios to factor values and stressed PDs --------------------
 
 
-def crypto_factor(btc_drawdown: ArrayLike, horizon_years: ArrayLike, btc_vol: ArrayLike) -> float | FloatArray:
+def crypto_factor(
+    btc_drawdown: ArrayLike, horizon_years: ArrayLike, btc_vol: ArrayLike
+) -> float | FloatArray:
     """Value of the standard normal crypto factor C implied by a BTC drawdown.
 
     Parameters
@@ -553,14 +558,24 @@ def crypto_factor(btc_drawdown: ArrayLike, horizon_years: ArrayLike, btc_vol: Ar
     >>> round(crypto_factor(0.5, 1.0, 0.45), 4)
     -1.5403
     """
-    x = checked("btc_drawdown", btc_drawdown, -math.inf, 1.0, "a decimal below 1 (0.50 = a 50% fall)", high_open=True)
+    x = checked(
+        "btc_drawdown",
+        btc_drawdown,
+        -math.inf,
+        1.0,
+        "a decimal below 1 (0.50 = a 50% fall)",
+        high_open=True,
+    )
     h = checked("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
     vol = checked("btc_vol", btc_vol, 0.0, math.inf, "a volatility > 0 (0.45 = 45%)", low_open=True)
     return scalar_or_array(np.log1p(-x) / (vol * np.sqrt(h)))
 
 
 def rent_factor(
-    rent_decline: ArrayLike, horizon_years: ArrayLike, rent_vol: ArrayLike, expected_decline: ArrayLike
+    rent_decline: ArrayLike,
+    horizon_years: ArrayLike,
+    rent_vol: ArrayLike,
+    expected_decline: ArrayLike,
 ) -> float | FloatArray:
     """Value of the standard normal compute-rent factor R implied by a realised rent decline.
 
@@ -586,15 +601,34 @@ def rent_factor(
     >>> round(rent_factor(0.6, 1.0, 0.25, 0.30), 4)
     -2.2385
     """
-    y = checked("rent_decline", rent_decline, -math.inf, 1.0, "a decimal below 1 (0.60 = a 60% fall)", high_open=True)
+    y = checked(
+        "rent_decline",
+        rent_decline,
+        -math.inf,
+        1.0,
+        "a decimal below 1 (0.60 = a 60% fall)",
+        high_open=True,
+    )
     h = checked("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
-    vol = checked("rent_vol", rent_vol, 0.0, math.inf, "a volatility > 0 (0.25 = 25%)", low_open=True)
-    d = checked("expected_decline", expected_decline, -math.inf, 1.0, "a decimal per year below 1 (0.30 = 30%)", high_open=True)
+    vol = checked(
+        "rent_vol", rent_vol, 0.0, math.inf, "a volatility > 0 (0.25 = 25%)", low_open=True
+    )
+    d = checked(
+        "expected_decline",
+        expected_decline,
+        -math.inf,
+        1.0,
+        "a decimal per year below 1 (0.30 = 30%)",
+        high_open=True,
+    )
     return scalar_or_array((np.log1p(-y) - h * np.log1p(-d)) / (vol * np.sqrt(h)))
 
 
 def idiosyncratic_weight(
-    crypto_loading: ArrayLike, compute_loading: ArrayLike, factor_corr: float, name: str = "compute_loading"
+    crypto_loading: ArrayLike,
+    compute_loading: ArrayLike,
+    factor_corr: float,
+    name: str = "compute_loading",
 ) -> FloatArray:
     """:math:`s = \\sqrt{1 - a^2 - b^2 - 2ab\\rho_{CR}}`, checking that it is positive."""
     a = checked("crypto_loading", crypto_loading, -1.0, 1.0, "a factor loading from -1 to 1")
@@ -614,7 +648,9 @@ def idiosyncratic_weight(
 
 def check_factor_corr(name: str, value: Any) -> float:
     """Factor correlation strictly between -1 and 1."""
-    return float(checked(name, value, -1.0, 1.0, "a correlation strictly between -1 and 1", True, True))
+    return float(
+        checked(name, value, -1.0, 1.0, "a correlation strictly between -1 and 1", True, True)
+    )
 
 
 def miner_stress_pd(

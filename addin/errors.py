@@ -79,3 +79,11 @@ class DealFileError(AddinError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+class OutputExistsError(AddinError):
+    """An output file exists and overwriting it was not asked for."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: exists; allowed: a new file name, or --force to overwrite")

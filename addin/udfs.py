@@ -30,6 +30,17 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from addin.catalog import gpu_catalog, gpu_spec
+from addin.collateral import (
+    METHODS,
+    duration_mismatch,
+    economic_life,
+    liquidation_value,
+    ltv_schedule,
+    residual_curve,
+    residual_value,
+    underwater_period,
+)
 from addin.deal import Deal, deal_from_range
 from addin.dscr import (
     DECLINE_ALLOWED,
@@ -61,7 +72,7 @@ def excel_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def wrapper(*args: Any) -> Any:
         try:
-            return function(*args)
+            return finite_result(function(*args))
         except AddinError as error:
             if IN_LITE:
                 raise
@@ -73,6 +84,18 @@ def excel_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             return f"{ERROR_PREFIX}internal error in {function.__name__}; details logged in {where}"
 
     return wrapper
+
+
+def finite_result(result: Any) -> Any:
+    """A result with no infinite or NaN number in it: extreme inputs overflow, say so."""
+    cells = result if isinstance(result, list) else [[result]]
+    for row in cells:
+        for value in row if isinstance(row, list) else [row]:
+            if isinstance(value, float | np.floating) and not math.isfinite(value):
+                raise InputError(
+                    "result", float(value), "a finite number; an input is too large or too small"
+                )
+    return result
 
 
 # ---- converters: Excel values to Python -----------------------------------------------
@@ -191,6 +214,24 @@ def decline(value: Cell, name: str = "annual_decline") -> float | None:
     if is_blank(scalar_of(name, value)):
         return None
     return number(name, value, None, 0.0, 0.99, DECLINE_ALLOWED)
+
+
+def text(name: str, value: Cell, allowed: str) -> str:
+    """A non-empty text cell, stripped; an empty cell or a number is an error."""
+    value = scalar_of(name, value)
+    if is_blank(value):
+        raise MissingInputError(name, allowed)
+    if not isinstance(value, str):
+        raise InputError(name, value, allowed)
+    return value.strip()
+
+
+def deal_or_text(name: str, value: Cell, allowed: str) -> Deal | str:
+    """A deal range (two columns), or one text cell such as a catalog model name."""
+    rows = rows_of(value)
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return text(name, rows[0][0], allowed)
+    return deal_of(value)
 
 
 # ---- shapers: Python results to Excel ---------------------------------------------------
@@ -339,3 +380,186 @@ def DSCR(cfads, debt_service):
             out_row.append(cf / ds if ds > 0 else "")
         out.append(out_row)
     return out
+
+
+# ---- Collateral family -------------------------------------------------------------------
+
+MODEL_ALLOWED = 'a GPU model from the catalog, e.g. "H100 SXM" (see =GPU_MODELS())'
+AGE_ALLOWED = "an age in years >= 0"
+SHARE_ALLOWED = "a decimal share from 0 to 1"
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "model",
+    doc='GPU model from the catalog, case-insensitive, e.g. "H100 SXM". =GPU_MODELS() lists them.',
+)
+@xw.arg(
+    "field",
+    doc="Catalog column: launch_price_usd (USD), price_basis, tdp_w (W), kw_per_gpu (kW), memory_gb, fp16_tflops, fp8_tflops (dense TFLOP/s), cooling, rack_kw, successor, release_date, vendor, sources.",
+)
+@excel_errors
+def GPU_SPEC(model, field):
+    """One figure of a GPU model from the catalog, in the field's unit (USD, W, kW, GB, dense TFLOP/s) or as text. Sources and estimates: addin/data/SOURCES.md. =GPU_SPEC("H100 SXM", "launch_price_usd")"""
+    name = text("model", model, MODEL_ALLOWED)
+    return cell_of(gpu_spec(name, text("field", field, "a catalog column, e.g. tdp_w")))
+
+
+@xw.func(category=CATEGORY)
+@excel_errors
+def GPU_MODELS():
+    """The GPU catalog with a header row: one row per model with launch price (USD), power (W, kW), memory (GB), dense TFLOP/s, cooling, rack kW, successor and sources. =GPU_MODELS()"""
+    return table(gpu_catalog())
+
+
+@xw.func(category=CATEGORY)
+@xw.arg(
+    "deal_or_model",
+    ndim=2,
+    doc='The named range Deal (every assumption from its keys), or a catalog model name such as "H100 SXM" (launch price, default assumptions).',
+)
+@xw.arg(
+    "age_years",
+    doc="Age of the GPU, years (>= 0). For a deal, gpu_age_years is the age at its start.",
+)
+@xw.arg(
+    "method",
+    doc='"book" (straight line), "market" (decline and generation steps) or "economic" (PV of net rent; needs a deal). Empty: "market".',
+)
+@excel_errors
+def GPU_RESIDUAL(deal_or_model, age_years, method=None):
+    """Value of one GPU at an age, USD: book (straight line), market (price decline and generation steps) or economic (PV of rent net of power). =GPU_RESIDUAL("H100 SXM", 3.5, "market")"""
+    subject = deal_or_text("deal_or_model", deal_or_model, MODEL_ALLOWED + " or a deal range")
+    age = number("age_years", age_years, None, 0.0, None, AGE_ALLOWED)
+    return residual_value(subject, age, option("method", method, METHODS, "market"))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
+@xw.arg(
+    "years",
+    doc="Horizon from the deal's start, years (> 0, <= 30), in steps of one period. Empty: the deal's useful_life_years.",
+)
+@excel_errors
+def GPU_RESIDUAL_CURVE(deal, years=None):
+    """Book, market and economic value of one GPU (USD) by age, from the deal's gpu_age_years, one row per period, with a header row. =GPU_RESIDUAL_CURVE(Deal, 6)"""
+    horizon = None
+    if not is_blank(scalar_of("years", years)):
+        horizon = number("years", years, None, 0.0, 30.0, "years > 0 and <= 30", low_open=True)
+    return table(residual_curve(deal_of(deal), horizon))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("rent", doc="Market rent today, USD per GPU-hour.")
+@xw.arg("annual_decline", doc="Yearly fall in rent, decimal (0.30 = 30%), 0 to 0.99.")
+@xw.arg("kw", doc="All-in power per GPU incl. its share of the server, kW (DGX H100: 1.275).")
+@xw.arg("pue", doc="Power usage effectiveness of the data centre, >= 1 (e.g. 1.3).")
+@xw.arg("power_price", doc="Electricity price, USD per kWh.")
+@xw.arg("utilization", doc="Share of hours billed, 0 to 1. Empty: 0.80.")
+@excel_errors
+def GPU_ECONOMIC_LIFE(rent, annual_decline, kw, pue, power_price, utilization=None):
+    """Years until the deflating rent no longer covers the GPU's power: ln(c / (rent x u)) / ln(1 - decline); 0 if it does not today, at most 15. Idle hours draw 25% power. =GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08)"""
+    return economic_life(
+        number("rent", rent, None, 0.0, None, "a rent >= 0 in USD per GPU-hour"),
+        number("annual_decline", annual_decline, None, 0.0, 0.99, DECLINE_ALLOWED),
+        number("kw", kw, None, 0.0, None, "power per GPU in kW >= 0"),
+        number("pue", pue, None, 1.0, None, "a PUE >= 1, e.g. 1.3"),
+        number("power_price", power_price, None, 0.0, None, "a price in USD per kWh >= 0"),
+        number("utilization", utilization, 0.8, 0.0, 1.0, SHARE_ALLOWED),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("units", doc="GPUs to sell, >= 1.")
+@xw.arg(
+    "unit_value", doc="Quoted market price per GPU today, USD (>= 0.01), e.g. =GPU_RESIDUAL(Deal, 3.5)."
+)
+@xw.arg(
+    "market_absorption",
+    doc="GPUs the secondary market absorbs a month at the quoted price (> 0). An assumption: halve it for liquid-cooled GPUs.",
+)
+@xw.arg(
+    "hardware_decline",
+    doc="Yearly fall in the price while selling, decimal (0 to 0.99). Empty: 0.30.",
+)
+@xw.arg(
+    "impact",
+    doc="Price impact: haircut = impact x sqrt(monthly sales / absorption), capped at 90%. Empty: 0.5.",
+)
+@xw.arg("max_months", doc="Longest sale considered, whole months (1 to 120). Empty: 12.")
+@excel_errors
+def GPU_LIQUIDATION(
+    units, unit_value, market_absorption, hardware_decline=None, impact=None, max_months=None
+):
+    """Fire sale over the best whole number of months (no discounting or carry cost): net proceeds (USD), recovery (share of units x value) and months, as a row with a header. =GPU_LIQUIDATION(10000, 8196, 2000)"""
+    sale = liquidation_value(
+        number("units", units, None, 1.0, None, "a number of GPUs >= 1"),
+        number("unit_value", unit_value, None, 0.01, None, "a price in USD >= 0.01"),
+        number(
+            "market_absorption",
+            market_absorption,
+            None,
+            0.0,
+            None,
+            "GPUs per month > 0",
+            low_open=True,
+        ),
+        number("hardware_decline", hardware_decline, 0.30, 0.0, 0.99, DECLINE_ALLOWED),
+        number("impact", impact, 0.5, 0.0, None, "a coefficient >= 0, e.g. 0.5"),
+        max_months=integer("max_months", max_months, 12, 1, 120, "whole months from 1 to 120"),
+    )
+    return [["net_proceeds", "recovery", "months"], [sale.net_proceeds, sale.recovery, sale.months]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC + " Needs market_absorption.")
+@excel_errors
+def LTV_TABLE(deal):
+    """Per period from close: loan balance, fleet book, market, economic and fire-sale values (USD) and LTV against each (decimal; empty where a value is 0), with a header row. =LTV_TABLE(Deal)"""
+    return table(ltv_schedule(deal_of(deal)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC + " Needs market_absorption.")
+@excel_errors
+def LTV_UNDERWATER(deal):
+    """First period (0 = at close) whose loan balance exceeds the fleet's fire-sale value, and its date (empty without a start_date); "none" if never. =LTV_UNDERWATER(Deal)"""
+    found = underwater_period(deal_of(deal))
+    if found is None:
+        return [["none", ""]]
+    return [[found[0], cell_of(found[1])]]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("deal", ndim=2, doc=DEAL_DOC)
+@excel_errors
+def LTV_DURATION_MISMATCH(deal):
+    """Loan weighted average life (years, principal-weighted) against the GPUs' half-life and economic life (years) and their ratios (x; above 1 the loan outlives the asset), as a row with a header. =LTV_DURATION_MISMATCH(Deal)"""
+    m = duration_mismatch(deal_of(deal))
+    header = [
+        "wal_years",
+        "half_life_years",
+        "economic_life_years",
+        "wal_to_half_life",
+        "wal_to_economic_life",
+    ]
+    values = [
+        m.wal_years,
+        m.half_life_years,
+        m.economic_life_years,
+        m.wal_to_half_life,
+        m.wal_to_economic_life,
+    ]
+    return [header, [cell_of(v) for v in values]]
+
+
+# ---- Add-in family ------------------------------------------------------------------------
+
+
+@xw.func(category=CATEGORY)
+@excel_errors
+def ADDIN_VERSION():
+    """Version of the GPU Credit Desk add-in that computes this workbook, e.g. 0.1.0 (the same in classic xlwings and xlwings Lite). =ADDIN_VERSION()"""
+    from addin import __version__
+
+    return __version__

@@ -33,6 +33,7 @@ from addin.dscr import (
     debt_schedule,
     dscr_schedule,
     dscr_summary,
+    llcr,
     min_dscr_grid,
 )
 from addin.types import FloatArray
@@ -73,6 +74,7 @@ class MemoData:
     generated: dt.datetime
     schedule: pd.DataFrame
     summary: DscrSummary
+    flat_llcr: float
     lockup_breakeven: float | None
     stress_utilization: StressGrid
     stress_contract: StressGrid
@@ -122,7 +124,8 @@ def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
     )
 
 
-def _grade(value: float | None, green: float, amber: float, higher_is_better: bool) -> str:
+def grade(value: float | None, green: float, amber: float, higher_is_better: bool) -> str:
+    """Status of a value against a green and an amber threshold ("red" when missing)."""
     if value is None or math.isnan(value):
         return "red"
     sign = 1.0 if higher_is_better else -1.0
@@ -142,32 +145,32 @@ def dscr_flags(deal: Deal, summary: DscrSummary) -> list[Flag]:
         Flag(
             "Min DSCR (deflated rents)",
             f"{summary.min_dscr:.2f}x",
-            _grade(summary.min_dscr, lock, default, True),
-            f"green at or above the lock-up level ({lock:.2f}x), amber down to the default "
-            f"level ({default:.2f}x), red below it",
+            grade(summary.min_dscr, lock, default, True),
+            f"green from the lock-up level ({lock:.2f}x), amber from the default level "
+            f"({default:.2f}x), red below",
         ),
         Flag(
             "LLCR",
             f"{summary.llcr:.2f}x",
-            _grade(summary.llcr, lock, 1.0, True),
-            f"green at or above {lock:.2f}x (lock-up), amber from 1.00x, red below 1.00x",
+            grade(summary.llcr, lock, 1.0, True),
+            f"green from {lock:.2f}x (lock-up), amber from 1.00x, red below",
         ),
         Flag(
             "Breakeven decline vs today's decline",
             "none" if breakeven is None else f"{breakeven:.1%} vs {deal.annual_decline:.1%}",
-            _grade(
+            grade(
                 None if breakeven is None else breakeven - deal.annual_decline, margin, 0.0, True
             ),
-            f"green when rents can fall at least {margin:.0%} a year faster than assumed "
-            "before DSCR reaches 1.00x, amber when the headroom is smaller, red when the "
-            "assumed decline already breaks 1.00x",
+            f"green when rents can fall {margin:.0%} a year faster than assumed before min "
+            "DSCR hits 1.00x, amber with less headroom, red when the assumed decline breaks "
+            "1.00x",
         ),
         Flag(
             "First default breach",
             "none" if default_at is None else f"period {default_at} of {n}",
             "green" if default_at is None else ("amber" if default_at > n / 2 else "red"),
-            "green with no period below the default level, amber when the first breach "
-            "falls in the second half of the tenor, red in the first half",
+            "green with no period below the default level, amber if the first one is in "
+            "the second half of the tenor, red in the first half",
         ),
     ]
 
@@ -197,11 +200,13 @@ def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
         generated=generated or dt.datetime.now().replace(microsecond=0),
         schedule=dscr_schedule(deal),
         summary=summary,
+        flat_llcr=llcr(deal, 0.0),
         lockup_breakeven=breakeven_decline(deal, deal.lockup_dscr),
         stress_utilization=stress_grid(deal, "utilization", STRESS_UTILIZATIONS),
         stress_contract=stress_grid(deal, "contracted_share", STRESS_SHARES),
     )
-    data.collateral = collateral_results(deal, debt_schedule(deal))
-    data.credit = credit_results(deal)
+    debt = debt_schedule(deal)
+    data.collateral = collateral_results(deal, debt)
+    data.credit = credit_results(deal, debt)
     data.flags = dscr_flags(deal, summary) + risk_flags(deal, data.collateral, data.credit)
     return data

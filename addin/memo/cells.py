@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -17,15 +18,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 # Number formats
-USD = '#,##0;[Red]-#,##0'
+USD = "#,##0;[Red]-#,##0"
 USD_K = '#,##0,"k";[Red]-#,##0,"k"'
-RENT = '0.000'
-PERCENT = '0.0%'
-COVERAGE = '0.00"x"'
-YEARS = '0.00'
-COUNT = '#,##0'
-DATE = 'yyyy-mm-dd'
-GENERAL = 'General'
+RENT = "0.000"
+PERCENT = "0.0%"
+COVERAGE = '0.00"x";[Red]-0.00"x"'
+YEARS = "0.00"
+COUNT = "#,##0"
+DATE = "yyyy-mm-dd"
+GENERAL = "General"
 
 NAVY = "1F3864"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: cells an analyst may edit
@@ -54,7 +55,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 def clean_text(text: str) -> str:
     """Drop the control characters a workbook cannot store."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def put_text(ws: Worksheet, ref: str, text: str, font: Font | None = None) -> Cell:
@@ -116,7 +117,7 @@ def title(ws: Worksheet, text: str, subtitle: str | None = None) -> None:
         put_text(ws, "A2", subtitle, NOTE_FONT)
 
 
-def widths(ws: Worksheet, columns: dict[str, float]) -> None:
+def widths(ws: Worksheet, columns: Mapping[str, float]) -> None:
     """Set column widths (in characters)."""
     for letter, width in columns.items():
         ws.column_dimensions[letter].width = width
@@ -135,8 +136,38 @@ def status_cell(cell: Cell, status: str) -> None:
     cell.data_type = "s"
     cell.fill = STATUS_FILL[status]
     cell.font = STATUS_FONT[status]
-    cell.alignment = Alignment(horizontal="center")
+    cell.alignment = Alignment(horizontal="center", vertical="center")
     cell.border = BOX
+
+
+def fit_rows(ws: Worksheet, min_height: float = 15.0) -> None:
+    """Give rows with wrapped text the height their longest cell needs.
+
+    LibreOffice and Excel do not resize rows written by openpyxl, so the height is
+    estimated: about 1.1 characters of an 11 pt font per unit of column width.
+    """
+    span: dict[str, float] = {}
+    for merged in ws.merged_cells.ranges:
+        first = merged.start_cell.coordinate
+        span[first] = sum(
+            ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width or 13.0
+            for col in range(merged.min_col, merged.max_col + 1)
+        )
+    for row in ws.iter_rows():
+        lines = 1
+        for cell in row:
+            text = cell.value
+            if not isinstance(text, str) or not cell.alignment.wrap_text or cell.data_type == "f":
+                continue
+            width = span.get(cell.coordinate) or ws.column_dimensions[cell.column_letter].width
+            per_line = max(1, int((width or 13.0) * 1.1))
+            needed = sum(math.ceil(max(len(part), 1) / per_line) for part in text.split("\n"))
+            lines = max(lines, needed)
+        if lines > 1:
+            number = row[0].row
+            ws.row_dimensions[number].height = max(
+                ws.row_dimensions[number].height or 0.0, min_height * lines
+            )
 
 
 def header_text(text: str) -> str:
@@ -162,3 +193,4 @@ def print_setup(ws: Worksheet, deal_name: str, rows_to_repeat: str | None = None
     ws.oddFooter.right.text = "GPU Credit Desk"
     if rows_to_repeat:
         ws.print_title_rows = rows_to_repeat
+    fit_rows(ws)

@@ -1,0 +1,392 @@
+"""The function gallery: ``workbooks/functions.xlsx``, every Excel function at work.
+
+One sheet per family. Each case shows a function called on worked inputs, the result (an
+array formula over a declared range when the result is a table), the expected value, a
+check cell that is TRUE when they agree, and one line a credit officer can read. A
+Summary sheet gathers every check.
+
+The expected values below are literals. Each was derived by hand or from a closed form,
+without the add-in's code; ``tests/test_gallery.py`` re-derives every one of them
+independently and then evaluates the whole workbook with the ``formulas`` engine, the
+add-in's functions registered in it, and asserts every check cell is TRUE. The table
+lives here, in the package, because ``gpucredit gallery`` writes it into the workbook.
+
+Examples
+--------
+>>> sorted({case.sheet for case in CASES}) >= ["DSCR"]
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+
+import addin
+
+GALLERY_PATH = Path("workbooks") / "functions.xlsx"
+BOLD = Font(bold=True)
+
+# Sheet of each function family, by name prefix (first match wins).
+FAMILIES = (
+    ("DSCR", "DSCR"),
+    ("GPU_", "Collateral"),
+    ("LTV_", "Collateral"),
+    ("DEFAULT_", "Default"),
+    ("PORTFOLIO_", "Default"),
+    ("TRANCHE_", "Default"),
+    ("MINER_", "Default"),
+    ("IRB_", "Default"),
+    ("ADDIN_", "Add-in"),
+)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A named range of the Deals sheet, passed to a function as Excel passes a range."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """One worked call: ``function(*args)`` should give ``expected``.
+
+    ``args`` items are numbers or text (one cell), 2-D lists (a range), :class:`Name` (a
+    named range) or None (an empty cell: the argument's default). ``expected`` is a value
+    or a 2-D list; "" means an empty cell. Numbers agree when
+    ``|result - expected| <= tol x max(1, |expected|)``.
+    """
+
+    function: str
+    args: tuple[Any, ...]
+    expected: Any
+    explain: str
+    tol: float = 1e-9
+
+    @property
+    def sheet(self) -> str:
+        return next(sheet for prefix, sheet in FAMILIES if self.function.startswith(prefix))
+
+
+def _deal_rows(mapping: dict[str, Any]) -> list[list[Any]]:
+    return [[key, value] for key, value in mapping.items()]
+
+
+# ---- worked inputs ----------------------------------------------------------------------
+
+# A 12-month bridge loan on 1,000 H100s, quarterly, annuity: small enough to check by hand.
+BRIDGE = {
+    "name": "Gallery bridge loan",
+    "gpus": 1000,
+    "start_date": dt.datetime(2026, 1, 1),
+    "periods_per_year": 4,
+    "market_rate": 2.0,
+    "annual_decline": 0.3,
+    "utilization": 0.8,
+    "kw_per_gpu": 1.275,
+    "pue": 1.3,
+    "power_price": 0.08,
+    "idle_power_share": 0.25,
+    "opex_per_gpu_year": 2000,
+    "loan_amount": 8_000_000,
+    "interest_rate": 0.08,
+    "tenor_years": 1,
+    "amortization": "annuity",
+    "unit_cost": 30_000,
+    "gpu_age_years": 0.5,
+    "market_absorption": 1500,
+}
+
+DEALS: dict[str, list[list[Any]]] = {"Deal": _deal_rows(BRIDGE)}
+
+_HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
+           "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
+
+# ---- the cases: expected values derived in tests/test_gallery.py -------------------------
+
+_DEAL = Name("Deal")
+_D = dt.datetime
+
+# fmt: off
+CASES: tuple[Case, ...] = (
+    Case("DSCR_TABLE", (_DEAL,), [_HEADER,
+        [1, _D(2026, 4, 1), 0.0, 2.0, 3504000.0, 246834.9, 500000.0, 2757165.1, 160000.0,
+         1940990.0213703, 2100990.0213703, 6059009.9786297, 1.31231708478165],
+        [2, _D(2026, 7, 1), 0.25, 1.82938243845739, 3205078.03217735, 246834.9, 500000.0,
+         2458243.13217735, 121180.199572594, 1979809.82179771, 2100990.0213703, 4079200.156832,
+         1.17004036533883],
+        [3, _D(2026, 10, 1), 0.5, 1.67332005306815, 2931656.7329754, 246834.9, 500000.0,
+         2184821.8329754, 81584.0031366399, 2019406.01823366, 2100990.0213703,
+         2059794.13859834, 1.03990109936383],
+        [4, _D(2027, 1, 1), 0.75, 1.53057115950073, 2681560.67144528, 246834.9, 500000.0,
+         1934725.77144528, 41195.8827719667, 2059794.13859833, 2100990.0213703, 0.0,
+         0.920863855499619]],
+        "The bridge loan quarter by quarter: rent falls 30% a year, the annuity payment does "
+        "not, so coverage slides from 1.31x to 0.92x.", tol=1e-8),
+    Case("DSCR_MIN", (_DEAL, None), 0.920863855499619,
+         "Worst quarter's coverage at the deal's 30% yearly rent decline: the last one."),
+    Case("DSCR_MIN", (_DEAL, 0.0), 1.31231708478165,
+         "The same loan if rents never fell (the real-estate view): 1.31x, a comfortable loan."),
+    Case("DSCR_AVG", (_DEAL, None), 1.11078060124598,
+         "Average quarterly coverage: above 1x, which hides the last quarter's shortfall."),
+    Case("DSCR_LLCR", (_DEAL, None), 1.11401044491766,
+         "CFADS over the loan's life, discounted at 2% a quarter, per dollar of loan."),
+    Case("DSCR_BREAKEVEN_DECLINE", (_DEAL, 1.0), 0.241540751094505,
+         "Rents may fall at most 24.2% a year before a quarter's cash no longer covers its "
+         "payment.", tol=1e-6),
+    Case("DSCR_FIRST_BREACH", (_DEAL, 1.2, None), [[2, _D(2026, 7, 1)]],
+         "The 1.20x lock-up is first breached in quarter 2, paid on 1 July 2026."),
+    Case("DSCR_FIRST_BREACH", (_DEAL, 1.0, 0.0), [["none", ""]],
+         "At flat rents no quarter falls below 1.00x."),
+    Case("DSCR_RENT_CURVE", (2.0, 0.3, 1, 4), [["period", "year", "market_rate"],
+         [1, 0.0, 2.0], [2, 0.25, 1.82938243845739], [3, 0.5, 1.67332005306815],
+         [4, 0.75, 1.53057115950073]],
+         "A 2.00 USD/GPU-hour rent falling 30% a year, quarter by quarter: 2 x 0.7^t."),
+    Case("DSCR_RENT_CURVE", (2.0, 0.5, 2, 2, 1.0), [["period", "year", "market_rate"],
+         [1, 0.0, 2.0], [2, 0.5, 1.4142135623731], [3, 1.0, 1.0], [4, 1.5, 1.0]],
+         "Halving every year, with a 1.00 floor: the floor binds from year 1."),
+    Case("DSCR_DEBT_CAPACITY", ([[1.2e6], [1.1e6], [-0.2e6], [1.0e6]], 0.01, 1.25),
+         2581939.84856929,
+         "Largest loan whose payments are each period's cash / 1.25 (none in a loss period), "
+         "discounted at 1% a period."),
+    Case("DSCR", ([[2.0e6, 2.2e6], [1.5e6, 1.0e6]], [[1.6e6, 2.0e6], [1.5e6, 0.0]]),
+         [[1.25, 1.1], [1.0, ""]],
+         "Coverage cell by cell; empty where nothing is due."),
+    Case("GPU_SPEC", ("H100 SXM", "launch_price_usd"), 33600.0,
+         "The catalog's launch price of an H100 SXM, USD (an estimate: see its sources)."),
+    Case("GPU_SPEC", ("GB200", "cooling"), "liquid",
+         "A GB200 needs liquid-cooled racks: fewer buyers in a fire sale."),
+    Case("GPU_MODELS", (), "catalog",
+         "The GPU catalog as shipped in addin/data/gpu_catalog.csv, one row per model."),
+    Case("GPU_RESIDUAL", ("H100 SXM", 3.5, "book"), 14000.0,
+         "Book value at 3.5 years: 33,600 x (1 - 3.5 / 6), straight line over 6 years."),
+    Case("GPU_RESIDUAL", ("H100 SXM", 3.5, "market"), 8195.98855272992,
+         "Market value at 3.5 years: 33,600 x 0.7^3.5 x 0.85 (one new generation shipped)."),
+    Case("GPU_RESIDUAL", (_DEAL, 2.0, "economic"), 13442.0215748558,
+         "What a buyer renting the card out pays at age 2: PV at 8% of rent net of power."),
+    Case("GPU_RESIDUAL_CURVE", (_DEAL, 1.0), [
+         ["age_years", "book_value", "market_value", "economic_value"],
+         [0.5, 27500.0, 25099.8007960223, 26589.4140093213],
+         [0.75, 26250.0, 22958.567392511, 23848.7894078369],
+         [1.0, 25000.0, 21000.0, 21353.8459017965],
+         [1.25, 23750.0, 19208.5156038026, 19083.8555579044],
+         [1.5, 22500.0, 17569.8605572156, 17019.8632016454]],
+         "One GPU's three values quarter by quarter: the market falls below the books at once.",
+         tol=1e-8),
+    Case("GPU_ECONOMIC_LIFE", (2.0, 0.3, 1.275, 1.3, 0.08), 7.43797904803089,
+         "Years until a 2.00 rent falling 30% a year no longer pays the card's power."),
+    Case("GPU_LIQUIDATION", (10_000, 8_196, 2_000), [["net_proceeds", "recovery", "months"],
+         [45997080.9640381, 0.561213774573428, 12]],
+         "Fire sale of 10,000 H100s into a market taking 2,000 a month: 56% recovered.",
+         tol=1e-8),
+    Case("LTV_TABLE", (_DEAL,), [["period", "date", "year", "fleet_age_years", "balance",
+         "book_value", "market_value", "economic_value", "liquidation_value",
+         "liquidation_recovery", "liquidation_months", "ltv_book", "ltv_market",
+         "ltv_economic", "ltv_liquidation"],
+         [0, _D(2026, 1, 1), 0.0, 0.5, 8000000.0, 27500000.0, 25099800.7960223,
+          26589414.0093213, 18466619.7853497, 0.735727742838352, 6, 0.290909090909091,
+          0.318727629155838, 0.300871617448789, 0.433214096190289],
+         [1, _D(2026, 4, 1), 0.25, 0.75, 6059009.9786297, 26250000.0, 22958567.392511,
+          23848789.4078369, 16891254.9664943, 0.735727742838352, 6, 0.230819427757322,
+          0.263910629746268, 0.254059435680985, 0.358706916131953],
+         [2, _D(2026, 7, 1), 0.5, 1.0, 4079200.156832, 25000000.0, 21000000.0,
+          21353845.9017965, 15450282.5996054, 0.735727742838352, 6, 0.16316800627328,
+          0.194247626515809, 0.191028828043047, 0.264021070846703],
+         [3, _D(2026, 10, 1), 0.75, 1.25, 2059794.13859834, 23750000.0, 19208515.6038026,
+          19083855.5579044, 14132237.8284609, 0.735727742838352, 6, 0.086728174256772,
+          0.10723338445739, 0.107933857094469, 0.145751448822218],
+         [4, _D(2027, 1, 1), 1.0, 1.5, 0.0, 22500000.0, 17569860.5572156, 17019863.2016454,
+          12926633.8497448, 0.735727742838352, 6, 0.0, 0.0, 0.0, 0.0]],
+         "The loan against the fleet's book, market, economic and fire-sale values each "
+         "quarter: the annuity repays faster than the GPUs lose value.", tol=1e-8),
+    Case("LTV_UNDERWATER", (_DEAL,), [["none", ""]],
+         "The balance never exceeds what a fire sale of the fleet would fetch."),
+    Case("LTV_DURATION_MISMATCH", (_DEAL,), [["wal_years", "half_life_years",
+         "economic_life_years", "wal_to_half_life", "wal_to_economic_life"],
+         [0.631187633564376, 1.5, 7.43797904803089, 0.420791755709584, 0.0848600983531238]],
+         "The loan's average life (0.63 y) is well inside the GPUs' 1.5-year half-life: it "
+         "halves at the next generation step.", tol=1e-8),
+    Case("ADDIN_VERSION", (), addin.__version__,
+         "The add-in version that computed this workbook."),
+)
+# fmt: on
+
+
+def _catalog_table() -> list[list[Any]]:
+    """The catalog file as Excel shows it: numbers as numbers, the release date as a date."""
+    text = resources.files("addin").joinpath("data", "gpu_catalog.csv").read_text("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    out: list[list[Any]] = [rows[0]]
+    for row in rows[1:]:
+        cells: list[Any] = []
+        for name, cell in zip(rows[0], row, strict=True):
+            if name == "release_date":
+                cells.append(dt.datetime.fromisoformat(cell))
+            else:
+                try:
+                    cells.append(float(cell))
+                except ValueError:
+                    cells.append(cell)
+        out.append(cells)
+    return out
+
+
+# The catalog case's expected table is the data file itself, read here with csv.
+CASES = tuple(
+    Case(c.function, c.args, _catalog_table(), c.explain, c.tol) if c.expected == "catalog" else c
+    for c in CASES
+)
+
+
+# ---- the workbook -----------------------------------------------------------------------
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+def _shape(value: Any) -> tuple[int, int]:
+    return (len(value), len(value[0])) if _is_table(value) else (1, 1)
+
+
+def _write_block(ws: Worksheet, row: int, col: int, value: Any) -> str:
+    """Write a value or 2-D list at (row, col); return its A1 reference."""
+    rows = value if _is_table(value) else [[value]]
+    for r, line in enumerate(rows):
+        for c, cell in enumerate(line):
+            target = ws.cell(row + r, col + c, None if cell == "" else cell)
+            if isinstance(cell, dt.datetime):
+                target.number_format = "yyyy-mm-dd"
+    return _ref(row, col, *_shape(value))
+
+
+def _ref(row: int, col: int, height: int = 1, width: int = 1) -> str:
+    first = f"{get_column_letter(col)}{row}"
+    if height == 1 and width == 1:
+        return first
+    return f"{first}:{get_column_letter(col + width - 1)}{row + height - 1}"
+
+
+def _check(result: str, expected: str, value: Any, tol: float) -> str:
+    if value == "":
+        return f'{result}=""'
+    if isinstance(value, bool) or not isinstance(value, int | float | dt.datetime):
+        return f"{result}={expected}"
+    return f"ABS({result}-{expected})<={tol!r}*MAX(1,ABS({expected}))"
+
+
+def _write_case(ws: Worksheet, row: int, case: Case, arg_names: list[str]) -> tuple[int, int]:
+    """Write one case from ``row``; return the next free row and the check cell's row."""
+    ws.cell(row, 1, case.function).font = BOLD
+    ws.cell(row, 2, case.explain)
+    ws.cell(row + 1, 1, "Inputs")
+    refs, col, height = [], 2, 1
+    for name, arg in zip(arg_names, case.args, strict=False):
+        ws.cell(row + 1, col, name).font = BOLD
+        if isinstance(arg, Name):
+            ws.cell(row + 2, col, f"(named range {arg.name})")
+            refs.append(arg.name)
+            col += 1
+            continue
+        refs.append(_write_block(ws, row + 2, col, "" if arg is None else arg))
+        col += _shape(arg)[1]
+        height = max(height, _shape(arg)[0])
+    while refs and case.args[len(refs) - 1] is None:  # trailing empties: leave them out
+        refs.pop()
+    formula = f"={case.function}({', '.join(refs)})"
+    r = row + 1 + height
+    ws.cell(r + 1, 1, "Result")
+    h, w = _shape(case.expected)
+    result_ref = _ref(r + 1, 2, h, w)
+    ws.cell(r + 1, 2).value = (
+        ArrayFormula(result_ref, formula) if _is_table(case.expected) else formula
+    )
+    ws.cell(r + 1 + h, 1, "Expected")
+    _write_block(ws, r + 1 + h, 2, case.expected)
+    rows = case.expected if _is_table(case.expected) else [[case.expected]]
+    tests = [
+        _check(_ref(r + 1 + i, 2 + j), _ref(r + 1 + h + i, 2 + j), value, case.tol)
+        for i, line in enumerate(rows)
+        for j, value in enumerate(line)
+    ]
+    check_row = r + 1 + 2 * h
+    ws.cell(check_row, 1, "Check").font = BOLD
+    ws.cell(check_row, 2, f"=AND({', '.join(tests)})")
+    return check_row + 2, check_row
+
+
+def _argument_names(function: str) -> list[str]:
+    import inspect
+
+    import addin.udfs
+
+    return list(inspect.signature(getattr(addin.udfs, function)).parameters)
+
+
+def build_gallery(cases: tuple[Case, ...] = CASES) -> tuple[Workbook, list[tuple[str, str]]]:
+    """The gallery workbook and the (sheet, cell) of every case's check cell."""
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    deals = book.create_sheet("Deals")
+    deals.cell(1, 1, "Worked deals used by the gallery (named ranges).").font = BOLD
+    row = 3
+    for name, rows in DEALS.items():
+        deals.cell(row, 1, name).font = BOLD
+        _write_block(deals, row + 1, 1, rows)
+        last = f"{get_column_letter(len(rows[0]))}${row + len(rows)}"
+        book.defined_names[name] = DefinedName(name, attr_text=f"Deals!$A${row + 1}:${last}")
+        row += len(rows) + 2
+    deals.column_dimensions["A"].width = 22
+    deals.column_dimensions["B"].width = 22
+    checks: list[tuple[str, str]] = []
+    next_row: dict[str, int] = {}
+    for case in cases:
+        if case.sheet not in book.sheetnames:
+            ws = book.create_sheet(case.sheet)
+            ws.cell(1, 1, f"GPU Credit Desk {case.sheet} functions").font = BOLD
+            ws.cell(2, 1, "Each Check is TRUE when the result matches the expected value, "
+                          "derived independently of the add-in.")  # fmt: skip
+            ws.column_dimensions["A"].width = 26
+            next_row[case.sheet] = 4
+        ws = book[case.sheet]
+        next_row[case.sheet], check_row = _write_case(
+            ws, next_row[case.sheet], case, _argument_names(case.function)
+        )
+        checks.append((case.sheet, f"B{check_row}"))
+    summary.cell(1, 1, f"GPU Credit Desk {addin.__version__}: function gallery").font = BOLD
+    summary.cell(2, 1, "Load the add-in (classic xlwings or xlwings Lite), then recalculate. "
+                       "All checks TRUE means every function gave its expected value.")  # fmt: skip
+    summary.cell(4, 1, "All checks").font = BOLD
+    summary.cell(4, 2, "=AND(" + ", ".join(f"'{s}'!{c}" for s, c in checks) + ")")
+    summary.cell(6, 1, "Function").font = BOLD
+    summary.cell(6, 2, "Check").font = BOLD
+    summary.cell(6, 3, "What it shows").font = BOLD
+    for i, (case, (sheet, cell)) in enumerate(zip(cases, checks, strict=True)):
+        summary.cell(7 + i, 1, case.function)
+        summary.cell(7 + i, 2, f"='{sheet}'!{cell}")
+        summary.cell(7 + i, 3, case.explain)
+    summary.column_dimensions["A"].width = 26
+    summary.column_dimensions["C"].width = 90
+    return book, [("Summary", "B4"), *checks]
+
+
+def write_gallery(path: str | Path = GALLERY_PATH) -> Path:
+    """Write the gallery workbook; return its path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    build_gallery()[0].save(out)
+    return out

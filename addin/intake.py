@@ -1,0 +1,325 @@
+"""The deal intake workbook: a blank form for a deal, and reading a filled one back.
+
+:func:`write_intake` writes one sheet, ``Deal intake``, with a row per deal key: its
+value cell (yellow, the only unlocked cell), unit, default, allowed values (also as
+Excel data validation: a list for choices, a range for numbers) and help (also as a
+comment on the value cell). :func:`read_intake` reads a filled copy back through the
+same deal model as TOML files, so both give the same errors, and accepts only what it
+wrote: the one sheet, the keys in their rows, values in column B.
+
+Reading is defensive: the file must be at most :data:`MAX_FILE_BYTES` and expand to at
+most :data:`MAX_UNZIPPED_BYTES`; openpyxl parses the XML with defusedxml (XML attack
+protection), and reading refuses to run without it.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "deal.xlsx"
+>>> _ = write_intake(path, {"name": "Demo", "gpus": 512, "market_rate": 2.0,
+...                         "loan_amount": 1e7, "interest_rate": 0.1, "tenor_years": 4})
+>>> read_intake(path).gpus
+512
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from addin.deal import DEFAULTS, KEY_SPECS, Deal, deal_from_mapping
+from addin.errors import AddinError, DealFileError, InputError, OutputExistsError, show_value
+
+SHEET = "Deal intake"
+FORMAT_MARK = "gpucredit intake v1"
+HEADER_ROW = 4
+FIRST_ROW = HEADER_ROW + 1
+COLUMNS = ("Key", "Value", "Unit", "Default", "Allowed", "Help")
+MAX_FILE_BYTES = 2_000_000  # an intake workbook is ~20 kB
+MAX_UNZIPPED_BYTES = 20_000_000
+MAX_ZIP_MEMBERS = 50
+_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+
+
+def key_row(key: str) -> int:
+    """Row of a deal key's value on the intake sheet."""
+    return FIRST_ROW + list(KEY_SPECS).index(key)
+
+
+def value_format(key: str) -> str:
+    """Excel number format for a deal key's value (percent for decimals, USD, x, ...)."""
+    spec = KEY_SPECS[key]
+    unit = spec.unit
+    if spec.kind == "date":
+        return "yyyy-mm-dd"
+    if spec.kind == "text" or (spec.choices and isinstance(spec.choices[0], str)):
+        return "@"  # text: Excel keeps what is typed, even a leading "="
+    if "decimal" in unit or unit == "share of loan":
+        return "0.00%"
+    if unit in ("USD", "USD per GPU", "USD per GPU per year", "USD per GPU per month"):
+        return "#,##0"
+    if unit == "x":
+        return '0.00"x"'
+    if unit in ("count", "GPUs per month"):
+        return "#,##0"
+    if spec.kind in ("int", "choice"):
+        return "0"
+    return "0.000"
+
+
+def _show_default(key: str) -> Any:
+    default = DEFAULTS.get(key, dataclasses.MISSING)
+    if default is dataclasses.MISSING:
+        return "(required)"
+    if default is None:
+        return "(empty)"
+    return default
+
+
+def _validation(key: str) -> DataValidation | None:
+    spec = KEY_SPECS[key]
+    allowed = spec.allowed()[:220]
+    common: dict[str, Any] = {
+        "allow_blank": True,
+        "showErrorMessage": True,
+        "errorTitle": key[:32],
+        "error": allowed,
+        "promptTitle": key[:32],
+        "prompt": spec.help[:250],
+        "showInputMessage": True,
+    }
+    if spec.choices:
+        listed = ",".join(str(choice) for choice in spec.choices)
+        return DataValidation(type="list", formula1=f'"{listed}"', **common)
+    if spec.kind == "date":
+        return DataValidation(type="date", operator="greaterThan", formula1="1", **common)
+    if spec.kind == "text":
+        return DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1="200", **common
+        )
+    kind = "whole" if spec.kind == "int" else "decimal"
+    if spec.low is not None and spec.high is not None:
+        return DataValidation(
+            type=kind,
+            operator="between",
+            formula1=f"{spec.low:g}",
+            formula2=f"{spec.high:g}",
+            **common,
+        )
+    if spec.low is not None:
+        operator = "greaterThan" if spec.low_open else "greaterThanOrEqual"
+        return DataValidation(type=kind, operator=operator, formula1=f"{spec.low:g}", **common)
+    return None
+
+
+def write_intake(
+    path: str | Path, values: Mapping[str, Any] | Deal | None = None, force: bool = False
+) -> Path:
+    """Write an intake workbook, blank or filled with a deal's values.
+
+    Parameters
+    ----------
+    path : str or Path
+        Where to write it (``.xlsx``).
+    values : mapping or Deal, optional
+        Values to fill in (keys as in the deal model); default none (a blank form).
+    force : bool, default False
+        Overwrite an existing file.
+
+    Returns
+    -------
+    Path
+        The file written (through a temporary file, moved into place).
+
+    Raises
+    ------
+    OutputExistsError
+        The file exists and ``force`` is False.
+    """
+    from addin.memo.builder import save_workbook
+    from addin.memo.cells import put, put_text
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError("FILE", str(path), "a file name ending in .xlsx")
+    if path.exists() and not force:
+        raise OutputExistsError(str(path))
+    given = values.to_dict() if isinstance(values, Deal) else dict(values or {})
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    put_text(ws, "A1", "GPU Credit Desk: deal intake", Font(size=14, bold=True, color="1F3864"))
+    put_text(
+        ws,
+        "A2",
+        "Fill the yellow Value cells; leave one empty for its default. Then run: "
+        "gpucredit memo THIS_FILE.xlsx. Do not move rows or add sheets.",
+        Font(italic=True),
+    )
+    put_text(ws, "A3", FORMAT_MARK, Font(color="808080", size=8))
+    for col, label in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=HEADER_ROW, column=col, value=label)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEADER_FILL
+    for key, spec in KEY_SPECS.items():
+        row = key_row(key)
+        put_text(ws, f"A{row}", key, Font(bold=True))
+        value = given.get(key)
+        if isinstance(value, str):
+            put_text(ws, f"B{row}", value)
+        else:
+            put(ws, f"B{row}", value)
+        cell = ws[f"B{row}"]
+        cell.number_format = value_format(key)
+        cell.fill = _INPUT_FILL
+        cell.font = Font(color="0000FF")
+        cell.protection = Protection(locked=False)
+        cell.comment = Comment(
+            f"{key}: {spec.help}\nAllowed: {spec.allowed()}",
+            "GPU Credit Desk",
+            width=320,
+            height=110,
+        )
+        rule = _validation(key)
+        if rule is not None:
+            ws.add_data_validation(rule)
+            rule.add(f"B{row}")
+        put_text(ws, f"C{row}", spec.unit)
+        default = _show_default(key)
+        if isinstance(default, str):
+            put_text(ws, f"D{row}", default)
+        else:
+            put(ws, f"D{row}", default, value_format(key))
+        put_text(ws, f"E{row}", spec.allowed())
+        put_text(ws, f"F{row}", spec.help)
+        for column in "ACDEF":
+            ws[f"{column}{row}"].alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEF", (24, 24, 26, 14, 44, 70), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = f"C{FIRST_ROW}"
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    return save_workbook(wb, path, force)
+
+
+def _check_container(path: Path) -> None:
+    """Refuse files that are too big, not zip files, or that expand too much."""
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise DealFileError(str(path), f"cannot be read ({error.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise DealFileError(
+            str(path),
+            f"is {size:,} bytes; allowed: an intake workbook of at most {MAX_FILE_BYTES:,} bytes",
+        )
+    if not zipfile.is_zipfile(path):
+        raise DealFileError(str(path), "is not an .xlsx workbook (not a zip archive)")
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    unzipped = sum(member.file_size for member in members)
+    if len(members) > MAX_ZIP_MEMBERS or unzipped > MAX_UNZIPPED_BYTES:
+        raise DealFileError(
+            str(path),
+            f"expands to {len(members)} parts, {unzipped:,} bytes; allowed: at most "
+            f"{MAX_ZIP_MEMBERS} parts and {MAX_UNZIPPED_BYTES:,} bytes",
+        )
+
+
+def _open(path: Path) -> Any:
+    if not getattr(openpyxl, "DEFUSEDXML", False):
+        raise DealFileError(
+            str(path), "cannot be opened safely: XML attack protection (defusedxml) is missing"
+        )
+    try:
+        return openpyxl.load_workbook(path, data_only=False, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds on a malformed file
+        raise DealFileError(
+            str(path), f"cannot be read as a workbook ({type(error).__name__}: {error})"
+        ) from None
+
+
+def read_intake(path: str | Path) -> Deal:
+    """Read a filled intake workbook into a validated :class:`Deal`.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.xlsx`` file written by :func:`write_intake` (``gpucredit intake new``).
+
+    Returns
+    -------
+    Deal
+
+    Raises
+    ------
+    DealFileError
+        Naming the file and the cell (and key) at fault and what is allowed: a file too
+        large, not a workbook, another sheet, a moved row, a value outside column B, a
+        formula in a value cell, or a value the deal model rejects.
+    """
+    path = Path(path)
+    _check_container(path)
+    wb = _open(path)
+    if wb.sheetnames != [SHEET]:
+        raise DealFileError(
+            str(path),
+            f"has sheets {wb.sheetnames}; allowed: one sheet named '{SHEET}' "
+            "(a workbook made by gpucredit intake new)",
+        )
+    ws = wb[SHEET]
+    if ws["A3"].value != FORMAT_MARK:
+        raise DealFileError(
+            str(path),
+            f"cell A3: got {show_value(ws['A3'].value)}; allowed: "
+            f"'{FORMAT_MARK}' (a workbook made by gpucredit intake new)",
+        )
+    last = key_row(list(KEY_SPECS)[-1])
+    mapping: dict[str, Any] = {}
+    for key in KEY_SPECS:
+        row = key_row(key)
+        if ws[f"A{row}"].value != key:
+            raise DealFileError(
+                str(path),
+                f"cell A{row}: got {show_value(ws[f'A{row}'].value)}; "
+                f"allowed: '{key}' (rows must stay as generated)",
+            )
+        cell = ws[f"B{row}"]
+        if cell.data_type == "f":
+            raise DealFileError(
+                str(path), f"cell B{row} ({key}): holds a formula; allowed: a typed value"
+            )
+        value = cell.value
+        if isinstance(value, dt.time):
+            raise DealFileError(
+                str(path), f"cell B{row} ({key}): got a time; allowed: {KEY_SPECS[key].allowed()}"
+            )
+        mapping[key] = value
+    # Only the cells present in the file (a cell at XFD1048576 must not cost a scan).
+    for (row, column), cell in sorted(ws._cells.items()):
+        inside = (row < HEADER_ROW and column == 1) or (
+            HEADER_ROW <= row <= last and column <= len(COLUMNS)
+        )
+        if cell.value is not None and not inside:
+            raise DealFileError(
+                str(path),
+                f"cell {cell.coordinate}: got "
+                f"{show_value(cell.value)}; allowed: values only in column B of "
+                f"rows {FIRST_ROW}-{last}",
+            )
+    try:
+        return deal_from_mapping(mapping, argument=path.name)
+    except AddinError as error:
+        key = getattr(error, "argument", "")
+        where = f"cell B{key_row(key)}: " if key in KEY_SPECS else ""
+        raise DealFileError(str(path), f"{where}{error}") from None

@@ -1,0 +1,121 @@
+"""Assemble a memo workbook from analytics results and save it safely.
+
+A memo is written to a temporary file in the target folder and moved into place in
+one step, so a reader never sees half a workbook and a failure leaves nothing behind;
+an existing file is replaced only when ``force`` is set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from openpyxl.workbook.workbook import Workbook
+
+from addin.deal import Deal
+from addin.errors import OutputExistsError
+from addin.memo.analysis import MemoData, analyse
+from addin.memo.cashflow import write_cash_flow, write_inputs
+from addin.memo.risk_sheets import write_collateral, write_credit
+from addin.memo.sheets import write_charts, write_live, write_sources, write_stress, write_summary
+
+SHEETS = (
+    "Summary",
+    "Inputs",
+    "Cash flow",
+    "Stress",
+    "Collateral",
+    "Credit",
+    "Charts",
+    "Sources and assumptions",
+)
+
+
+def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = False) -> Workbook:
+    """The memo workbook of one deal's results (sheets as in :data:`SHEETS`, then Live).
+
+    Parameters
+    ----------
+    data : MemoData
+        Results of :func:`addin.memo.analysis.analyse`.
+    source : str
+        Where the deal came from, shown on the Summary and Sources sheets.
+    live : bool, default False
+        Add a Live sheet calling the add-in's functions.
+    """
+    wb = Workbook()
+    write_summary(wb, data, source)
+    write_inputs(wb, data.deal)
+    write_cash_flow(wb, data.deal)
+    write_stress(wb, data)
+    write_collateral(wb, data)
+    write_credit(wb, data)
+    write_charts(wb, data)
+    write_sources(wb, data, source)
+    if live:
+        write_live(wb, data)
+    wb.active = 0
+    return wb
+
+
+def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:
+    """Save through a temporary file in the same folder, then move it into place.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``force`` is False (the existing file is left untouched).
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        wb.save(temp)
+        publish(temp, path, force)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return path
+
+
+def publish(temp: Path, path: Path, force: bool) -> None:
+    """Move a finished temporary file to ``path`` in one step (no overwrite unless force)."""
+    if force:
+        os.replace(temp, path)
+        return
+    try:
+        os.link(temp, path)  # fails if path appeared meanwhile: never overwrites
+    except FileExistsError:
+        raise OutputExistsError(str(path)) from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise OutputExistsError(str(path)) from None
+        os.replace(temp, path)
+
+
+def write_memo(
+    deal: Deal,
+    path: str | Path,
+    force: bool = False,
+    live: bool = False,
+    source: str = "a Python deal",
+) -> MemoData:
+    """Analyse a deal and write its memo workbook to ``path``; return the results.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from addin.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> data = write_memo(deal, folder / "d.xlsx")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['d.xlsx']
+    """
+    data = analyse(deal)
+    save_workbook(build_workbook(data, source, live), path, force)
+    return data

@@ -1,0 +1,120 @@
+"""Words the memo prints: where each default comes from, and what the model assumes.
+
+Figures and sources as gathered for the project (dates matter: the market moves fast).
+Keys without an entry here are facts of the deal itself, with no default to source.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+ILLUSTRATIVE = "Illustrative: no public source gives this for GPU loans; set it per deal"
+
+DEFAULT_SOURCES: dict[str, str] = {
+    "gpu_model": "Deal team; model names as in the GPU catalog",
+    "periods_per_year": "Convention: monthly debt service",
+    "annual_decline": (
+        "H100 rent fell from ~8 USD (2023 peak) to 1-2 USD spot by late 2024 (Latent Space, "
+        "2024-10-11); RBC via FT Alphaville (2025): H100 -22%, H200 -29% year to date"
+    ),
+    "rent_floor": "Conservative: no floor",
+    "utilization": "Illustrative billed share of spot hours",
+    "contracted_share": "None contracted unless the deal says so",
+    "contract_years": "None contracted unless the deal says so",
+    "kw_per_gpu": "NVIDIA DGX H100: 10.2 kW for 8 GPUs = 1.275 kW per GPU all-in",
+    "pue": "Typical modern data centre (illustrative)",
+    "power_price": "Illustrative US industrial power price",
+    "idle_power_share": "Illustrative idle draw of a powered GPU server",
+    "opex_per_gpu_year": "None unless the deal says so",
+    "amortization": "Convention: level annuity",
+    "balloon": "Fully amortizing unless the deal says so",
+    "target_dscr": ILLUSTRATIVE,
+    "lockup_dscr": ILLUSTRATIVE,
+    "default_dscr": ILLUSTRATIVE,
+    "unit_cost": "GPU catalog launch price of gpu_model (addin/data/SOURCES.md)",
+    "gpu_age_years": "New GPUs unless the deal says so",
+    "useful_life_years": (
+        "Microsoft, Alphabet, CoreWeave depreciate servers / GPUs over 6 years (10-K filings)"
+    ),
+    "salvage_value": "Straight line to zero (as CoreWeave's filings)",
+    "generation_years": "Nvidia's cadence: Hopper 2022, Blackwell 2024, Rubin 2026",
+    "generation_shock": ILLUSTRATIVE,
+    "hardware_decline": (
+        "Epoch AI, Trends in GPU price-performance (CC BY 4.0): ~30% cheaper a year at fixed "
+        "performance"
+    ),
+    "discount_rate": "The loan's interest rate",
+    "market_absorption": ILLUSTRATIVE,
+    "carry_cost": "None unless the deal says so",
+    "impact": ILLUSTRATIVE + " (square-root price impact)",
+    "max_haircut": ILLUSTRATIVE,
+    "max_liquidation_months": ILLUSTRATIVE,
+    "liquid_cooling_absorption": ILLUSTRATIVE + " (fewer buyers have liquid-cooled racks)",
+    "pd": "Illustrative; use the bank's rating of the borrower",
+    "lgd": (
+        "Basel III foundation IRB: 40% for senior unsecured claims on non-financial "
+        "corporates (Basel Framework CRE32)"
+    ),
+    "crypto_loading": "Illustrative: 0.50 for miners, 0 otherwise",
+    "compute_loading": ILLUSTRATIVE,
+    "factor_corr": ILLUSTRATIVE + " (correlations converge towards 0.8 in a crisis)",
+    "btc_vol": "BTC 1-year volatility ~45% (Fidelity Digital Assets, May 2024)",
+    "rent_vol": ILLUSTRATIVE,
+    "stress_horizon_years": "One year, as Basel PDs",
+}
+
+# What the model assumes, in the order the Sources sheet prints it.
+CONVENTIONS: tuple[str, ...] = (
+    "Periods k = 1..n, n = tenor_years x periods_per_year, each 8760 / periods_per_year hours, "
+    "starting at t_k = (k - 1) / periods_per_year years.",
+    "Market rent r_k = max(rent_floor, market_rate x (1 - annual_decline)^t_k) USD per GPU-hour.",
+    "Contracted GPUs (gpus x contracted_share) earn contract_rate every hour while "
+    "t_k < contract_years, then join the spot fleet; spot GPUs earn r_k on utilization of "
+    "their hours.",
+    "Power = gpus x kw_per_gpu x pue x hours x power_price x (b_k + idle_power_share x "
+    "(1 - b_k)), b_k the billed share of GPU-hours; other opex = gpus x opex_per_gpu_year / "
+    "periods_per_year; CFADS = revenue - power - other opex.",
+    "Interest = opening balance x interest_rate / periods_per_year. Annuity: level payment "
+    "with the balloon on top at maturity; linear: equal principal plus the balloon; bullet: "
+    "all principal at maturity; sculpted: debt service = max(CFADS, 0) / target_dscr, loan = "
+    "its present value at the loan rate, kept as sized under other declines.",
+    "DSCR = CFADS / debt service, blank where debt service is 0; LLCR = PV of CFADS at the "
+    "loan rate / loan amount.",
+    "Breakeven decline: the largest annual_decline in [0, 0.99] at which min DSCR stays at or "
+    "above the threshold; 'none' if 0% already breaches.",
+    "Stress grids keep the debt schedule as sized for the deal and vary one driver at a time.",
+)
+
+MODEL_CREDITS: tuple[tuple[str, str], ...] = (
+    (
+        "GPU catalog",
+        "addin/data/gpu_catalog.csv; sources per row in addin/data/SOURCES.md (Epoch AI "
+        "machine-learning hardware data, CC BY 4.0; vendor datasheets; analyst estimates)",
+    ),
+    (
+        "Epoch AI",
+        "Trends in GPU price-performance and ML hardware data (epoch.ai), CC BY 4.0: "
+        "hardware ~30% cheaper a year at fixed performance",
+    ),
+    (
+        "Rents",
+        "Latent Space, '$2 H100s: How the GPU Rental Bubble Burst' (2024-10-11); SemiAnalysis "
+        "H100 1-year contract index; AWS Capacity Blocks pricing",
+    ),
+    (
+        "Lending",
+        "CoreWeave SEC filings (2025-06-30): DDTL 2.0 ~11% effective; miner notes 7.1-7.75% "
+        "(2025). No public source gives GPU-loan advance rates or covenant levels.",
+    ),
+)
+
+
+def key_source(key: str, value: Any, default: Any) -> str:
+    """Where an Inputs value comes from: the deal file, or the default and its source."""
+    if default is dataclasses.MISSING:
+        return "Deal file (required key)"
+    if value != default:
+        return "Deal file"
+    source = DEFAULT_SOURCES.get(key)
+    return f"Default: {source}" if source else "Default"

@@ -1,0 +1,256 @@
+"""Independent derivations of the gallery's expected values (see addin/gallery.py).
+
+Every value here comes from the model's stated conventions (README, issue texts, the
+papers cited) worked out by hand with plain arithmetic, ``math`` and ``scipy.stats``; no
+code of the add-in is called. ``DERIVATIONS`` lists them in the order of
+``addin.gallery.CASES``; tests/test_gallery.py checks each literal in the gallery against
+them. ``uv run python -m tests.gallery_derivations`` prints them, to paste when a case
+is added.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.metadata
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+CATALOG = Path(__file__).resolve().parents[1] / "addin" / "data" / "gpu_catalog.csv"
+
+# ---- DSCR family: the gallery's bridge loan ------------------------------------------
+# 1,000 GPUs, quarterly (p = 4), h = 8760 / 4 = 2190 hours a period, t_k = (k - 1) / 4,
+# rent r_k = 2.00 x 0.70^t_k, billed share b = utilization = 0.80 (no contract).
+GPUS, P, H, R0, D, U = 1000, 4, 8760 / 4, 2.0, 0.30, 0.80
+KW, PUE, PRICE, IDLE, OPEX_YEAR = 1.275, 1.3, 0.08, 0.25, 2000.0
+LOAN, RATE, N = 8_000_000.0, 0.08, 4
+I = RATE / P
+START = dt.datetime(2026, 1, 1)
+
+POWER = GPUS * KW * PUE * H * PRICE * (U + IDLE * (1 - U))  # USD a period, constant
+OPEX = GPUS * OPEX_YEAR / P
+PAYMENT = LOAN * I / (1 - (1 + I) ** -N)  # annuity, no balloon
+
+
+def rent(k: int, decline: float = D) -> float:
+    return R0 * (1 - decline) ** ((k - 1) / P)
+
+
+def cfads(k: int, decline: float = D) -> float:
+    return GPUS * U * H * rent(k, decline) - POWER - OPEX
+
+
+def schedule(decline: float = D) -> list[list[Any]]:
+    rows, balance = [], LOAN
+    for k in range(1, N + 1):
+        interest = balance * I
+        principal = PAYMENT - interest
+        balance -= principal
+        revenue = GPUS * U * H * rent(k, decline)
+        date = dt.datetime(2026, 1 + 3 * k, 1) if k < 4 else dt.datetime(2027, 1, 1)
+        rows.append([k, date, (k - 1) / P, rent(k, decline), revenue, POWER, OPEX,
+                     cfads(k, decline), interest, principal, PAYMENT, balance,
+                     cfads(k, decline) / PAYMENT])  # fmt: skip
+    return rows
+
+
+def dscrs(decline: float = D) -> list[float]:
+    return [cfads(k, decline) / PAYMENT for k in range(1, N + 1)]
+
+
+def first_breach(threshold: float, decline: float) -> list[list[Any]]:
+    for row in schedule(decline):
+        if row[-1] < threshold:
+            return [[row[0], row[1]]]
+    return [["none", ""]]
+
+
+def breakeven() -> float:
+    # Debt service is level, rent falls: the last period binds. CFADS_n(d) = P gives
+    # GPUS U H R0 (1 - d)^t_n = P + power + opex.
+    t_n = (N - 1) / P
+    return 1 - ((PAYMENT + POWER + OPEX) / (GPUS * U * H * R0)) ** (1 / t_n)
+
+
+def llcr() -> float:
+    return sum(cfads(k) / (1 + I) ** k for k in range(1, N + 1)) / LOAN
+
+
+def rent_curve(rate: float, decline: float, years: float, per_year: int, floor: float) -> list:
+    rows: list[list[Any]] = [["period", "year", "market_rate"]]
+    for k in range(1, round(years * per_year) + 1):
+        t = (k - 1) / per_year
+        rows.append([k, t, max(floor, rate * (1 - decline) ** t)])
+    return rows
+
+
+CAPACITY_CFADS = [1.2e6, 1.1e6, -0.2e6, 1.0e6]
+
+
+def debt_capacity() -> float:
+    # Sculpted: DS_k = max(CFADS_k, 0) / 1.25, loan = sum DS_k / 1.01^k.
+    return sum(max(c, 0) / 1.25 / 1.01**k for k, c in enumerate(CAPACITY_CFADS, start=1))
+
+
+# ---- Collateral family: the same deal's GPUs (issue 3's definitions) ------------------
+COST, AGE0, LIFE, SHOCK, GEN_YEARS, HW_DECLINE = 30_000.0, 0.5, 6.0, 0.15, 2.0, 0.30
+ABSORPTION, IMPACT, MAX_HAIRCUT, MAX_MONTHS = 1500.0, 0.5, 0.9, 12
+C_HOUR = KW * PUE * PRICE * (U + IDLE * (1 - U))  # power per GPU-hour, USD
+
+
+def catalog(model: str, field: str) -> str:
+    with CATALOG.open(encoding="utf-8") as file:
+        return next(row[field] for row in csv.DictReader(file) if row["name"] == model)
+
+
+def book(cost: float, age: float) -> float:  # straight line to 0 over 6 years
+    return cost * (1 - min(age, LIFE) / LIFE)
+
+
+def market(cost: float, age: float) -> float:  # 30% a year, 15% at each 2-year generation
+    return cost * (1 - HW_DECLINE) ** age * (1 - SHOCK) ** math.floor(age / GEN_YEARS)
+
+
+def economic(t: float) -> float:
+    """PV at 8%/year of quarterly net rent from t years after the start, 15 years at most."""
+    return sum(
+        H * max(R0 * (1 - D) ** (t + (k - 1) / P) * U - C_HOUR, 0) * (1 + RATE) ** (-k / P)
+        for k in range(1, 15 * P + 1)
+    )
+
+
+def liquidation(units: float, value: float, absorption: float, rate: float) -> tuple:
+    """Best sale over m = 1..12 months of units/m a month: (net, recovery, months)."""
+    best: tuple[float, int] = (-math.inf, 0)
+    for m in range(1, MAX_MONTHS + 1):
+        q = units / m
+        cut = min(MAX_HAIRCUT, IMPACT * math.sqrt(q / absorption))
+        net = sum(q * value * (1 - HW_DECLINE) ** (j / 12) * (1 - cut) * (1 + rate) ** (-j / 12)
+                  for j in range(1, m + 1))  # fmt: skip
+        if net > best[0]:
+            best = (net, m)
+    return best[0], best[0] / (units * value), best[1]
+
+
+def ltv_rows() -> list[list[Any]]:
+    rows = [["period", "date", "year", "fleet_age_years", "balance", "book_value",
+             "market_value", "economic_value", "liquidation_value", "liquidation_recovery",
+             "liquidation_months", "ltv_book", "ltv_market", "ltv_economic",
+             "ltv_liquidation"]]  # fmt: skip
+    balances = [LOAN] + [row[11] for row in schedule()]
+    for k, balance in enumerate(balances):
+        balance = 0.0 if k == N else balance  # the loan is repaid in full
+        age = AGE0 + k / P
+        fleet_book, fleet_market = GPUS * book(COST, age), GPUS * market(COST, age)
+        fleet_economic = GPUS * economic(k / P)
+        net, recovery, months = liquidation(GPUS, market(COST, age), ABSORPTION, RATE)
+        date = START if k == 0 else schedule()[k - 1][1]
+        rows.append([k, date, k / P, age, balance, fleet_book, fleet_market, fleet_economic,
+                     net, recovery, months, balance / fleet_book, balance / fleet_market,
+                     balance / fleet_economic, balance / net])  # fmt: skip
+    return rows
+
+
+def underwater() -> list[list[Any]]:
+    for row in ltv_rows()[1:]:
+        if row[4] > row[8]:
+            return [[row[0], row[1]]]
+    return [["none", ""]]
+
+
+def half_life_from(age: float) -> float:
+    """First tau >= 0 with market(age + tau) <= market(age) / 2, by bisection on a grid."""
+    half, lo, hi = market(COST, age) / 2, 0.0, 0.0
+    while market(COST, age + hi) > half:
+        lo, hi = hi, hi + 1 / 64
+    for _ in range(200):  # value is non-increasing: bisect the first crossing
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if market(COST, age + mid) > half else (lo, mid)
+    return hi
+
+
+def duration_mismatch() -> list[list[Any]]:
+    principal = [row[9] for row in schedule()]
+    wal = sum((k / P) * x for k, x in enumerate(principal, start=1)) / sum(principal)
+    half = half_life_from(AGE0)
+    life = math.log(C_HOUR / (R0 * U)) / math.log(1 - D)
+    header = ["wal_years", "half_life_years", "economic_life_years", "wal_to_half_life",
+              "wal_to_economic_life"]  # fmt: skip
+    return [header, [wal, half, life, wal / half, wal / life]]
+
+
+def economic_life(rent: float, decline: float, kw: float, pue: float, price: float) -> float:
+    c = kw * pue * price * (U + IDLE * (1 - U))
+    return math.log(c / (rent * U)) / math.log(1 - decline)
+
+
+def catalog_table() -> list[list[Any]]:
+    """Every row of the catalog file: numbers as floats, release dates as dates."""
+    with CATALOG.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    header = list(rows[0])
+    out: list[list[Any]] = [header]
+    for row in rows:
+        cells: list[Any] = []
+        for key in header:
+            value = row[key]
+            if key == "release_date":
+                cells.append(dt.datetime.strptime(value, "%Y-%m-%d"))
+            elif value.replace(".", "", 1).isdigit():
+                cells.append(float(value))
+            else:
+                cells.append(value)
+        out.append(cells)
+    return out
+
+
+HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
+          "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
+
+DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
+    ("DSCR_TABLE", lambda: [HEADER, *schedule()]),
+    ("DSCR_MIN", lambda: min(dscrs())),
+    ("DSCR_MIN", lambda: min(dscrs(0.0))),
+    ("DSCR_AVG", lambda: sum(dscrs()) / N),
+    ("DSCR_LLCR", llcr),
+    ("DSCR_BREAKEVEN_DECLINE", breakeven),
+    ("DSCR_FIRST_BREACH", lambda: first_breach(1.2, D)),
+    ("DSCR_FIRST_BREACH", lambda: first_breach(1.0, 0.0)),
+    ("DSCR_RENT_CURVE", lambda: rent_curve(2.0, 0.3, 1, 4, 0.0)),
+    ("DSCR_RENT_CURVE", lambda: rent_curve(2.0, 0.5, 2, 2, 1.0)),
+    ("DSCR_DEBT_CAPACITY", debt_capacity),
+    ("DSCR", lambda: [[2.0e6 / 1.6e6, 2.2e6 / 2.0e6], [1.5e6 / 1.5e6, ""]]),
+    ("GPU_SPEC", lambda: float(catalog("H100 SXM", "launch_price_usd"))),
+    ("GPU_SPEC", lambda: catalog("GB200", "cooling")),
+    ("GPU_MODELS", catalog_table),
+    ("GPU_RESIDUAL", lambda: book(float(catalog("H100 SXM", "launch_price_usd")), 3.5)),
+    ("GPU_RESIDUAL", lambda: market(float(catalog("H100 SXM", "launch_price_usd")), 3.5)),
+    ("GPU_RESIDUAL", lambda: economic(2.0 - AGE0)),
+    ("GPU_RESIDUAL_CURVE", lambda: [["age_years", "book_value", "market_value",
+                                     "economic_value"]] + [
+        [AGE0 + k / P, book(COST, AGE0 + k / P), market(COST, AGE0 + k / P), economic(k / P)]
+        for k in range(5)]),  # fmt: skip
+    ("GPU_ECONOMIC_LIFE", lambda: economic_life(2.0, 0.3, 1.275, 1.3, 0.08)),
+    ("GPU_LIQUIDATION", lambda: [["net_proceeds", "recovery", "months"],
+                                 list(liquidation(10_000, 8_196, 2_000, 0.0))]),
+    ("LTV_TABLE", ltv_rows),
+    ("LTV_UNDERWATER", underwater),
+    ("LTV_DURATION_MISMATCH", duration_mismatch),
+    ("ADDIN_VERSION", lambda: importlib.metadata.version("gpu-credit-desk")),
+]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(float(f"{value:.15g}"))
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    return repr(value)
+
+
+if __name__ == "__main__":
+    for function, derive in DERIVATIONS:
+        value = derive()
+        print(function, _show(value) if not math.isnan(0.0) else value)

@@ -1,0 +1,51 @@
+"""Deals the memo tests run on: the two examples and variants covering every convention."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import BASE_DEAL, EXAMPLES
+
+# name -> overrides of BASE_DEAL (or a TOML example when the value is a path name)
+VARIANTS: dict[str, dict[str, Any]] = {
+    "annuity_balloon_floor": {
+        "balloon": 0.2,
+        "rent_floor": 0.9,
+        "opex_per_gpu_year": 2500,
+    },
+    "linear_semiannual_contract": {
+        "amortization": "linear",
+        "balloon": 0.3,
+        "periods_per_year": 2,
+        "contracted_share": 0.5,
+        "contract_years": 2,
+        "start_date": "2026-06-30",
+    },
+    "bullet_annual": {"amortization": "bullet", "periods_per_year": 1, "interest_rate": 0.07},
+    "sculpted_negative_cfads": {
+        "amortization": "sculpted",
+        "loan_amount": None,
+        "target_dscr": 1.35,
+        "annual_decline": 0.5,
+        "opex_per_gpu_year": 6000,
+        "start_date": "2026-01-15",
+    },
+    "annuity_zero_rate": {"interest_rate": 0.0, "tenor_years": 3},
+    "quarterly_month_end": {
+        "periods_per_year": 4,
+        "tenor_years": 2.5,
+        "start_date": "2026-01-31",
+        "contracted_share": 0.3,
+        "contract_rate": 2.6,
+        "contract_years": 1.25,
+    },
+}
+
+
+def variant(name: str) -> dict[str, Any]:
+    """A variant deal as a mapping of keys."""
+    values = {**BASE_DEAL, "name": f"Variant {name}", **VARIANTS[name]}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.toml"))
