@@ -97,7 +97,8 @@ def run_memo(
     deals: list[str], outdir: str, force: bool, pdf: bool, jobs: int | None, live: bool,
     example: bool,
 ) -> int:  # fmt: skip
-    """Write a memo workbook per deal (in parallel), print and save the summary table."""
+    """Write a memo workbook per deal (in parallel); print the summary table, and save it
+    as a workbook when there are several deals."""
     from pathlib import Path
 
     from addin.memo.batch import (
@@ -135,7 +136,7 @@ def run_memo(
         for written in (outcome.memo_path, outcome.pdf_path):
             if written is not None and outcome.ok:
                 print(f"wrote {written}")
-    if any(outcome.ok for outcome in outcomes):
+    if len(outcomes) > 1 and any(outcome.ok for outcome in outcomes):
         print(f"wrote {write_summary_workbook(frame, Path(outdir))}")
     if any(outcome.internal for outcome in outcomes):
         return 1

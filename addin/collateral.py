@@ -282,7 +282,7 @@ def _life(rent: float, decline: float, utilization: float, cost_per_hour: float)
         return 0.0
     if decline == 0.0 or cost_per_hour == 0.0:
         return MAX_ECONOMIC_LIFE_YEARS
-    return min(math.log(cost_per_hour / earned) / math.log(1.0 - decline), MAX_ECONOMIC_LIFE_YEARS)
+    return min(math.log(cost_per_hour / earned) / math.log1p(-decline), MAX_ECONOMIC_LIFE_YEARS)
 
 
 def economic_life(
@@ -447,7 +447,8 @@ def half_life(
     Returns
     -------
     float
-        Years (``inf`` when nothing declines).
+        Years (``inf`` when nothing declines; 0 when a 100% step has already wiped the
+        value out).
 
     Notes
     -----
@@ -467,12 +468,21 @@ def half_life(
     g = _num("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
     big_g = _num("generation_years", generation_years, 0.0, None, "years > 0", low_open=True)
     a0 = _num("age_years", age_years, 0.0, None, "an age in years >= 0")
+    log_half = math.log(0.5)
+    log_h = math.log1p(-h)
+    log_g = math.log1p(-g) if g < 1.0 else -math.inf
+    # A decline or step too small to halve the value in any representable time counts as 0.
+    if log_h == 0.0 or not math.isfinite(log_half / log_h):
+        h, log_h = 0.0, 0.0
+    if log_g == 0.0 or (math.isfinite(log_g) and not math.isfinite(log_half / log_g)):
+        g, log_g = 0.0, 0.0
     if h == 0.0 and g == 0.0:
         return math.inf
-    log_half = math.log(0.5)
-    log_h = math.log1p(-h)  # 0 when h == 0
-    log_g = math.log1p(-g) if g < 1.0 else -math.inf
+    if g == 0.0:
+        return log_half / log_h  # no steps: the decline alone
     g0 = math.floor(a0 / big_g + _STEP_TOLERANCE / big_g)
+    if g == 1.0 and g0 >= 1:
+        return 0.0  # a step of 100% has already made the card worthless
 
     def halving_in(j: int) -> float | None:
         """Time from a0 at which the value halves within the j-th generation from now."""
@@ -493,14 +503,16 @@ def half_life(
     else:
         a, b = log_half / log_h, log_g / log_h  # tau_j = a - j b
         j = max(0, math.floor((a - (g0 + 1) * big_g + a0) / (b + big_g)) + 1)
-    while j > 0 and halving_in(j - 1) is not None:
+    for _ in range(64):  # the estimate is within a step or two; at extremes, good enough
+        if j == 0 or halving_in(j - 1) is None:
+            break
         j -= 1
     for _ in range(64):
         found = halving_in(j)
         if found is not None:
             return found
         j += 1
-    return math.inf  # pragma: no cover - the estimate is within a step of j*
+    return math.inf  # pragma: no cover - the estimate is within a step or two of j*
 
 
 # ---- liquidation --------------------------------------------------------------------------

@@ -41,15 +41,17 @@ from addin.types import ArrayLike, FloatArray
 PD_ALLOWED = "a probability strictly between 0 and 1 (0.02 = 2%)"
 RHO_ALLOWED = "a correlation from 0 up to but excluding 1 (0.20 = 20%)"
 CONFIDENCE_ALLOWED = "a level strictly between 0 and 1 (0.999 = 99.9%)"
-DOF_ALLOWED = "degrees of freedom > 0 for the t copula (e.g. 4)"
+DOF_ALLOWED = "degrees of freedom from 1 to 1e6 for the t copula (e.g. 4)"
 LGD_ALLOWED = "a decimal from 0 to 1 (0.45 = 45%)"
 COPULAS = ("gaussian", "t")
 
 #: Largest step of the trapezoid rule in ln chi-square over the t copula's mixing variable
 #: (the step is also at most 1/2.5 of the standard deviation of ln chi-square).
-CHI_STEP = 0.4
+CHI_STEP = 0.5
+#: Trapezoid steps per standard deviation of ln chi-square (at least).
+CHI_PER_SPREAD = 2.5
 #: Mass of the chi-square distribution left out at each end of the mixing quadrature.
-CHI_TAIL = 1e-15
+CHI_TAIL = 1e-13
 
 
 # ---- validation: one place for every input rule -----------------------------------------
@@ -81,7 +83,7 @@ def checked(
         bad |= flat == high
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        where = name if array.ndim == 0 else f"{name} item {index + 1}"
+        where = name if array.size == 1 else f"{name} item {index + 1}"
         raise InputError(where, flat[index].item(), allowed)
     return array
 
@@ -104,8 +106,8 @@ def check_confidence(value: Any) -> float:
 def check_copula(copula: Any, dof: Any) -> float | None:
     """Validate the copula name (case-insensitive) and return the dof (None for Gaussian).
 
-    ``dof`` is ignored for the Gaussian copula and required (> 0) for the t copula; any
-    positive value defines a valid t copula, since only the t CDF is used, not moments.
+    ``dof`` is ignored for the Gaussian copula and required for the t copula (see
+    :func:`check_dof`).
     """
     kind = copula.strip().lower() if isinstance(copula, str) else copula
     if kind not in COPULAS:
@@ -114,7 +116,17 @@ def check_copula(copula: Any, dof: Any) -> float | None:
         return None
     if dof is None:
         raise MissingInputError("dof", DOF_ALLOWED)
-    return float(checked("dof", dof, 0.0, math.inf, DOF_ALLOWED, low_open=True))
+    return check_dof(dof)
+
+
+def check_dof(dof: Any) -> float:
+    """Degrees of freedom of the t copula, 1 to 1e6.
+
+    Any positive value defines a t copula (only the t CDF is used, not moments), but the
+    mixing quadrature needs about 150 / dof nodes, and dof below 1 has no use in credit;
+    above 1e6 the t copula equals the Gaussian one to about 1e-7.
+    """
+    return float(checked("dof", dof, 1.0, 1e6, DOF_ALLOWED))
 
 
 def scalar_or_array(value: FloatArray) -> float | FloatArray:
@@ -125,14 +137,15 @@ def scalar_or_array(value: FloatArray) -> float | FloatArray:
 # ---- quadrature over the t copula's mixing variable ---------------------------------------
 
 
-def chi_scale_nodes(dof: float, step: float = CHI_STEP) -> tuple[FloatArray, FloatArray]:
+def chi_scale_nodes(dof: float) -> tuple[FloatArray, FloatArray]:
     """Nodes and weights for expectations over :math:`V = \\sqrt{\\chi^2_\\nu / \\nu}`.
 
     A t-copula obligor defaults when its Gaussian part is below :math:`t_\\nu^{-1}(PD)\\,V`.
     The rule is the trapezoid rule in :math:`y = \\ln \\chi^2_\\nu`, whose density is smooth
     and decays exponentially at both ends, so the rule converges geometrically in 1/step;
-    the range leaves out mass ``CHI_TAIL`` at each end (about 55 nodes for 4 degrees of
-    freedom, 180 for 1).
+    the step is at most ``CHI_STEP`` and 1 / ``CHI_PER_SPREAD`` of the standard deviation of
+    ln chi-square, and the range leaves out mass ``CHI_TAIL`` at each end (about 60 nodes
+    for 4 degrees of freedom, 150 for 1).
 
     Returns
     -------
@@ -142,15 +155,22 @@ def chi_scale_nodes(dof: float, step: float = CHI_STEP) -> tuple[FloatArray, Flo
     low = math.log(stats.chi2.ppf(CHI_TAIL, dof))
     high = math.log(stats.chi2.isf(CHI_TAIL, dof))
     spread = math.sqrt(float(polygamma(1, dof / 2)))  # standard deviation of ln chi-square
-    y = np.linspace(low, high, math.ceil((high - low) / min(step, spread / 2.5)) + 1)
+    y = np.linspace(low, high, math.ceil((high - low) / min(CHI_STEP, spread / CHI_PER_SPREAD)) + 1)
     log_weight = stats.chi2.logpdf(np.exp(y), dof) + y
     weight = np.exp(log_weight - log_weight.max())
     return np.sqrt(np.exp(y) / dof), weight / weight.sum()
 
 
 def default_threshold(pd: FloatArray, dof: float | None) -> FloatArray:
-    """Latent default threshold: :math:`\\Phi^{-1}(PD)` or :math:`t_\\nu^{-1}(PD)`."""
-    return np.asarray(ndtri(pd) if dof is None else stats.t.ppf(pd, dof), dtype=float)
+    """Latent default threshold: :math:`\\Phi^{-1}(PD)` or :math:`t_\\nu^{-1}(PD)`.
+
+    scipy's t quantile overflows to the wrong infinity for PDs below about 1e-100; those
+    get -inf (never default), an error below 1e-100 in the PD.
+    """
+    if dof is None:
+        return np.asarray(ndtri(pd), dtype=float)
+    quantile = np.asarray(stats.t.ppf(pd, dof), dtype=float)
+    return np.where(np.isinf(quantile), np.where(pd < 0.5, -np.inf, np.inf), quantile)
 
 
 # ---- two obligors ------------------------------------------------------------------------
@@ -180,7 +200,7 @@ def joint_default_probability(
     copula : {"gaussian", "t"}, optional
         Dependence model, case-insensitive. Default "gaussian".
     dof : float, optional
-        Degrees of freedom (> 0) of the t copula; required for "t", ignored otherwise.
+        Degrees of freedom (1 to 1e6) of the t copula; required for "t", ignored otherwise.
 
     Returns
     -------
@@ -250,7 +270,7 @@ def default_correlation(
     """
     joint = joint_default_probability(pd1, pd2, rho, copula, dof)
     p1, p2 = float(pd1), float(pd2)
-    return (joint - p1 * p2) / math.sqrt(p1 * (1 - p1) * p2 * (1 - p2))
+    return (joint - p1 * p2) / (math.sqrt(p1 * (1 - p1)) * math.sqrt(p2 * (1 - p2)))
 
 
 def conditional_pd(pd: ArrayLike, rho: ArrayLike, factor: ArrayLike) -> float | FloatArray:
@@ -334,7 +354,7 @@ def tail_dependence(rho: float, dof: float) -> float:
     rho : float
         Latent correlation in [0, 1).
     dof : float
-        Degrees of freedom > 0.
+        Degrees of freedom, 1 to 1e6.
 
     Returns
     -------
@@ -359,7 +379,7 @@ def tail_dependence(rho: float, dof: float) -> float:
     Excel: ``=DEFAULT_TAIL_DEP(0.5, 4)``
     """
     r = float(check_rho("rho", rho))
-    nu = float(checked("dof", dof, 0.0, math.inf, DOF_ALLOWED, low_open=True))
+    nu = check_dof(dof)
     return float(2 * stats.t.cdf(-math.sqrt((nu + 1) * (1 - r) / (1 + r)), nu + 1))
 
 

@@ -13,8 +13,11 @@ lives here, in the package, because ``gpucredit gallery`` writes it into the wor
 
 Examples
 --------
->>> sorted({case.sheet for case in CASES}) >= ["DSCR"]
-True
+>>> book, checks = build_gallery()
+>>> {"Summary", "Deals", "DSCR", "Collateral"} <= set(book.sheetnames), checks[0]
+(True, ('Summary', 'B4'))
+
+``uv run gpucredit gallery`` writes it to ``workbooks/functions.xlsx``.
 """
 
 from __future__ import annotations
@@ -226,20 +229,17 @@ CASES: tuple[Case, ...] = (
 
 
 def _catalog_table() -> list[list[Any]]:
-    """The catalog file as Excel shows it: numbers as numbers, the release date as a date."""
+    """The catalog file as Excel shows it: numbers as numbers, the rest as text."""
     text = resources.files("addin").joinpath("data", "gpu_catalog.csv").read_text("utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     out: list[list[Any]] = [rows[0]]
     for row in rows[1:]:
         cells: list[Any] = []
-        for name, cell in zip(rows[0], row, strict=True):
-            if name == "release_date":
-                cells.append(dt.datetime.fromisoformat(cell))
-            else:
-                try:
-                    cells.append(float(cell))
-                except ValueError:
-                    cells.append(cell)
+        for cell in row:
+            try:
+                cells.append(float(cell))
+            except ValueError:
+                cells.append(cell)
         out.append(cells)
     return out
 

@@ -51,12 +51,24 @@ _HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 
 
 def key_row(key: str) -> int:
-    """Row of a deal key's value on the intake sheet."""
+    """Row of a deal key's value on the intake sheet.
+
+    Examples
+    --------
+    >>> key_row("name"), f"B{key_row('annual_decline')}"
+    (5, 'B13')
+    """
     return FIRST_ROW + list(KEY_SPECS).index(key)
 
 
 def value_format(key: str) -> str:
-    """Excel number format for a deal key's value (percent for decimals, USD, x, ...)."""
+    """Excel number format for a deal key's value (percent for decimals, USD, x, ...).
+
+    Examples
+    --------
+    >>> value_format("annual_decline"), value_format("lockup_dscr"), value_format("name")
+    ('0.00%', '0.00"x"', '@')
+    """
     spec = KEY_SPECS[key]
     unit = spec.unit
     if spec.kind == "date":
@@ -244,9 +256,11 @@ def _open(path: Path) -> Any:
     try:
         return openpyxl.load_workbook(path, data_only=False, keep_links=False)
     except Exception as error:  # openpyxl raises many kinds on a malformed file
-        raise DealFileError(
-            str(path), f"cannot be read as a workbook ({type(error).__name__}: {error})"
-        ) from None
+        root: BaseException = error
+        while root.__cause__ or root.__context__:  # the parser's own error, e.g. defusedxml's
+            root = root.__cause__ or root.__context__  # type: ignore[assignment]
+        detail = " ".join(f"{type(root).__name__}: {root}".split())[:200]
+        raise DealFileError(str(path), f"cannot be read as a workbook ({detail})") from None
 
 
 def read_intake(path: str | Path) -> Deal:

@@ -8,8 +8,9 @@ Where it is:
 * xlwings Lite (Pyodide, in the browser): no file; records go to the Python console.
 
 ``GPUCREDIT_LOG_DIR`` overrides the folder. A record holds the function name, the shapes
-and types of its arguments and the traceback, never the values, so no deal data leaves
-the workbook. The file rotates at 1 MB and keeps 3 old copies.
+and types of its arguments, the exception's type and the traceback's code lines; never a
+value nor the exception's message (which may quote one), so no deal data leaves the
+workbook. The file rotates at 1 MB and keeps 3 old copies.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import logging.handlers
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -90,8 +92,15 @@ def describe_argument(value: Any) -> str:
 
 
 def log_unexpected(function: str, arguments: tuple[Any, ...]) -> str:
-    """Log the exception being handled with its traceback; return where the log is."""
+    """Log the exception being handled with its traceback; return where the log is.
+
+    The record names the exception's type and the code lines of the traceback, not the
+    exception's message, which may quote a value (a borrower's name, an amount).
+    """
     shapes = ", ".join(describe_argument(a) for a in arguments)
-    _logger().exception("unexpected error in %s(%s)", function, shapes)
+    error = sys.exc_info()[1]
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+    kind = type(error).__name__ if error is not None else "no exception"
+    _logger().error("unexpected error in %s(%s): %s\n%s", function, shapes, kind, frames.rstrip())
     path = log_path()
     return str(path) if path is not None else "the Python console"

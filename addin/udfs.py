@@ -41,7 +41,30 @@ from addin.collateral import (
     residual_value,
     underwater_period,
 )
+from addin.copula import (
+    EXPOSURE_ALLOWED,
+    PORTFOLIO_PD_ALLOWED,
+    loss_distribution,
+    portfolio_es,
+    portfolio_expected_loss,
+    portfolio_var,
+    tranche_expected_loss,
+)
 from addin.deal import Deal, deal_from_range
+from addin.default import (
+    CONFIDENCE_ALLOWED,
+    DOF_ALLOWED,
+    LGD_ALLOWED,
+    PD_ALLOWED,
+    RHO_ALLOWED,
+    conditional_pd,
+    default_correlation,
+    irb_risk_weight,
+    joint_default_probability,
+    miner_stress_pd,
+    tail_dependence,
+    worst_case_default_rate,
+)
 from addin.dscr import (
     DECLINE_ALLOWED,
     avg_dscr,
@@ -234,6 +257,13 @@ def deal_or_text(name: str, value: Cell, allowed: str) -> Deal | str:
     return deal_of(value)
 
 
+def optional_number(name: str, value: Cell, allowed: str) -> float | None:
+    """A number, or None for an empty cell (the analytics then apply their default)."""
+    if is_blank(scalar_of(name, value)):
+        return None
+    return number(name, value, allowed=allowed)
+
+
 # ---- shapers: Python results to Excel ---------------------------------------------------
 
 
@@ -368,7 +398,11 @@ def DSCR(cfads, debt_service):
     shape_f = (len(flows), max((len(r) for r in flows), default=0))
     shape_s = (len(service), max((len(r) for r in service), default=0))
     if shape_f != shape_s or any(len(r) != shape_f[1] for r in flows + service):
-        raise InputError("debt_service", f"a range of {shape_s[0]} x {shape_s[1]} cells", f"the shape of cfads, {shape_f[0]} x {shape_f[1]}")
+        raise InputError(
+            "debt_service",
+            f"a range of {shape_s[0]} x {shape_s[1]} cells",
+            f"the shape of cfads, {shape_f[0]} x {shape_f[1]}",
+        )
     out = []
     for r, (row_f, row_s) in enumerate(zip(flows, service, strict=True)):
         out_row = []
@@ -472,7 +506,8 @@ def GPU_ECONOMIC_LIFE(rent, annual_decline, kw, pue, power_price, utilization=No
 @xw.func(category=CATEGORY)
 @xw.arg("units", doc="GPUs to sell, >= 1.")
 @xw.arg(
-    "unit_value", doc="Quoted market price per GPU today, USD (>= 0.01), e.g. =GPU_RESIDUAL(Deal, 3.5)."
+    "unit_value",
+    doc="Quoted market price per GPU today, USD (>= 0.01), e.g. =GPU_RESIDUAL(Deal, 3.5).",
 )
 @xw.arg(
     "market_absorption",
@@ -563,3 +598,257 @@ def ADDIN_VERSION():
     from addin import __version__
 
     return __version__
+
+
+# ---- Correlated default family --------------------------------------------------------------
+
+COPULA_DOC = 'Dependence model: "gaussian" or "t" (multivariate Student t), case-insensitive. Empty: "gaussian".'
+DOF_DOC = (
+    'Degrees of freedom of the t copula, 1 to 1e6 (e.g. 4). Needed for "t"; ignored for "gaussian".'
+)
+PDS_DOC = "Column of default probabilities over the horizon, one per obligor, decimals 0 to 1."
+EXPOSURES_DOC = "Column of exposures at default, USD, one per obligor (or one cell for all)."
+LGDS_DOC = "Column of losses given default, decimals 0 to 1, one per obligor (or one cell for all)."
+RHO_DOC = (
+    "Asset correlation, decimal in [0, 1): one cell for all obligors or a column, one per obligor."
+)
+
+
+def copula_args(copula: Cell, dof: Cell) -> tuple[str, float | None]:
+    """The copula name ("gaussian" or "t") and the degrees of freedom (None when empty)."""
+    kind = option("copula", copula, ("gaussian", "t"), "gaussian")
+    return kind, optional_number("dof", dof, DOF_ALLOWED)
+
+
+def obligors(
+    pds: Cell, exposures: Cell, lgds: Cell, rho: Cell
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-obligor columns as arrays (a single cell applies to every obligor)."""
+    return (
+        column("pds", pds, PORTFOLIO_PD_ALLOWED),
+        column("exposures", exposures, EXPOSURE_ALLOWED),
+        column("lgds", lgds, LGD_ALLOWED),
+        column("rho", rho, RHO_ALLOWED),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pd1", doc="Default probability of the first obligor, decimal strictly between 0 and 1.")
+@xw.arg("pd2", doc="Default probability of the second obligor, decimal strictly between 0 and 1.")
+@xw.arg(
+    "rho",
+    doc="Correlation of the two obligors' latent variables (asset correlation), 0 to below 1.",
+)
+@xw.arg("copula", doc=COPULA_DOC)
+@xw.arg("dof", doc=DOF_DOC)
+@excel_errors
+def DEFAULT_JOINT(pd1, pd2, rho, copula=None, dof=None):
+    """Probability that both obligors default (decimal) under a Gaussian or Student-t copula. =DEFAULT_JOINT(0.02, 0.05, 0.30, "t", 4)"""
+    return joint_default_probability(
+        number("pd1", pd1, allowed=PD_ALLOWED),
+        number("pd2", pd2, allowed=PD_ALLOWED),
+        number("rho", rho, allowed=RHO_ALLOWED),
+        *copula_args(copula, dof),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pd1", doc="Default probability of the first obligor, decimal strictly between 0 and 1.")
+@xw.arg("pd2", doc="Default probability of the second obligor, decimal strictly between 0 and 1.")
+@xw.arg(
+    "rho",
+    doc="Correlation of the two obligors' latent variables (asset correlation), 0 to below 1.",
+)
+@xw.arg("copula", doc=COPULA_DOC)
+@xw.arg("dof", doc=DOF_DOC)
+@excel_errors
+def DEFAULT_CORR(pd1, pd2, rho, copula=None, dof=None):
+    """Correlation of the two default events (decimal): (P(both) - pd1 pd2) / sqrt(pd1 (1 - pd1) pd2 (1 - pd2)). =DEFAULT_CORR(0.02, 0.05, 0.30)"""
+    return default_correlation(
+        number("pd1", pd1, allowed=PD_ALLOWED),
+        number("pd2", pd2, allowed=PD_ALLOWED),
+        number("rho", rho, allowed=RHO_ALLOWED),
+        *copula_args(copula, dof),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pd", doc="Unconditional default probability, decimal strictly between 0 and 1.")
+@xw.arg("rho", doc="Asset correlation with the common factor, 0 to below 1.")
+@xw.arg("factor", doc="Value of the standard normal common factor (e.g. -2 = a 1-in-44 bad year).")
+@excel_errors
+def DEFAULT_CONDITIONAL_PD(pd, rho, factor):
+    """Default probability given the common factor, one-factor Gaussian: N((N^-1(pd) - sqrt(rho) factor) / sqrt(1 - rho)). =DEFAULT_CONDITIONAL_PD(0.02, 0.20, -2)"""
+    return conditional_pd(
+        number("pd", pd, allowed=PD_ALLOWED),
+        number("rho", rho, allowed=RHO_ALLOWED),
+        number("factor", factor, allowed="a number (standard normal factor value)"),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pd", doc="Default probability, decimal strictly between 0 and 1.")
+@xw.arg("rho", doc="Asset (copula) correlation, 0 to below 1.")
+@xw.arg("confidence", doc="Confidence level, strictly between 0 and 1. Empty: 0.999 (Basel).")
+@excel_errors
+def DEFAULT_WCDR(pd, rho, confidence=None):
+    """Vasicek worst-case default rate (decimal): the default rate of a large portfolio not exceeded with the confidence. =DEFAULT_WCDR(0.02, 0.10, 0.999)"""
+    return worst_case_default_rate(
+        number("pd", pd, allowed=PD_ALLOWED),
+        number("rho", rho, allowed=RHO_ALLOWED),
+        number("confidence", confidence, 0.999, allowed=CONFIDENCE_ALLOWED),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("rho", doc="Latent correlation, 0 to below 1.")
+@xw.arg("dof", doc="Degrees of freedom of the t copula, 1 to 1e6 (e.g. 4).")
+@excel_errors
+def DEFAULT_TAIL_DEP(rho, dof):
+    """Tail dependence of the t copula (decimal): the limit of P(one defaults | the other does) for rare defaults; 0 for the Gaussian copula. =DEFAULT_TAIL_DEP(0.5, 4)"""
+    return tail_dependence(
+        number("rho", rho, allowed=RHO_ALLOWED), number("dof", dof, allowed=DOF_ALLOWED)
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pds", doc=PDS_DOC)
+@xw.arg("exposures", doc=EXPOSURES_DOC)
+@xw.arg("lgds", doc=LGDS_DOC)
+@xw.arg("rho", doc=RHO_DOC)
+@xw.arg("copula", doc=COPULA_DOC)
+@xw.arg("dof", doc=DOF_DOC)
+@excel_errors
+def PORTFOLIO_LOSS_DIST(pds, exposures, lgds, rho, copula=None, dof=None):
+    """Exact portfolio loss distribution: loss (USD), probability and cumulative, one row per grid point, with a header row. With exposures and LGDs of 1 the losses are default counts. =PORTFOLIO_LOSS_DIST(PDs, EADs, LGDs, 0.2)"""
+    return table(loss_distribution(*obligors(pds, exposures, lgds, rho), *copula_args(copula, dof)))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pds", doc=PDS_DOC)
+@xw.arg("exposures", doc=EXPOSURES_DOC)
+@xw.arg("lgds", doc=LGDS_DOC)
+@excel_errors
+def PORTFOLIO_EL(pds, exposures, lgds):
+    """Expected portfolio loss, USD: sum of PD x exposure x LGD (the same for any correlation). =PORTFOLIO_EL(PDs, EADs, LGDs)"""
+    return portfolio_expected_loss(*obligors(pds, exposures, lgds, 0.0)[:3])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("confidence", doc="Confidence level, strictly between 0 and 1 (0.999 = 99.9%).")
+@xw.arg("pds", doc=PDS_DOC)
+@xw.arg("exposures", doc=EXPOSURES_DOC)
+@xw.arg("lgds", doc=LGDS_DOC)
+@xw.arg("rho", doc=RHO_DOC)
+@xw.arg("copula", doc=COPULA_DOC)
+@xw.arg("dof", doc=DOF_DOC)
+@excel_errors
+def PORTFOLIO_VAR(confidence, pds, exposures, lgds, rho, copula=None, dof=None):
+    """Value at risk of the portfolio loss, USD: the smallest loss not exceeded with the confidence (gross, not net of expected loss). =PORTFOLIO_VAR(0.999, PDs, EADs, LGDs, 0.2)"""
+    level = number("confidence", confidence, allowed=CONFIDENCE_ALLOWED)
+    return portfolio_var(level, *obligors(pds, exposures, lgds, rho), *copula_args(copula, dof))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("confidence", doc="Confidence level, strictly between 0 and 1 (0.999 = 99.9%).")
+@xw.arg("pds", doc=PDS_DOC)
+@xw.arg("exposures", doc=EXPOSURES_DOC)
+@xw.arg("lgds", doc=LGDS_DOC)
+@xw.arg("rho", doc=RHO_DOC)
+@xw.arg("copula", doc=COPULA_DOC)
+@xw.arg("dof", doc=DOF_DOC)
+@excel_errors
+def PORTFOLIO_ES(confidence, pds, exposures, lgds, rho, copula=None, dof=None):
+    """Expected shortfall of the portfolio loss, USD: the mean loss in the worst (1 - confidence) of outcomes. =PORTFOLIO_ES(0.999, PDs, EADs, LGDs, 0.2)"""
+    level = number("confidence", confidence, allowed=CONFIDENCE_ALLOWED)
+    return portfolio_es(level, *obligors(pds, exposures, lgds, rho), *copula_args(copula, dof))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("attach", doc="Attachment point as a fraction of total exposure, 0 to below 1 (0.03 = 3%).")
+@xw.arg("detach", doc="Detachment point as a fraction of total exposure, above attach, at most 1.")
+@xw.arg("pds", doc=PDS_DOC)
+@xw.arg("exposures", doc=EXPOSURES_DOC)
+@xw.arg("lgds", doc=LGDS_DOC)
+@xw.arg("rho", doc=RHO_DOC)
+@xw.arg("copula", doc=COPULA_DOC)
+@xw.arg("dof", doc=DOF_DOC)
+@excel_errors
+def TRANCHE_EL(attach, detach, pds, exposures, lgds, rho, copula=None, dof=None):
+    """Expected loss of the tranche [attach, detach] as a fraction of its notional (decimal). =TRANCHE_EL(0.03, 0.07, PDs, EADs, LGDs, 0.2)"""
+    bounds = (
+        number("attach", attach, allowed="a fraction of total exposure, 0 to below 1"),
+        number("detach", detach, allowed="a fraction of total exposure up to 1"),
+    )
+    return tranche_expected_loss(
+        *bounds, *obligors(pds, exposures, lgds, rho), *copula_args(copula, dof)
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pd", doc="Unconditional default probability over the horizon, strictly between 0 and 1.")
+@xw.arg(
+    "crypto_loading",
+    doc="Loading a of the obligor on the crypto factor, -1 to 1 (e.g. 0.5 for a miner).",
+)
+@xw.arg(
+    "compute_loading",
+    doc="Loading b on the compute-rent factor, -1 to 1; a^2 + b^2 + 2ab factor_corr < 1.",
+)
+@xw.arg(
+    "btc_drawdown", doc="Fall of the BTC price over the horizon, decimal below 1 (0.50 = -50%)."
+)
+@xw.arg(
+    "rent_decline",
+    doc="Realised fall of the GPU rent over the horizon, decimal below 1 (0.60 = -60%).",
+)
+@xw.arg("horizon_years", doc="Horizon of the scenario, years > 0.")
+@xw.arg("btc_vol", doc="Annual volatility of BTC, decimal > 0 (0.45 = 45%).")
+@xw.arg("rent_vol", doc="Annual volatility of the GPU rent, decimal > 0 (e.g. 0.25).")
+@xw.arg(
+    "expected_decline", doc="Expected yearly rent decline, decimal below 1 (0.30 = 30% a year)."
+)
+@xw.arg(
+    "factor_corr",
+    doc="Correlation of the crypto and compute-rent factors, -1 to 1 exclusive. Empty: 0.",
+)
+@excel_errors
+def MINER_STRESS_PD(
+    pd,
+    crypto_loading,
+    compute_loading,
+    btc_drawdown,
+    rent_decline,
+    horizon_years,
+    btc_vol,
+    rent_vol,
+    expected_decline,
+    factor_corr=None,
+):
+    """PD of a miner or neocloud given a BTC drawdown and a GPU rent decline, two-factor model (decimal). =MINER_STRESS_PD(0.03, 0.5, 0.3, 0.5, 0.6, 1, 0.45, 0.25, 0.30)"""
+    return miner_stress_pd(
+        number("pd", pd, allowed=PD_ALLOWED),
+        number("crypto_loading", crypto_loading, allowed="a factor loading from -1 to 1"),
+        number("compute_loading", compute_loading, allowed="a factor loading from -1 to 1"),
+        number("btc_drawdown", btc_drawdown, allowed="a decimal below 1 (0.50 = a 50% fall)"),
+        number("rent_decline", rent_decline, allowed="a decimal below 1 (0.60 = a 60% fall)"),
+        number("horizon_years", horizon_years, allowed="years > 0"),
+        number("btc_vol", btc_vol, allowed="a volatility > 0 (0.45 = 45%)"),
+        number("rent_vol", rent_vol, allowed="a volatility > 0 (0.25 = 25%)"),
+        number("expected_decline", expected_decline, allowed="a decimal per year below 1"),
+        number("factor_corr", factor_corr, 0.0, allowed="a correlation strictly between -1 and 1"),
+    )
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("pd", doc="One-year PD, strictly between 0 and 1 (the Basel 0.03% floor is not applied).")
+@xw.arg("lgd", doc="Loss given default, decimal 0 to 1 (0.45 = 45%).")
+@xw.arg("maturity", doc="Effective maturity, years, 1 to 5. Empty: 2.5.")
+@excel_errors
+def IRB_RISK_WEIGHT(pd, lgd, maturity=None):
+    """Basel II IRB corporate risk weight, decimal (0.92 = 92%): 12.5 K with the Basel correlation and maturity adjustment, no 1.06 scaling, no SME adjustment. =IRB_RISK_WEIGHT(0.01, 0.45, 2.5)"""
+    return irb_risk_weight(
+        number("pd", pd, allowed=PD_ALLOWED),
+        number("lgd", lgd, allowed=LGD_ALLOWED),
+        number("maturity", maturity, 2.5, allowed="an effective maturity from 1 to 5 years"),
+    )

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from addin.deal import load_deal
 from addin.dscr import debt_schedule
 from addin.udfs import GPU_LIQUIDATION, GPU_RESIDUAL, LTV_TABLE, _deal_from_cells
 
 COM_ROUND_TRIP_S = 1e-3
-DEAL = [
+DEAL: list[list[Any]] = [
     ["name", "Bench"], ["gpus", 10000.0], ["gpu_model", "H100 SXM"], ["market_rate", 2.0],
     ["loan_amount", 200e6], ["interest_rate", 0.10], ["tenor_years", 10.0],
     ["periods_per_year", 12.0], ["start_date", 46327.0], ["market_absorption", 2000.0],
@@ -50,7 +51,7 @@ def parsed(function: Callable[[], object]) -> Callable[[], object]:
 def main() -> None:
     deal = load_deal(DEAL)
     model = [["H100 SXM"]]  # one cell, as xlwings passes an ndim=2 argument
-    cases = [
+    cases: list[tuple[str, Callable[[], object], float]] = [
         ("GPU_RESIDUAL, model, market", lambda: GPU_RESIDUAL(model, 3.5, "market"), 50e-6),
         ("GPU_RESIDUAL, model, book", lambda: GPU_RESIDUAL(model, 3.5, None), 50e-6),
         ("GPU_RESIDUAL, deal, economic", lambda: GPU_RESIDUAL(DEAL, 3.5, "economic"), 50e-6),

@@ -26,12 +26,12 @@ CATALOG = Path(__file__).resolve().parents[1] / "addin" / "data" / "gpu_catalog.
 GPUS, P, H, R0, D, U = 1000, 4, 8760 / 4, 2.0, 0.30, 0.80
 KW, PUE, PRICE, IDLE, OPEX_YEAR = 1.275, 1.3, 0.08, 0.25, 2000.0
 LOAN, RATE, N = 8_000_000.0, 0.08, 4
-I = RATE / P
+RATE_Q = RATE / P
 START = dt.datetime(2026, 1, 1)
 
 POWER = GPUS * KW * PUE * H * PRICE * (U + IDLE * (1 - U))  # USD a period, constant
 OPEX = GPUS * OPEX_YEAR / P
-PAYMENT = LOAN * I / (1 - (1 + I) ** -N)  # annuity, no balloon
+PAYMENT = LOAN * RATE_Q / (1 - (1 + RATE_Q) ** -N)  # annuity, no balloon
 
 
 def rent(k: int, decline: float = D) -> float:
@@ -45,11 +45,11 @@ def cfads(k: int, decline: float = D) -> float:
 def schedule(decline: float = D) -> list[list[Any]]:
     rows, balance = [], LOAN
     for k in range(1, N + 1):
-        interest = balance * I
+        interest = balance * RATE_Q
         principal = PAYMENT - interest
         balance -= principal
         revenue = GPUS * U * H * rent(k, decline)
-        date = dt.datetime(2026, 1 + 3 * k, 1) if k < 4 else dt.datetime(2027, 1, 1)
+        date = dt.datetime(START.year + (3 * k) // 12, 1 + (3 * k) % 12, 1)  # quarter's end
         rows.append([k, date, (k - 1) / P, rent(k, decline), revenue, POWER, OPEX,
                      cfads(k, decline), interest, principal, PAYMENT, balance,
                      cfads(k, decline) / PAYMENT])  # fmt: skip
@@ -75,7 +75,7 @@ def breakeven() -> float:
 
 
 def llcr() -> float:
-    return sum(cfads(k) / (1 + I) ** k for k in range(1, N + 1)) / LOAN
+    return sum(cfads(k) / (1 + RATE_Q) ** k for k in range(1, N + 1)) / LOAN
 
 
 def rent_curve(rate: float, decline: float, years: float, per_year: int, floor: float) -> list:
@@ -187,7 +187,7 @@ def economic_life(rent: float, decline: float, kw: float, pue: float, price: flo
 
 
 def catalog_table() -> list[list[Any]]:
-    """Every row of the catalog file: numbers as floats, release dates as dates."""
+    """Every row of the catalog file: numbers as floats, the rest (dates too) as text."""
     with CATALOG.open(encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     header = list(rows[0])
@@ -196,9 +196,7 @@ def catalog_table() -> list[list[Any]]:
         cells: list[Any] = []
         for key in header:
             value = row[key]
-            if key == "release_date":
-                cells.append(dt.datetime.strptime(value, "%Y-%m-%d"))
-            elif value.replace(".", "", 1).isdigit():
+            if value.replace(".", "", 1).isdigit():
                 cells.append(float(value))
             else:
                 cells.append(value)
@@ -209,6 +207,18 @@ def catalog_table() -> list[list[Any]]:
 HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
           "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
 
+
+def residual_curve() -> list[list[Any]]:
+    rows: list[list[Any]] = [["age_years", "book_value", "market_value", "economic_value"]]
+    for k in range(5):  # one year of quarters from the deal's start
+        age = AGE0 + k / P
+        rows.append([age, book(COST, age), market(COST, age), economic(k / P)])
+    return rows
+
+
+H100_PRICE = float(catalog("H100 SXM", "launch_price_usd"))
+
+# fmt: off
 DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("DSCR_TABLE", lambda: [HEADER, *schedule()]),
     ("DSCR_MIN", lambda: min(dscrs())),
@@ -222,16 +232,13 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("DSCR_RENT_CURVE", lambda: rent_curve(2.0, 0.5, 2, 2, 1.0)),
     ("DSCR_DEBT_CAPACITY", debt_capacity),
     ("DSCR", lambda: [[2.0e6 / 1.6e6, 2.2e6 / 2.0e6], [1.5e6 / 1.5e6, ""]]),
-    ("GPU_SPEC", lambda: float(catalog("H100 SXM", "launch_price_usd"))),
+    ("GPU_SPEC", lambda: H100_PRICE),
     ("GPU_SPEC", lambda: catalog("GB200", "cooling")),
     ("GPU_MODELS", catalog_table),
-    ("GPU_RESIDUAL", lambda: book(float(catalog("H100 SXM", "launch_price_usd")), 3.5)),
-    ("GPU_RESIDUAL", lambda: market(float(catalog("H100 SXM", "launch_price_usd")), 3.5)),
+    ("GPU_RESIDUAL", lambda: book(H100_PRICE, 3.5)),
+    ("GPU_RESIDUAL", lambda: market(H100_PRICE, 3.5)),
     ("GPU_RESIDUAL", lambda: economic(2.0 - AGE0)),
-    ("GPU_RESIDUAL_CURVE", lambda: [["age_years", "book_value", "market_value",
-                                     "economic_value"]] + [
-        [AGE0 + k / P, book(COST, AGE0 + k / P), market(COST, AGE0 + k / P), economic(k / P)]
-        for k in range(5)]),  # fmt: skip
+    ("GPU_RESIDUAL_CURVE", residual_curve),
     ("GPU_ECONOMIC_LIFE", lambda: economic_life(2.0, 0.3, 1.275, 1.3, 0.08)),
     ("GPU_LIQUIDATION", lambda: [["net_proceeds", "recovery", "months"],
                                  list(liquidation(10_000, 8_196, 2_000, 0.0))]),
@@ -240,11 +247,15 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("LTV_DURATION_MISMATCH", duration_mismatch),
     ("ADDIN_VERSION", lambda: importlib.metadata.version("gpu-credit-desk")),
 ]
+# fmt: on
 
 
 def _show(value: Any) -> str:
+    """A value as a literal for addin/gallery.py (15 significant digits)."""
     if isinstance(value, float):
         return repr(float(f"{value:.15g}"))
+    if isinstance(value, dt.datetime):
+        return f"_D({value.year}, {value.month}, {value.day})"
     if isinstance(value, list):
         return "[" + ", ".join(_show(v) for v in value) + "]"
     return repr(value)
@@ -252,5 +263,4 @@ def _show(value: Any) -> str:
 
 if __name__ == "__main__":
     for function, derive in DERIVATIONS:
-        value = derive()
-        print(function, _show(value) if not math.isnan(0.0) else value)
+        print(function, _show(derive()))

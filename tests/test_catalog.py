@@ -141,8 +141,8 @@ def test_unknown_model_and_field_suggest_the_closest() -> None:
 def test_catalog_is_a_copy() -> None:
     table = gpu_catalog()
     table.loc[0, "launch_price_usd"] = -1.0
-    assert gpu_catalog().loc[0, "launch_price_usd"] > 0
-    assert gpu_spec(table.loc[0, "name"], "launch_price_usd") > 0
+    assert float(gpu_catalog()["launch_price_usd"].iloc[0]) > 0
+    assert float(gpu_spec(str(table["name"].iloc[0]), "launch_price_usd")) > 0
 
 
 def test_data_ship_inside_the_package() -> None:

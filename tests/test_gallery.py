@@ -159,9 +159,7 @@ def _contents(path: Path) -> dict[str, list[list[Any]]]:
     book = openpyxl.load_workbook(path)
     out = {}
     for ws in book.worksheets:
-        out[ws.title] = [
-            [getattr(c.value, "text", c.value) for c in row] for row in ws.iter_rows()
-        ]
+        out[ws.title] = [[getattr(c.value, "text", c.value) for c in row] for row in ws.iter_rows()]
     return out
 
 

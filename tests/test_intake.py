@@ -186,7 +186,7 @@ def test_xml_entity_attack_is_refused(filled: Path) -> None:
             for i in range(1, 10)
         )
         + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        b"<sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>&lol9;</t></is></c></row>"
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
         b"</sheetData></worksheet>"
     )
     attack = _replace_part(filled, "xl/worksheets/sheet1.xml", laughs)

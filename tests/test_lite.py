@@ -90,10 +90,7 @@ def _serial(value: Any) -> Any:
 
 
 def run_lite(source: str, tmp_path: Path) -> dict[str, Any]:
-    calls = [
-        [case.function, [_office_js(a) for a in case.args]]
-        for case in gallery.CASES
-    ]
+    calls = [[case.function, [_office_js(a) for a in case.args]] for case in gallery.CASES]
     cases = tmp_path / "cases.json"
     cases.write_text(json.dumps(calls), encoding="utf-8")
     env = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
 from addin.cli import main
@@ -38,7 +40,9 @@ def _need_soffice() -> None:
     if find_soffice() is None:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice (soffice) is required under CI; .ci/run installs it")
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+        pytest.skip(
+            "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+        )
 
 
 def all_deals() -> dict[str, Deal]:
@@ -164,8 +168,12 @@ def test_summary_consistency_line_reads_agrees(
     recalculated: dict[str, tuple[Deal, Path, Path]],
 ) -> None:
     _, _, done = recalculated["neocloud_h100"]
-    texts = [c.value for row in openpyxl.load_workbook(done, data_only=True)["Summary"]
-             .iter_rows() for c in row if isinstance(c.value, str)]  # fmt: skip
+    texts = [
+        c.value
+        for row in openpyxl.load_workbook(done, data_only=True)["Summary"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
     assert "Live Cash flow sheet agrees with these figures." in texts
 
 
@@ -185,9 +193,12 @@ def _set_input(path: Path, key: str, value: float, out: Path) -> None:
     ],
 )
 def test_changed_input_recalculates_like_engine(
-    recalculated: dict[str, tuple[Deal, Path, Path]], tmp_path: Path, name: str, key: str,
+    recalculated: dict[str, tuple[Deal, Path, Path]],
+    tmp_path: Path,
+    name: str,
+    key: str,
     value: float,
-) -> None:  # fmt: skip
+) -> None:
     deal, written, _ = recalculated[name]
     edited = tmp_path / f"{name}_edited.xlsx"
     _set_input(written, key, value, edited)
@@ -224,3 +235,50 @@ def test_pdf_has_a_page_per_sheet(tmp_path: Path) -> None:
         assert len(PdfReader(pdf).pages) == len(SHEETS), pdf.name
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def shown(value: float, number_format: str) -> str:
+    """How Excel renders a number in the formats the memo uses (to count its characters)."""
+    section = number_format.split(";")[0]
+    literal = "".join(re.findall(r'"([^"]*)"', section))
+    core = re.sub(r'"[^"]*"|\[[^\]]*\]', "", section)
+    if core == "General":
+        return ""  # General never shows ###: Excel switches to fewer digits
+    scale = 1000.0 ** (len(core) - len(core.rstrip(",")))
+    core = core.rstrip(",")
+    number = value * (100.0 if "%" in core else 1.0) / scale
+    digits = core.split(".")[1].rstrip("%") if "." in core else ""
+    text = f"{number:,.{len(digits)}f}" if "," in core else f"{number:.{len(digits)}f}"
+    return text + ("%" if "%" in core else "") + literal
+
+
+def test_no_cell_shows_hashes(recalculated: dict[str, tuple[Deal, Path, Path]]) -> None:
+    """Every number fits its column (or merged cells) once LibreOffice has computed it."""
+    problems = []
+    for name, (_, written, done) in recalculated.items():
+        layout = openpyxl.load_workbook(written)
+        values = openpyxl.load_workbook(done, data_only=True)
+        for ws in layout.worksheets:
+            spans = {
+                m.start_cell.coordinate: sum(
+                    ws.column_dimensions[get_column_letter(c)].width or 13.0
+                    for c in range(m.min_col, m.max_col + 1)
+                )
+                for m in ws.merged_cells.ranges
+            }
+            for row in ws.iter_rows():
+                for cell in row:
+                    value = values[ws.title][cell.coordinate].value
+                    if isinstance(value, bool) or not isinstance(value, int | float | dt.date):
+                        continue
+                    text = (
+                        "2026-01-01"
+                        if isinstance(value, dt.date)
+                        else shown(float(value), cell.number_format)
+                    )
+                    width = (
+                        spans.get(cell.coordinate) or ws.column_dimensions[cell.column_letter].width
+                    )
+                    if len(text) > (width or 13.0):
+                        problems.append(f"{name} {ws.title}!{cell.coordinate}: {text!r} > {width}")
+    assert not problems, "; ".join(problems[:10])

@@ -209,7 +209,10 @@ def test_ltv_errors(deal: Any, starts: str) -> None:
 
 def test_underwater_row() -> None:
     deal = load_deal({**COLLATERAL, "start_date": "2026-11-01"})
-    period, date = underwater_period(deal)  # type: ignore[misc]
+    found = underwater_period(deal)
+    assert found is not None
+    period, date = found
+    assert date is not None
     assert LTV_UNDERWATER(DATED) == [[period, dt.datetime(date.year, date.month, date.day)]]
     assert LTV_UNDERWATER(DEAL)[0] == [period, ""]
     small = [row for row in DEAL if row[0] != "loan_amount"] + [["loan_amount", 1e6]]

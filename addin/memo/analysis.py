@@ -110,7 +110,17 @@ def grid_breakeven(deal: Deal, threshold: float, **driver: float) -> float | Non
 
 
 def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
-    """Min DSCR over :data:`STRESS_DECLINES` x ``values`` of ``driver``, debt as sized."""
+    """Min DSCR over :data:`STRESS_DECLINES` x ``values`` of ``driver``, debt as sized.
+
+    Examples
+    --------
+    >>> from addin.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 5})
+    >>> grid = stress_grid(deal, "utilization", np.array([0.6, 0.8]))
+    >>> f"{grid.min_dscr[0, 1]:.4f}", f"{grid.breakeven[1]:.4f}"
+    ('2.0921', '0.1263')
+    """
     grid = min_dscr_grid(deal, STRESS_DECLINES[:, None], **{driver: values[None, :]})
     return StressGrid(
         driver=driver,
@@ -189,6 +199,14 @@ def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
     MemoData
         Schedule and summary at the deal's decline, stress grids, collateral and credit
         results, and the red / amber / green flags.
+
+    Examples
+    --------
+    >>> from addin.deal import load_deal
+    >>> data = analyse(load_deal({"name": "D", "gpus": 100, "market_rate": 2.0,
+    ...                           "loan_amount": 2e6, "interest_rate": 0.09, "tenor_years": 3}))
+    >>> data.stress_utilization.min_dscr.shape, len(data.schedule)
+    ((13, 11), 36)
     """
     from addin import __version__
     from addin.memo.risk import collateral_results, credit_results, risk_flags

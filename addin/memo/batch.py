@@ -35,7 +35,13 @@ def example_deal_path() -> Path:
 
 
 def memo_name(deal_path: Path) -> str:
-    """File name of a deal's memo: ``<deal file stem>_memo.xlsx``."""
+    """File name of a deal's memo: ``<deal file stem>_memo.xlsx``.
+
+    Examples
+    --------
+    >>> memo_name(Path("deals/neocloud_h100.toml")), memo_name(example_deal_path())
+    ('neocloud_h100_memo.xlsx', 'example_memo.xlsx')
+    """
     if deal_path.name == EXAMPLE_DEAL and deal_path.parent.name == "data":
         return EXAMPLE_MEMO
     return f"{deal_path.stem}_memo.xlsx"
@@ -116,19 +122,29 @@ def _bar(done: int, total: int, width: int = 24) -> str:
     return "[" + "#" * filled + "-" * (width - filled) + f"] {done}/{total}"
 
 
-def run_jobs(jobs: list[Job], workers: int, progress: TextIO | None = sys.stderr) -> list[Outcome]:
-    """Run jobs on ``workers`` processes (in this process when 1); outcomes in job order."""
+def run_jobs(jobs: list[Job], workers: int, progress: TextIO | None = None) -> list[Outcome]:
+    """Run jobs on ``workers`` processes (in this process when 1); outcomes in job order.
+
+    A progress bar goes to ``progress`` (default standard error), a line per finished job.
+
+    Examples
+    --------
+    >>> import io, tempfile
+    >>> job = Job(Path("missing.toml"), Path(tempfile.mkdtemp()) / "m.xlsx")
+    >>> (outcome,) = run_jobs([job], 1, io.StringIO())
+    >>> outcome.ok, outcome.error.split(":")[0]
+    (False, 'missing.toml')
+    """
     outcomes: dict[int, Outcome] = {}
+    stream = sys.stderr if progress is None else progress
 
     def report(index: int, outcome: Outcome) -> None:
         outcomes[index] = outcome
-        if progress is not None:
-            status = "ok" if outcome.ok else "FAILED"
-            name = outcome.deal_path.name
-            progress.write(
-                f"{_bar(len(outcomes), len(jobs))} {name}: {status} ({outcome.seconds:.2f} s)\n"
-            )
-            progress.flush()
+        status = "ok" if outcome.ok else "FAILED"
+        name = outcome.deal_path.name
+        bar = _bar(len(outcomes), len(jobs))
+        stream.write(f"{bar} {name}: {status} ({outcome.seconds:.2f} s)\n")
+        stream.flush()
 
     if workers <= 1 or len(jobs) <= 1:
         for index, job in enumerate(jobs):

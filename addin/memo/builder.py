@@ -43,6 +43,19 @@ def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = F
         Where the deal came from, shown on the Summary and Sources sheets.
     live : bool, default False
         Add a Live sheet calling the add-in's functions.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        Not yet saved; see :func:`save_workbook`.
+
+    Examples
+    --------
+    >>> from addin.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    >>> build_workbook(analyse(deal), live=True).sheetnames[-2:]
+    ['Sources and assumptions', 'Live']
     """
     wb = Workbook()
     write_summary(wb, data, source)
@@ -66,6 +79,19 @@ def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:
     ------
     OutputExistsError
         ``path`` exists and ``force`` is False (the existing file is left untouched).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from openpyxl import Workbook
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
+    >>> save_workbook(Workbook(), path) == path
+    True
+    >>> try:
+    ...     save_workbook(Workbook(), path)
+    ... except OutputExistsError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    exists; allowed: a new file name, or --force to overwrite
     """
     path = Path(path)
     if path.exists() and not force:

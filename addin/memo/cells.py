@@ -59,7 +59,15 @@ def clean_text(text: str) -> str:
 
 
 def put_text(ws: Worksheet, ref: str, text: str, font: Font | None = None) -> Cell:
-    """Write text as a string cell, never as a formula."""
+    """Write text as a string cell, never as a formula.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> cell = put_text(Workbook().active, "A1", '=HYPERLINK("http://x","y")')
+    >>> cell.data_type, cell.quotePrefix
+    ('s', True)
+    """
     cell = ws[ref]
     cell.value = clean_text(str(text))
     cell.data_type = "s"

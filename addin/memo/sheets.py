@@ -14,7 +14,7 @@ import numpy as np
 from openpyxl.chart import LineChart, Reference
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Side
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
@@ -27,6 +27,7 @@ from addin.memo.cashflow import CASH_FLOW, cash_flow_ranges
 from addin.memo.text import CONVENTIONS, DEFAULT_SOURCES, MODEL_CREDITS
 
 MIDDLE = Alignment(vertical="center")
+GRID_COVERAGE = '0.00"x"'  # no red negatives: the colour scale already says it
 CASE_BORDER = Border(*(Side(style="medium", color="000000"),) * 4)
 
 
@@ -214,7 +215,7 @@ def _grid(
         cell.border = c.BOX
         for j in range(grid.values.size):
             ref = ws.cell(row=row, column=2 + j)
-            c.put(ws, ref.coordinate, float(grid.min_dscr[i, j]), c.COVERAGE).border = c.BOX
+            c.put(ws, ref.coordinate, float(grid.min_dscr[i, j]), GRID_COVERAGE).border = c.BOX
     rows = np.flatnonzero(np.isclose(grid.declines, case[0]))
     cols = np.flatnonzero(np.isclose(grid.values, case[1]))
     if rows.size and cols.size:
@@ -236,9 +237,7 @@ def _grid(
             end_color="63BE7B",
         ),
     )
-    ws.conditional_formatting.add(
-        area, CellIsRule(operator="lessThan", formula=[repr(floor)], font=c.STATUS_FONT["red"])
-    )
+
     for offset, (what, values) in enumerate(
         (
             ("Breakeven decline at 1.00x", grid.breakeven),
@@ -474,7 +473,7 @@ def write_live(wb: Workbook, data: MemoData) -> Worksheet:
         ("DSCR_TABLE(Deal)", data.schedule.shape[0] + 1, data.schedule.shape[1])
     ]
     ltv = data.collateral.get("ltv")
-    if ltv is not None:
+    if ltv is not None and data.collateral.get("has_liquidation"):  # LTV_TABLE needs it
         tables.append(("LTV_TABLE(Deal)", ltv.shape[0] + 1, ltv.shape[1]))
     for call, height, width in tables:
         c.put_text(ws, f"A{row}", "=" + call, c.BOLD)

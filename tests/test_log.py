@@ -1,0 +1,73 @@
+"""The log of unexpected errors: where it goes, rotation, and what it never holds."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from addin import log
+from addin.udfs import excel_errors
+
+SECRET = "Example Neocloud Inc. owes 85000000"
+
+
+@pytest.fixture
+def fresh_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A log in a temporary folder; the logger sets up its handler anew on first use."""
+    logger = logging.getLogger(log.LOGGER_NAME)
+    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "propagate", True)  # else pytest adds its capture handlers
+    yield tmp_path / "gpucredit.log"
+    for handler in logger.handlers:
+        handler.close()
+
+
+@excel_errors
+def BROKEN(deal, rate):  # type: ignore[no-untyped-def]
+    """A function with a bug whose message quotes a deal value."""
+    raise KeyError(deal[0][1])
+
+
+def test_an_unexpected_error_is_logged_without_any_value(fresh_log: Path) -> None:
+    assert not fresh_log.exists()  # created on first use only
+    cell = BROKEN([["borrower", SECRET], ["loan_amount", 85e6]], 0.11)
+    assert cell == f"#VALUE! internal error in BROKEN; details logged in {fresh_log}"
+    text = fresh_log.read_text(encoding="utf-8")
+    assert "unexpected error in BROKEN(range 2x2, float): KeyError" in text
+    assert "raise KeyError(deal[0][1])" in text  # the traceback's code line
+    for value in ("Example Neocloud", "85000000", "85e6", "8.5e7", "0.11"):
+        assert value not in text, value
+
+
+def test_the_log_rotates_at_1_mb_keeping_3_copies(fresh_log: Path) -> None:
+    BROKEN([["borrower", SECRET]], 0.1)
+    handlers = logging.getLogger(log.LOGGER_NAME).handlers
+    rotating = [h for h in handlers if isinstance(h, logging.handlers.RotatingFileHandler)]
+    assert len(rotating) == 1, handlers
+    assert (rotating[0].maxBytes, rotating[0].backupCount) == (1_000_000, 3)
+    assert Path(rotating[0].baseFilename) == fresh_log
+
+
+@pytest.mark.parametrize(
+    ("platform", "env", "expected"),
+    [
+        ("win32", {"LOCALAPPDATA": "C:/Users/a/AppData/Local"},
+         Path("C:/Users/a/AppData/Local/GPUCreditDesk/Logs/gpucredit.log")),
+        ("darwin", {}, Path.home() / "Library/Logs/GPUCreditDesk/gpucredit.log"),
+        ("linux", {"XDG_STATE_HOME": "/x/state"}, Path("/x/state/gpucredit/gpucredit.log")),
+        ("emscripten", {}, None),
+    ],
+)  # fmt: skip
+def test_where_the_log_is(
+    platform: str, env: dict[str, str], expected: Path | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GPUCREDIT_LOG_DIR", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(log.sys, "platform", platform)
+    assert log.log_path() == expected

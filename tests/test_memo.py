@@ -1,0 +1,397 @@
+"""The memo workbook: content against the engines, Excel-safe formulas, look, safety, CLI.
+
+The numbers of the live Cash flow sheet are checked by LibreOffice in
+tests/test_memo_office.py; here everything that needs no spreadsheet engine.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl.worksheet.formula import ArrayFormula
+
+from addin.cli import main
+from addin.collateral import ltv_schedule
+from addin.deal import KEY_SPECS, Deal, load_deal
+from addin.default import irb_risk_weight, miner_stress_pd
+from addin.dscr import breakeven_decline, dscr_schedule, min_dscr_grid
+from addin.errors import OutputExistsError
+from addin.memo import SHEETS, analyse, build_workbook, write_memo
+from addin.memo.analysis import STRESS_DECLINES, STRESS_UTILIZATIONS
+from addin.memo.batch import example_deal_path
+from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, period_columns
+from addin.memo.cells import put_text
+from addin.memo.risk import BTC_DRAWDOWNS, RENT_DECLINES, effective_maturity
+from tests.conftest import BASE_DEAL, EXAMPLES
+from tests.memo_deals import variant
+
+NEOCLOUD = EXAMPLES / "neocloud_h100.toml"
+MINER = EXAMPLES / "miner_spot_h100.toml"
+# Functions Excel 2016 and LibreOffice 7 both compute natively (no _xlfn. prefix needed).
+PORTABLE = {
+    "IF",
+    "MAX",
+    "MIN",
+    "AVERAGE",
+    "COUNT",
+    "ABS",
+    "ROUND",
+    "ISNUMBER",
+    "NPV",
+    "PMT",
+    "EDATE",
+    "SUM",
+    "NA",
+}
+UNSAFE = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture(scope="module")
+def neocloud_memo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("memo") / "neocloud.xlsx"
+    write_memo(load_deal(NEOCLOUD), path, live=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(neocloud_memo: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(neocloud_memo)
+
+
+def _formulas(wb: openpyxl.Workbook, skip: tuple[str, ...] = ("Live",)) -> list[str]:
+    out = []
+    for ws in wb.worksheets:
+        if ws.title in skip:
+            continue
+        for row in ws.iter_rows():
+            out += [c.value for c in row if c.data_type == "f" and isinstance(c.value, str)]
+    return out
+
+
+def test_sheets_in_order(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == [*SHEETS, "Live"]
+
+
+def test_formulas_use_only_portable_functions(book: openpyxl.Workbook) -> None:
+    formulas = _formulas(book)
+    assert len(formulas) > 1000
+    used = {name for f in formulas for name in re.findall(r"([A-Z][A-Z0-9.]*)\(", f)}
+    assert used <= PORTABLE, used - PORTABLE
+    assert not any("_xlfn" in f or "LET(" in f or "XLOOKUP(" in f for f in formulas)
+
+
+def test_cash_flow_has_one_row_per_period(tmp_path: Path) -> None:
+    for mapping in (variant("quarterly_month_end"), variant("bullet_annual")):
+        deal = load_deal(mapping)
+        ws = build_workbook(analyse(deal))[CASH_FLOW]
+        periods = [ws.cell(row=r, column=1).value for r in range(FIRST_ROW, ws.max_row + 1)]
+        assert periods == [*range(1, deal.periods + 1), "Total"]
+        assert ws.freeze_panes == f"B{FIRST_ROW}"
+        headers = [ws.cell(row=HEADER_ROW, column=j + 1).value for j in range(len(periods))]
+        assert headers[0] == "Period"
+
+
+def test_named_ranges_point_at_the_inputs(book: openpyxl.Workbook) -> None:
+    deal = load_deal(NEOCLOUD)
+    formulas = " ".join(_formulas(book))
+    for key in KEY_SPECS:
+        if key not in formulas:
+            continue
+        sheet, ref = next(iter(book.defined_names[key].destinations))
+        assert sheet == "Inputs"
+        value = book[sheet][ref.replace("$", "")].value
+        expected = getattr(deal, key)
+        assert value == pytest.approx(expected) if isinstance(expected, float) else True
+    deal_range = next(iter(book.defined_names["Deal"].destinations))
+    assert deal_range[0] == "Inputs"
+
+
+def test_deal_named_range_loads_back_as_the_same_deal(book: openpyxl.Workbook) -> None:
+    # the range the Live sheet passes to the add-in holds the deal exactly
+    sheet, ref = next(iter(book.defined_names["Deal"].destinations))
+    rows = [[c.value for c in row] for row in book[sheet][ref.replace("$", "")]]
+    assert load_deal(rows) == load_deal(NEOCLOUD)
+
+
+def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
+    deal = load_deal(NEOCLOUD)
+    arrays = {
+        c.value.text: c.value.ref
+        for row in book["Live"].iter_rows()
+        for c in row
+        if isinstance(c.value, ArrayFormula)
+    }
+    rows, cols = dscr_schedule(deal).shape
+    first, last = arrays["=DSCR_TABLE(Deal)"].split(":")
+    assert openpyxl.utils.cell.range_boundaries(f"{first}:{last}")[2:] == (
+        cols,
+        openpyxl.utils.cell.coordinate_to_tuple(first)[0] + rows,
+    )
+    assert "=LTV_TABLE(Deal)" in arrays
+
+
+def test_stress_sheet_holds_engine_values(book: openpyxl.Workbook) -> None:
+    deal = load_deal(NEOCLOUD)
+    ws = book["Stress"]
+    grid = np.array(
+        [
+            [ws.cell(row=6 + i, column=2 + j).value for j in range(STRESS_UTILIZATIONS.size)]
+            for i in range(STRESS_DECLINES.size)
+        ]
+    )
+    expected = min_dscr_grid(deal, STRESS_DECLINES[:, None], STRESS_UTILIZATIONS[None, :])
+    np.testing.assert_allclose(grid.astype(float), expected, rtol=1e-12)
+    assert ws.cell(row=6, column=1).value == 0.0
+    assert ws.cell(row=6 + STRESS_DECLINES.size - 1, column=1).value == pytest.approx(0.60)
+    # breakeven row, at the deal's utilization (80%, column 8): addin.dscr's own breakeven
+    row = 6 + STRESS_DECLINES.size
+    assert ws.cell(row=row, column=1).value == "Breakeven decline at 1.00x"
+    assert ws.cell(row=row, column=8).value == pytest.approx(breakeven_decline(deal), abs=1e-10)
+    assert ws.conditional_formatting  # colour scale and covenant marking
+
+
+def test_collateral_sheet_holds_the_ltv_table(book: openpyxl.Workbook) -> None:
+    table = ltv_schedule(load_deal(NEOCLOUD))
+    ws = book["Collateral"]
+    head = next(r for r in range(1, 40) if ws.cell(row=r, column=1).value == "Period")
+    got = [ws.cell(row=head + 1 + k, column=8).value for k in range(len(table))]
+    np.testing.assert_allclose(got, table["liquidation_value"], rtol=1e-12)
+    assert ws.cell(row=head, column=13).value == "LTV liquidation"
+
+
+def test_credit_sheet_holds_stressed_pds_and_risk_weight(tmp_path: Path) -> None:
+    deal = load_deal(MINER)
+    data = analyse(deal)
+    ws = build_workbook(data)["Credit"]
+    m = effective_maturity(deal, __import__("addin.dscr").dscr.debt_schedule(deal))
+    assert ws["B7"].value == pytest.approx(irb_risk_weight(deal.pd, deal.lgd, m), rel=1e-12)
+    expected = miner_stress_pd(
+        0.02, 0.5, 0.4, BTC_DRAWDOWNS[:, None], RENT_DECLINES[None, :], 1.0, 0.45, 0.25, 0.30, 0.30
+    )
+    got = [
+        [ws.cell(row=15 + i, column=2 + j).value for j in range(RENT_DECLINES.size)]
+        for i in range(BTC_DRAWDOWNS.size)
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    hyperscaler = build_workbook(analyse(deal.replace(borrower_type="hyperscaler")))["Credit"]
+    assert "applies to miners and neoclouds" in hyperscaler["A13"].value
+
+
+def test_summary_flags_and_their_rules(book: openpyxl.Workbook) -> None:
+    texts = [c.value for row in book["Summary"].iter_rows() for c in row if c.value]
+    assert {"RED", "AMBER", "GREEN"} <= set(texts)
+    for label in (
+        "Recommendation",
+        "Key risks",
+        "Mitigants",
+        "Min DSCR",
+        "LLCR",
+        "Underwater from",
+        "Duration mismatch (WAL / half-life)",
+    ):
+        assert label in texts
+    sources = [c.value for row in book["Sources and assumptions"].iter_rows() for c in row]
+    assert any("Epoch AI" in str(v) for v in sources)
+    assert any("green from the lock-up level" in str(v) for v in sources)
+
+
+def test_look_and_print_setup(book: openpyxl.Workbook) -> None:
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
+        assert ws.oddHeader.left.text == "Neocloud H100 fleet (example)"
+        assert ws.oddFooter.left.text == "Confidential"
+        assert "&P" in ws.oddFooter.center.text
+    cash = book[CASH_FLOW]
+    keys = [c.key for c in period_columns(load_deal(NEOCLOUD))]
+    row = FIRST_ROW
+    assert cash.cell(row=row, column=keys.index("dscr") + 1).number_format.startswith('0.00"x"')
+    assert cash.cell(row=row, column=keys.index("revenue") + 1).number_format.startswith("#,##0")
+    assert cash.cell(row=row, column=keys.index("billed_share") + 1).number_format == "0.0%"
+    inputs = book["Inputs"]
+    assert inputs.freeze_panes == "A5"
+    assert inputs["B5"].fill.fgColor.rgb.endswith("FFF2CC")  # inputs styled apart
+    assert book["Charts"]._charts
+    assert len(book["Charts"]._charts) == 2
+
+
+def test_user_text_is_never_a_formula(tmp_path: Path) -> None:
+    deal = load_deal({**BASE_DEAL, "name": "@SUM(1) & Co", "borrower": UNSAFE})
+    path = tmp_path / "unsafe.xlsx"
+    write_memo(deal, path)
+    with zipfile.ZipFile(path) as archive:
+        xml = b"".join(archive.read(n) for n in archive.namelist() if n.startswith("xl/"))
+    formulas = re.findall(rb"<f>(.*?)</f>", xml)
+    assert formulas
+    assert not any(b"HYPERLINK" in f or b"SUM(1)" in f for f in formulas)
+    assert b"<t>=HYPERLINK(&quot;http://x&quot;,&quot;y&quot;)</t>" in xml or (
+        b'<t>=HYPERLINK("http://x","y")</t>' in xml
+    )
+    wb = openpyxl.load_workbook(path)
+    cell = wb["Inputs"]["B6"]  # borrower
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (UNSAFE, "s", True)
+    assert wb["Summary"].oddHeader.left.text == "@SUM(1) && Co"  # & escaped in headers
+
+
+@settings(max_examples=15, deadline=None)
+@given(text=st.text(min_size=1, max_size=40).filter(lambda t: t.strip()))
+def test_any_borrower_text_round_trips_as_text(text: str) -> None:
+    wb = openpyxl.Workbook()
+    put_text(wb.active, "A1", text)
+    from io import BytesIO
+
+    buffer = BytesIO()
+    wb.save(buffer)
+    cell = openpyxl.load_workbook(BytesIO(buffer.getvalue())).active["A1"]
+    cleaned = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    assert cell.data_type == "s"
+    assert cell.value == (cleaned or None)
+
+
+def test_no_overwrite_without_force(tmp_path: Path) -> None:
+    deal = load_deal(NEOCLOUD)
+    path = tmp_path / "m.xlsx"
+    write_memo(deal, path)
+    before = path.read_bytes()
+    with pytest.raises(OutputExistsError, match=r"m\.xlsx: exists; allowed: .*--force"):
+        write_memo(deal, path)
+    assert path.read_bytes() == before
+    write_memo(deal, path, force=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.xlsx"]
+
+
+def test_failed_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_save(self: Any, filename: Any) -> None:
+        Path(filename).write_bytes(b"half a workbook")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        write_memo(load_deal(NEOCLOUD), tmp_path / "m.xlsx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _deal_file(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("annual_decline = 1.5", r"bad\.toml: annual_decline: got 1\.5; allowed: a number >= 0"),
+        (
+            "anual_decline = 0.3",
+            r"bad\.toml: .*unknown key 'anual_decline'; did you mean "
+            r"'annual_decline'\?",
+        ),
+        ("annual_decline = = 0.3", r"bad\.toml: is not valid TOML: .*line 1"),
+    ],
+)
+def test_bad_deal_exit_2_names_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    lines = [f"{k} = {v!r}" for k, v in BASE_DEAL.items() if k != "annual_decline"]
+    bad = _deal_file(tmp_path, "bad.toml", "\n".join([text, *lines]).replace("'", '"'))
+    out = tmp_path / "out"
+    assert main(["memo", str(bad), "-o", str(out)]) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not out.exists()  # nothing left behind: no memo, no temp file, no summary
+
+
+def test_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["memo", str(tmp_path / "nope.toml"), "-o", str(tmp_path)]) == 2
+    assert "nope.toml: cannot be read" in capsys.readouterr().err
+
+
+def test_exists_without_force_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["memo", str(NEOCLOUD), "-o", str(tmp_path), "--jobs", "1"]) == 0
+    memo = tmp_path / "neocloud_h100_memo.xlsx"
+    before = memo.read_bytes()
+    assert main(["memo", str(NEOCLOUD), "-o", str(tmp_path), "--jobs", "1"]) == 2
+    assert "neocloud_h100_memo.xlsx: exists; allowed: a new file name, or --force" in (
+        capsys.readouterr().err
+    )
+    assert memo.read_bytes() == before
+    assert main(["memo", str(NEOCLOUD), "-o", str(tmp_path), "--jobs", "1", "--force"]) == 0
+
+
+def test_example_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert load_deal(example_deal_path()) == load_deal(NEOCLOUD)
+    assert main(["memo", "--example", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'example_memo.xlsx'}" in out
+    assert openpyxl.load_workbook(tmp_path / "example_memo.xlsx").sheetnames == list(SHEETS)
+    assert [p.name for p in tmp_path.iterdir()] == ["example_memo.xlsx"]  # one deal: no summary
+
+
+def test_parallel_batch_one_bad_deal_does_not_stop_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = _deal_file(tmp_path, "broken.toml", 'name = "x"\ngpus = -5\n')
+    out = tmp_path / "out"
+    code = main(["memo", str(NEOCLOUD), str(bad), str(MINER), "-o", str(out), "--jobs", "2"])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert "broken.toml: gpus: got -5; allowed: a whole number >= 1" in captured.err
+    assert "2/3" in captured.err
+    assert "3/3" in captured.err
+    memos = sorted(p.name for p in out.glob("*_memo.xlsx"))
+    assert memos == ["miner_spot_h100_memo.xlsx", "neocloud_h100_memo.xlsx"]
+    for name in ("neocloud_h100.toml", "broken.toml", "miner_spot_h100.toml"):
+        assert name in captured.out  # the printed summary table
+    (summary,) = out.glob("memo_summary_*.xlsx")
+    ws = openpyxl.load_workbook(summary).active
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert [Path(r[0]).name for r in rows] == [
+        "neocloud_h100.toml",
+        "broken.toml",
+        "miner_spot_h100.toml",
+    ]
+    assert rows[0][4] == pytest.approx(analyse(load_deal(NEOCLOUD)).summary.min_dscr)
+    assert "gpus: got -5" in rows[1][-1]
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+
+
+def test_same_memo_name_twice_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "copy"
+    other.mkdir()
+    twin = _deal_file(other, "neocloud_h100.toml", NEOCLOUD.read_text())
+    assert main(["memo", str(NEOCLOUD), str(twin), "-o", str(tmp_path), "--jobs", "1"]) == 2
+    assert "writes the same memo" in capsys.readouterr().err
+
+
+def test_no_deal_and_bad_jobs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["memo"]) == 2
+    assert "give one or more deal files" in capsys.readouterr().err
+    assert main(["memo", "--example", "--jobs", "0"]) == 2
+    assert "--jobs: got 0; allowed: a whole number >= 1" in capsys.readouterr().err
+
+
+def test_intake_workbook_as_deal(tmp_path: Path) -> None:
+    from addin.intake import write_intake
+
+    intake = write_intake(tmp_path / "intake.xlsx", load_deal(MINER))
+    assert main(["memo", str(intake), "-o", str(tmp_path), "--jobs", "1"]) == 0
+    assert (tmp_path / "intake_memo.xlsx").exists()
+
+
+def test_without_market_absorption_the_memo_still_builds() -> None:
+    deal: Deal = load_deal(BASE_DEAL)
+    data = analyse(deal)
+    wb = build_workbook(data)
+    assert "Liquidation value" not in data.collateral["chart_values"]
+    texts = [c.value for row in wb["Collateral"].iter_rows() for c in row]
+    assert "need market_absorption" in texts
