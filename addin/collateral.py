@@ -34,6 +34,7 @@ An H100 SXM bought at its launch price (USD 33,600) and valued 3.5 years later:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,6 +80,15 @@ def _num(
     if high is not None and result > high:
         raise InputError(name, value, allowed)
     return result
+
+
+def _scalar_age(age_years: Any, name: str = "age_years") -> float | None:
+    """The age as a float when one number was given (the fast path of a cell), else None."""
+    if isinstance(age_years, float | int) and not isinstance(age_years, bool):
+        if not (math.isfinite(age_years) and age_years >= 0):
+            raise InputError(name, age_years, "an age in years >= 0, or an array of them")
+        return float(age_years)
+    return None
 
 
 def _ages(age_years: AgeInput, name: str = "age_years") -> FloatArray:
@@ -154,6 +164,9 @@ def book_value(
     c = _num("cost", cost, 0.0, None, _COST)
     life = _num("useful_life_years", useful_life_years, 0.0, None, "years > 0", low_open=True)
     s = _num("salvage_value", salvage_value, 0.0, 1.0, _SHARE)
+    age = _scalar_age(age_years)
+    if age is not None:
+        return c * (1.0 - (1.0 - s) * min(age, life) / life)
     ages = _ages(age_years)
     return _out(c * (1.0 - (1.0 - s) * np.minimum(ages, life) / life), age_years)
 
@@ -227,6 +240,10 @@ def market_value(
     h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
     g = _num("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
     big_g = _num("generation_years", generation_years, 0.0, None, "years > 0", low_open=True)
+    age = _scalar_age(age_years)
+    if age is not None:
+        steps = math.floor(age / big_g + _STEP_TOLERANCE / big_g)
+        return c * (1.0 - h) ** age * (1.0 - g) ** steps
     ages = _ages(age_years)
     return _out(c * (1.0 - h) ** ages * (1.0 - g) ** _generations(ages, big_g), age_years)
 
@@ -346,13 +363,20 @@ def _economic_values(
     periods_per_year: int,
 ) -> FloatArray:
     """PV per GPU (USD) for each starting rent (unfloored, USD per GPU-hour); validated."""
-    n = round(MAX_ECONOMIC_LIFE_YEARS * periods_per_year)
-    k = np.arange(1, n + 1)
-    path = (1.0 - decline) ** ((k - 1) / periods_per_year)
+    path = _growth(1.0 - decline, periods_per_year, 0)
     rent = np.maximum(floor, np.multiply.outer(rents, path))
     net = np.maximum(rent * utilization - cost_per_hour, 0.0) * (HOURS_PER_YEAR / periods_per_year)
-    values: FloatArray = net @ ((1.0 + discount_rate) ** (-k / periods_per_year))
+    values: FloatArray = net @ _growth(1.0 / (1.0 + discount_rate), periods_per_year, 1)
     return values
+
+
+@functools.lru_cache(maxsize=256)
+def _growth(factor: float, periods_per_year: int, first: int) -> FloatArray:
+    """factor^(k/p) for k = first .. first + 15p - 1 (read-only, cached)."""
+    k = np.arange(first, first + round(MAX_ECONOMIC_LIFE_YEARS * periods_per_year))
+    out = factor ** (k / periods_per_year)
+    out.setflags(write=False)
+    return out
 
 
 def economic_value(
@@ -554,11 +578,7 @@ def _liquidation_grid(
     with x^j = ((1 - hardware_decline)/(1 + rate))^(j/12), w^j = (1 + rate)^(-j/12) and
     h_m = min(max_haircut, impact sqrt(q/A)).
     """
-    m = np.arange(1, max_months + 1, dtype=float)
-    j = m  # month index, the same grid
-    w = (1.0 + discount_rate) ** (-j / 12.0)
-    x = (1.0 - hardware_decline) ** (j / 12.0) * w
-    sum_x, sum_w, sum_jw = np.cumsum(x), np.cumsum(w), np.cumsum((j - 1.0) * w)
+    m, sum_x, sum_w, sum_jw = _month_sums(hardware_decline, discount_rate, max_months)
     q = units / m
     if absorption > 0:
         haircut = np.minimum(max_haircut, impact * np.sqrt(q / absorption))
@@ -572,6 +592,20 @@ def _liquidation_grid(
     index = np.argmax(good, axis=-1)  # first (shortest) plan within the tie tolerance
     chosen = np.take_along_axis(proceeds, index[..., None], axis=-1)[..., 0]
     return chosen, (index + 1).astype(float)
+
+
+@functools.lru_cache(maxsize=256)
+def _month_sums(
+    hardware_decline: float, discount_rate: float, max_months: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """m = 1..M and the cumulative sums over j <= m of x^j, w^j and (j - 1) w^j (cached)."""
+    m = np.arange(1, max_months + 1, dtype=float)
+    w = (1.0 + discount_rate) ** (-m / 12.0)
+    x = (1.0 - hardware_decline) ** (m / 12.0) * w
+    sums = (m, np.cumsum(x), np.cumsum(w), np.cumsum((m - 1.0) * w))
+    for array in sums:
+        array.setflags(write=False)
+    return sums
 
 
 def liquidation_value(
@@ -754,23 +788,23 @@ def residual_value(
         raise InputError("method", method, 'one of "book", "market", "economic"')
     how = method.strip().lower()
     subject = _as_deal_or_model(deal_or_model)
-    ages = _ages(age_years)
+    age = _scalar_age(age_years)
+    ages: float | FloatArray = _ages(age_years) if age is None else age
     cost, keys = _defaults(subject)
     if how == "book":
-        values = book_value(cost, ages, keys["useful_life_years"], keys["salvage_value"])
-    elif how == "market":
-        values = market_value(
+        return book_value(cost, ages, keys["useful_life_years"], keys["salvage_value"])
+    if how == "market":
+        return market_value(
             cost, ages, keys["hardware_decline"], keys["generation_shock"], keys["generation_years"]
         )
-    else:
-        if not isinstance(subject, Deal):
-            raise InputError(
-                "method",
-                method,
-                '"book" or "market" for a model name; "economic" needs a deal for its rent',
-            )
-        values = _deal_economic(subject, ages - subject.gpu_age_years)
-    return _out(np.asarray(values, dtype=float), age_years)
+    if not isinstance(subject, Deal):
+        raise InputError(
+            "method",
+            method,
+            '"book" or "market" for a model name; "economic" needs a deal for its rent',
+        )
+    values = _deal_economic(subject, np.asarray(ages, dtype=float) - subject.gpu_age_years)
+    return _out(values, age_years)
 
 
 def residual_curve(

@@ -158,7 +158,7 @@ def write_intake(
         The file exists and ``force`` is False.
     """
     from addin.memo.builder import save_workbook
-    from addin.memo.cells import put, put_text
+    from addin.memo.cells import print_setup, put, put_text
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -213,11 +213,12 @@ def write_intake(
             put(ws, f"D{row}", default, value_format(key))
         put_text(ws, f"E{row}", spec.allowed())
         put_text(ws, f"F{row}", spec.help)
-        for column in "ACDEF":
+        for column in "ABCDEF":
             ws[f"{column}{row}"].alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCDEF", (24, 24, 26, 14, 44, 70), strict=True):
+    for letter, width in zip("ABCDEF", (24, 32, 26, 14, 44, 70), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"C{FIRST_ROW}"
+    print_setup(ws, "Deal intake", f"{HEADER_ROW}:{HEADER_ROW}")
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False

@@ -282,8 +282,14 @@ def cell_of(value: Any) -> Any:
 
 def table(frame: pd.DataFrame) -> list[list[Any]]:
     """A DataFrame as a spilled table with a header row."""
-    body = [[cell_of(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    return [list(frame.columns), *body]
+    columns = []
+    for name in frame.columns:
+        values = frame[name].tolist()  # Python scalars, converted a column at a time
+        if frame[name].dtype.kind == "f":
+            columns.append([v if math.isfinite(v) else "" for v in values])
+        else:
+            columns.append([cell_of(v) for v in values])
+    return [list(frame.columns), *map(list, zip(*columns, strict=True))]
 
 
 # ---- DSCR family ------------------------------------------------------------------------

@@ -389,14 +389,14 @@ def test_correlation_convergence_fattens_the_tail() -> None:
         (
             lambda: loss_distribution([0.1], [-1.0], 1.0, 0.2),
             InputError,
-            r"exposures item 1: got -1\.0",
+            r"exposures: got -1\.0",
         ),
         (
             lambda: loss_distribution([0.1], [0.0], 1.0, 0.2),
             InputError,
             "exposures: got 'all zero'",
         ),
-        (lambda: loss_distribution([0.1], 1.0, [1.5], 0.2), InputError, r"lgds item 1: got 1\.5"),
+        (lambda: loss_distribution([0.1], 1.0, [1.5], 0.2), InputError, r"lgds: got 1\.5"),
         (lambda: loss_distribution([0.1], 1.0, 1.0, 1.0), InputError, r"rho: got 1\.0"),
         (
             lambda: loss_distribution([0.1], 1.0, 1.0, 0.2, "frank"),

@@ -54,7 +54,14 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 def clean_text(text: str) -> str:
-    """Drop the control characters a workbook cannot store."""
+    r"""Drop the control characters a workbook cannot store; line breaks become ``\n``.
+
+    Examples
+    --------
+    >>> clean_text("Acme\x00 Corp\r\nLtd")
+    'Acme Corp\nLtd'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # XML would do it on reading
     return str(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
@@ -69,9 +76,10 @@ def put_text(ws: Worksheet, ref: str, text: str, font: Font | None = None) -> Ce
     ('s', True)
     """
     cell = ws[ref]
-    cell.value = clean_text(str(text))
-    cell.data_type = "s"
-    if cell.value.startswith(_FORMULA_START):
+    value = clean_text(str(text))
+    cell.value = value or None
+    cell.data_type = "s" if value else "n"
+    if value.startswith(_FORMULA_START):
         cell.quotePrefix = True
     if font is not None:
         cell.font = font
