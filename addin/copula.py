@@ -7,15 +7,16 @@ two-factor crypto / compute-rent model with a stressed factor-correlation regime
 **Exact engine.** Given the common factor(s), defaults are independent, and the
 conditional loss distribution is built by the Andersen-Sidenius-Basu recursion over
 obligors on a loss grid; the unconditional distribution is a quadrature over the
-factor(s). The recursion runs on arrays shaped (quadrature nodes x loss grid), one numpy
-step per obligor.
+factor(s). The recursion runs on arrays shaped (loss grid x quadrature nodes), a few
+numpy operations per obligor; obligors that are all alike use the binomial distribution.
 
 * Factor quadrature: the trapezoid rule on [-8.5, 8.5] (mass outside < 2e-17) with a step
   that shrinks with the feature width of the conditional distribution,
   ``min(0.35, 1.75 * sqrt((1 - rho_max) / rho_max) / sqrt(n_eff))``, where ``n_eff`` is the
   exposure-weighted number of obligors, (sum of losses)^2 / sum of squared losses. The
   integrand is smooth and the trapezoid rule converges geometrically: tranche expected
-  losses agree with a run on four times as many nodes to better than 1e-9 (tested).
+  losses agree with a run on steps four times finer to better than 1e-8 (tested; typically
+  1e-10 to 1e-15).
   The t copula adds the mixing variable (:func:`addin.default.chi_scale_nodes`); the
   two-factor model uses a grid over both factors in each regime.
 * Loss grid: when every loss ``exposure x lgd`` is a whole multiple of a common unit
@@ -28,7 +29,9 @@ step per obligor.
   ``attrs["discretisation_bound"]`` of the distribution (0 when exact).
 * Grid truncation: the recursion for grid points up to K uses only grid points up to K,
   so each node's distribution is computed exactly up to a Bernstein bound beyond which
-  its conditional mass is below 1e-18 (the skipped mass, in total, is below 1e-18).
+  its conditional mass is below 1e-18 (the skipped mass, in total, is below 1e-18); a node
+  where most obligors default runs in reverse, counting the loss not incurred. Tranche
+  losses stop the recursion at the detachment point.
 
 **Monte Carlo.** :func:`simulate_losses` and :func:`simulate_two_factor_losses` draw
 seeded paths in chunks of bounded memory, for validation and for what has no
@@ -59,7 +62,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 from scipy.special import gammaln, ndtr, xlog1py, xlogy
 
 from addin.default import (

@@ -106,7 +106,13 @@ def main() -> None:
         pds, rho, units = book["pds"], book["rho"], book["units"]
         exposures = units * UNIT
 
-        def ours(pds: Any = pds, exposures: Any = exposures, rho: Any = rho) -> Any:
+        def ours(
+            pds: Any = pds,
+            exposures: Any = exposures,
+            rho: Any = rho,
+            kind: str = kind,
+            dof: Any = dof,
+        ) -> Any:
             return loss_distribution(pds, exposures, LGD, rho, kind, dof)
 
         ms = best_ms(ours, 3 if pds.size > 500 else 7)

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scipy import integrate, stats
+
 CATALOG = Path(__file__).resolve().parents[1] / "addin" / "data" / "gpu_catalog.csv"
 
 # ---- DSCR family: the gallery's bridge loan ------------------------------------------
@@ -208,6 +210,97 @@ HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "ope
           "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
 
 
+# ---- Correlated default family (issue 4's definitions) ---------------------------------
+PHI, PHI_INV = stats.norm.cdf, stats.norm.ppf
+PDS, EXPOSURES, LGDS, RHO = [0.02, 0.05, 0.10], [1e6, 2e6, 1e6], [0.5, 0.5, 0.5], 0.2
+QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 200}
+
+
+def cond_pd(pd: float, rho: float, m: float) -> float:
+    return float(PHI((PHI_INV(pd) - math.sqrt(rho) * m) / math.sqrt(1 - rho)))
+
+
+def joint_gaussian(p1: float, p2: float, rho: float) -> float:
+    """P(both default): one factor with loadings sqrt(rho), integrated over it."""
+    integrand = lambda m: stats.norm.pdf(m) * cond_pd(p1, rho, m) * cond_pd(p2, rho, m)  # noqa: E731
+    return float(integrate.quad(integrand, -12, 12, **QUAD)[0])
+
+
+def joint_t(p1: float, p2: float, rho: float, dof: float) -> float:
+    """The t copula: X = sqrt(dof / V) (Gaussian X), V chi-squared; thresholds t^-1(p)."""
+    t1, t2 = stats.t.ppf(p1, dof), stats.t.ppf(p2, dof)
+
+    def given_v(v: float) -> float:
+        scale = math.sqrt(v / dof)  # Gaussian thresholds t_i sqrt(V / dof)
+        return joint_gaussian(float(PHI(t1 * scale)), float(PHI(t2 * scale)), rho)
+
+    inner = lambda v: stats.chi2.pdf(v, dof) * given_v(v)  # noqa: E731
+    return float(integrate.quad(inner, 0, 200, epsabs=1e-12, epsrel=1e-10, limit=200)[0])
+
+
+def loss_distribution() -> list[tuple[float, float]]:
+    """Every default set of the three obligors, its loss and probability, by quadrature."""
+    out: dict[float, float] = {}
+    for mask in range(8):
+        defaults = [(mask >> i) & 1 for i in range(3)]
+        loss = sum(e * g * d for e, g, d in zip(EXPOSURES, LGDS, defaults, strict=True))
+
+        def integrand(m: float, defaults: list[int] = defaults) -> float:
+            prob = stats.norm.pdf(m)
+            for pd, d in zip(PDS, defaults, strict=True):
+                p = cond_pd(pd, RHO, m)
+                prob *= p if d else 1 - p
+            return float(prob)
+
+        out[loss] = out.get(loss, 0.0) + integrate.quad(integrand, -12, 12, **QUAD)[0]
+    return sorted(out.items())
+
+
+def loss_table() -> list[list[Any]]:
+    rows: list[list[Any]] = [["loss", "probability", "cumulative"]]
+    total = 0.0
+    for loss, prob in loss_distribution():
+        total += prob
+        rows.append([loss, prob, total])
+    return rows
+
+
+def var(q: float) -> float:
+    return next(row[0] for row in loss_table()[1:] if row[2] >= q - 1e-12)
+
+
+def expected_shortfall(q: float) -> float:
+    """Mean of the worst (1 - q) of outcomes: the tail beyond VaR plus part of its atom."""
+    level = var(q)
+    rows = loss_table()[1:]
+    beyond = sum(loss * p for loss, p, _ in rows if loss > level)
+    at_var = next(c for loss, _, c in rows if loss == level) - q
+    return (beyond + level * at_var) / (1 - q)
+
+
+def tranche(attach: float, detach: float) -> float:
+    total = sum(EXPOSURES)
+    width = (detach - attach) * total
+    return sum(min(max(loss - attach * total, 0), width) * p for loss, p in loss_distribution()) / width
+
+
+def irb(pd: float, lgd: float, maturity: float) -> float:
+    """Basel II corporate: BCBS (2006) para. 272, without the 1.06 scaling factor."""
+    weight = (1 - math.exp(-50 * pd)) / (1 - math.exp(-50))
+    r = 0.12 * weight + 0.24 * (1 - weight)
+    b = (0.11852 - 0.05478 * math.log(pd)) ** 2
+    k = lgd * (PHI((PHI_INV(pd) + math.sqrt(r) * PHI_INV(0.999)) / math.sqrt(1 - r)) - pd)
+    return float(12.5 * k * (1 + (maturity - 2.5) * b) / (1 - 1.5 * b))
+
+
+def miner() -> float:
+    """PD given BTC -50% and rent -60% in a year (expected -30%), loadings 0.5 and 0.3."""
+    c = math.log(1 - 0.5) / (0.45 * math.sqrt(1))
+    r = math.log((1 - 0.6) / (1 - 0.30) ** 1) / (0.25 * math.sqrt(1))
+    s = math.sqrt(1 - 0.5**2 - 0.3**2)
+    return float(PHI((PHI_INV(0.03) - 0.5 * c - 0.3 * r) / s))
+
+
 def residual_curve() -> list[list[Any]]:
     rows: list[list[Any]] = [["age_years", "book_value", "market_value", "economic_value"]]
     for k in range(5):  # one year of quarters from the deal's start
@@ -246,6 +339,21 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("LTV_UNDERWATER", underwater),
     ("LTV_DURATION_MISMATCH", duration_mismatch),
     ("ADDIN_VERSION", lambda: importlib.metadata.version("gpu-credit-desk")),
+    ("DEFAULT_JOINT", lambda: joint_gaussian(0.02, 0.05, 0.3)),
+    ("DEFAULT_JOINT", lambda: joint_t(0.02, 0.05, 0.3, 4)),
+    ("DEFAULT_CORR", lambda: (joint_gaussian(0.02, 0.05, 0.3) - 0.02 * 0.05)
+                             / math.sqrt(0.02 * 0.98 * 0.05 * 0.95)),
+    ("DEFAULT_CONDITIONAL_PD", lambda: cond_pd(0.02, 0.2, -2.0)),
+    ("DEFAULT_WCDR", lambda: float(PHI((PHI_INV(0.02) + math.sqrt(0.1) * PHI_INV(0.999))
+                                       / math.sqrt(0.9)))),
+    ("DEFAULT_TAIL_DEP", lambda: float(2 * stats.t.cdf(-math.sqrt(5 * 0.5 / 1.5), 5))),
+    ("PORTFOLIO_LOSS_DIST", loss_table),
+    ("PORTFOLIO_EL", lambda: sum(p * e * g for p, e, g in zip(PDS, EXPOSURES, LGDS, strict=True))),
+    ("PORTFOLIO_VAR", lambda: var(0.99)),
+    ("PORTFOLIO_ES", lambda: expected_shortfall(0.99)),
+    ("TRANCHE_EL", lambda: tranche(0.1, 0.4)),
+    ("MINER_STRESS_PD", miner),
+    ("IRB_RISK_WEIGHT", lambda: irb(0.01, 0.45, 2.5)),
 ]
 # fmt: on
 

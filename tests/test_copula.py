@@ -168,7 +168,6 @@ def test_tranche_losses_within_1e8_of_converged_reference(
         )
 
 
-@pytest.mark.slow
 def test_hundred_name_tranches_within_1e8_of_converged_reference(converged: Any) -> None:
     pds, rho = RNG.uniform(0.005, 0.05, 100), RNG.uniform(0.1, 0.3, 100)
     for a, d in TRANCHES:

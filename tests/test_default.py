@@ -72,11 +72,6 @@ def test_worst_case_default_rate_matches_hull_table(rho: float) -> None:
     assert_allclose(np.asarray(got) * 100, HULL_TABLE_11_4[rho], atol=0.05 + 1e-9)
 
 
-def test_worst_case_default_rate_hull_retail_example() -> None:
-    # Hull, RMFI 2nd ed., Section 11.x example: PD 2%, copula correlation 0.1 -> WCDR 12.8%.
-    assert worst_case_default_rate(0.02, 0.1, 0.999) == pytest.approx(0.128, abs=5e-4)
-
-
 def test_worst_case_default_rate_with_zero_correlation_is_the_pd() -> None:
     # Hull, RMFI Table 11.4, row rho = 0: the WCDR equals the PD.
     assert_allclose(worst_case_default_rate(np.array(HULL_PDS), 0.0, 0.999), HULL_PDS, rtol=1e-14)

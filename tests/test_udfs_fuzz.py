@@ -18,11 +18,13 @@ hundred. The count is printed at the end of the module.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import inspect
 import math
 import os
+import signal
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -234,6 +236,28 @@ def check_result(result: Any) -> None:
     assert _cell_ok(result), repr(result)
 
 
+HANG_SECONDS = 20  # a call that runs this long would freeze Excel: fail, don't hang CI
+
+
+@contextlib.contextmanager
+def hang_guard(name: str, args: tuple[Any, ...]) -> Iterator[None]:
+    """Fail a call that runs longer than HANG_SECONDS (Unix; elsewhere no guard)."""
+    if not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"{name}{args!r} ran over {HANG_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(HANG_SECONDS)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _report_calls(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
@@ -267,7 +291,8 @@ def test_no_cell_value_breaks_a_function(name: str) -> None:
     @given(args=arguments(function))
     def call(args: tuple[Any, ...]) -> None:
         CALLS[name] += 1
-        result = function(*args)
+        with hang_guard(name, args):
+            result = function(*args)
         check_result(result)
         RESULTS[name] += not (isinstance(result, str) and result.startswith("#VALUE! "))
 
