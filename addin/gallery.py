@@ -121,6 +121,8 @@ _HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "op
 # ---- the cases: expected values derived in tests/test_gallery.py -------------------------
 
 _DEAL = Name("Deal")
+# Three loans: PDs, exposures (USD) and LGDs as columns.
+_PORTFOLIO = ([[0.02], [0.05], [0.10]], [[1e6], [2e6], [1e6]], [[0.5], [0.5], [0.5]])
 _D = dt.datetime
 
 # fmt: off
@@ -224,6 +226,41 @@ CASES: tuple[Case, ...] = (
          "halves at the next generation step.", tol=1e-8),
     Case("ADDIN_VERSION", (), addin.__version__,
          "The add-in version that computed this workbook."),
+    Case("DEFAULT_JOINT", (0.02, 0.05, 0.3), 0.00338193420279262,
+         "Both borrowers default (2% and 5% PDs, 30% asset correlation): 0.34%, not 0.10%."),
+    Case("DEFAULT_JOINT", (0.02, 0.05, 0.3, "t", 4), 0.0065189180231128,
+         "The same under a t copula with 4 degrees of freedom: fat tails double it."),
+    Case("DEFAULT_CORR", (0.02, 0.05, 0.3), 0.0780647404521516,
+         "Correlation of the two default events: far below the 30% asset correlation."),
+    Case("DEFAULT_CONDITIONAL_PD", (0.02, 0.2, -2.0), 0.0974599964858897,
+         "A 2% PD becomes 9.7% in a 1-in-44 bad year (common factor -2, 20% correlation)."),
+    Case("DEFAULT_WCDR", (0.02, 0.1, 0.999), 0.128237107299423,
+         "Vasicek: a large pool of 2% PDs loses at most 12.8% of names at 99.9% confidence."),
+    Case("DEFAULT_TAIL_DEP", (0.5, 4), 0.253169995100323,
+         "Under a t copula (4 dof, 50% correlation) one default in the far tail brings the "
+         "other with 25% probability; the Gaussian copula says 0."),
+    Case("PORTFOLIO_LOSS_DIST", _PORTFOLIO + (0.2,), [["loss", "probability", "cumulative"],
+         [0.0, 0.845247514507206, 0.845247514507206],
+         [500000.0, 0.101289396959986, 0.946536911467192],
+         [1000000.0, 0.0423836778576161, 0.988920589324808],
+         [1500000.0, 0.0103743953759867, 0.999294984700795],
+         [2000000.0, 0.000705015299205446, 1.0]],
+         "Loss distribution of three loans (2%, 5%, 10% PDs, 50% LGD), 20% correlation.",
+         tol=1e-8),
+    Case("PORTFOLIO_EL", _PORTFOLIO, 110000.0,
+         "Expected loss: sum of PD x exposure x LGD, whatever the correlation."),
+    Case("PORTFOLIO_VAR", (0.99,) + _PORTFOLIO + (0.2,), 1500000.0,
+         "99% value at risk: the loss not exceeded in 99 years out of 100."),
+    Case("PORTFOLIO_ES", (0.99,) + _PORTFOLIO + (0.2,), 1535250.76496029,
+         "99% expected shortfall: the average loss in the worst 1% of years.", tol=1e-8),
+    Case("TRANCHE_EL", (0.1, 0.4) + _PORTFOLIO + (0.2,), 0.0398474997360001,
+         "A 10%-40% tranche of the three loans loses 4.0% of its notional on average.",
+         tol=1e-8),
+    Case("MINER_STRESS_PD", (0.03, 0.5, 0.3, 0.5, 0.6, 1, 0.45, 0.25, 0.3), 0.294431709187813,
+         "A 3% PD miner when BTC halves and GPU rents fall 60% in a year (30% expected): 29%."),
+    Case("IRB_RISK_WEIGHT", (0.01, 0.45, 2.5), 0.923168013920514,
+         "Basel II corporate risk weight at 1% PD, 45% LGD, 2.5 years: 92.32% (BCBS 2006, "
+         "Annex 5)."),
 )
 # fmt: on
 
