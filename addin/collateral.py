@@ -299,7 +299,8 @@ def _life(rent: float, decline: float, utilization: float, cost_per_hour: float)
         return 0.0
     if decline == 0.0 or cost_per_hour == 0.0:
         return MAX_ECONOMIC_LIFE_YEARS
-    return min(math.log(cost_per_hour / earned) / math.log1p(-decline), MAX_ECONOMIC_LIFE_YEARS)
+    years = (math.log(cost_per_hour) - math.log(earned)) / math.log1p(-decline)  # no underflow
+    return min(years, MAX_ECONOMIC_LIFE_YEARS)
 
 
 def economic_life(

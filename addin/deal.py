@@ -543,12 +543,12 @@ def _convert(key: str, value: Any) -> Any:
 def _check_consistency(values: dict[str, Any]) -> None:
     """Rules that involve more than one key."""
     periods = values["tenor_years"] * values["periods_per_year"]
-    if abs(periods - round(periods)) > 1e-9:
+    if abs(periods - round(periods)) > 1e-9 or round(periods) < 1:
         raise InputError(
             "tenor_years",
             values["tenor_years"],
-            f"a tenor that gives a whole number of periods at {values['periods_per_year']} "
-            "periods per year",
+            f"a tenor that gives a whole number (at least 1) of periods at "
+            f"{values['periods_per_year']} periods per year",
         )
     if values["amortization"] != "sculpted" and values.get("loan_amount") is None:
         raise MissingInputError(

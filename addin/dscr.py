@@ -308,7 +308,8 @@ def debt_schedule(deal: Deal) -> Debt:
         if i == 0:
             level = (loan - balloon) / n
         else:
-            level = (loan - balloon * (1 + i) ** -n) * i / (1 - (1 + i) ** -n)
+            annuity = -math.expm1(-n * math.log1p(i))  # 1 - (1 + i)^-n, exact for tiny i
+            level = (loan - balloon * (1 + i) ** -n) * i / annuity
         ds = np.full(n, level)
         ds[-1] += balloon
         return _amortize(loan, i, ds)

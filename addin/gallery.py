@@ -224,8 +224,6 @@ CASES: tuple[Case, ...] = (
          [0.631187633564376, 1.5, 7.43797904803089, 0.420791755709584, 0.0848600983531238]],
          "The loan's average life (0.63 y) is well inside the GPUs' 1.5-year half-life: it "
          "halves at the next generation step.", tol=1e-8),
-    Case("ADDIN_VERSION", (), addin.__version__,
-         "The add-in version that computed this workbook."),
     Case("DEFAULT_JOINT", (0.02, 0.05, 0.3), 0.00338193420279262,
          "Both borrowers default (2% and 5% PDs, 30% asset correlation): 0.34%, not 0.10%."),
     Case("DEFAULT_JOINT", (0.02, 0.05, 0.3, "t", 4), 0.0065189180231128,
@@ -239,7 +237,7 @@ CASES: tuple[Case, ...] = (
     Case("DEFAULT_TAIL_DEP", (0.5, 4), 0.253169995100323,
          "Under a t copula (4 dof, 50% correlation) one default in the far tail brings the "
          "other with 25% probability; the Gaussian copula says 0."),
-    Case("PORTFOLIO_LOSS_DIST", _PORTFOLIO + (0.2,), [["loss", "probability", "cumulative"],
+    Case("PORTFOLIO_LOSS_DIST", (*_PORTFOLIO, 0.2), [["loss", "probability", "cumulative"],
          [0.0, 0.845247514507206, 0.845247514507206],
          [500000.0, 0.101289396959986, 0.946536911467192],
          [1000000.0, 0.0423836778576161, 0.988920589324808],
@@ -249,11 +247,11 @@ CASES: tuple[Case, ...] = (
          tol=1e-8),
     Case("PORTFOLIO_EL", _PORTFOLIO, 110000.0,
          "Expected loss: sum of PD x exposure x LGD, whatever the correlation."),
-    Case("PORTFOLIO_VAR", (0.99,) + _PORTFOLIO + (0.2,), 1500000.0,
+    Case("PORTFOLIO_VAR", (0.99, *_PORTFOLIO, 0.2), 1500000.0,
          "99% value at risk: the loss not exceeded in 99 years out of 100."),
-    Case("PORTFOLIO_ES", (0.99,) + _PORTFOLIO + (0.2,), 1535250.76496029,
+    Case("PORTFOLIO_ES", (0.99, *_PORTFOLIO, 0.2), 1535250.76496029,
          "99% expected shortfall: the average loss in the worst 1% of years.", tol=1e-8),
-    Case("TRANCHE_EL", (0.1, 0.4) + _PORTFOLIO + (0.2,), 0.0398474997360001,
+    Case("TRANCHE_EL", (0.1, 0.4, *_PORTFOLIO, 0.2), 0.0398474997360001,
          "A 10%-40% tranche of the three loans loses 4.0% of its notional on average.",
          tol=1e-8),
     Case("MINER_STRESS_PD", (0.03, 0.5, 0.3, 0.5, 0.6, 1, 0.45, 0.25, 0.3), 0.294431709187813,
@@ -261,6 +259,8 @@ CASES: tuple[Case, ...] = (
     Case("IRB_RISK_WEIGHT", (0.01, 0.45, 2.5), 0.923168013920514,
          "Basel II corporate risk weight at 1% PD, 45% LGD, 2.5 years: 92.32% (BCBS 2006, "
          "Annex 5)."),
+    Case("ADDIN_VERSION", (), addin.__version__,
+         "The add-in version that computed this workbook."),
 )
 # fmt: on
 
@@ -344,22 +344,22 @@ def _write_case(ws: Worksheet, row: int, case: Case, arg_names: list[str]) -> tu
     while refs and case.args[len(refs) - 1] is None:  # trailing empties: leave them out
         refs.pop()
     formula = f"={case.function}({', '.join(refs)})"
-    r = row + 1 + height
-    ws.cell(r + 1, 1, "Result")
     h, w = _shape(case.expected)
-    result_ref = _ref(r + 1, 2, h, w)
-    ws.cell(r + 1, 2).value = (
+    result, expected = row + 2 + height, row + 2 + height + h  # first rows of each block
+    ws.cell(result, 1, "Result")
+    result_ref = _ref(result, 2, h, w)
+    ws.cell(result, 2).value = (
         ArrayFormula(result_ref, formula) if _is_table(case.expected) else formula
     )
-    ws.cell(r + 1 + h, 1, "Expected")
-    _write_block(ws, r + 1 + h, 2, case.expected)
+    ws.cell(expected, 1, "Expected")
+    _write_block(ws, expected, 2, case.expected)
     rows = case.expected if _is_table(case.expected) else [[case.expected]]
     tests = [
-        _check(_ref(r + 1 + i, 2 + j), _ref(r + 1 + h + i, 2 + j), value, case.tol)
+        _check(_ref(result + i, 2 + j), _ref(expected + i, 2 + j), value, case.tol)
         for i, line in enumerate(rows)
         for j, value in enumerate(line)
     ]
-    check_row = r + 1 + 2 * h
+    check_row = expected + h
     ws.cell(check_row, 1, "Check").font = BOLD
     ws.cell(check_row, 2, f"=AND({', '.join(tests)})")
     return check_row + 2, check_row

@@ -114,10 +114,9 @@ def module_file(name: str) -> Path:
     return folder / "__init__.py" if folder.is_dir() else folder.with_suffix(".py")
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module an ``import`` or ``from ... import`` anywhere in a file names."""
+def _names(nodes: Iterable[ast.AST]) -> set[str]:
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -126,30 +125,55 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
+def _imports(path: Path, lazy: bool) -> set[str]:
+    """The modules a file imports: at module level only, or anywhere (``lazy``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if lazy:
+        return _names(ast.walk(tree))
+    nodes: list[ast.AST] = []
+    todo: list[ast.AST] = list(tree.body)
+    while todo:  # module level, including inside if/try blocks, not inside functions
+        node = todo.pop()
+        nodes.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            todo.extend(
+                child for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt)
+            )
+    return _names(nodes)
+
+
 def module_closure(entries: Iterable[str] = ENTRY_MODULES) -> tuple[list[str], set[str]]:
-    """The ``addin`` modules the entry modules import (transitively), and the other modules.
+    """The ``addin`` modules that importing the entry modules loads, and what else they use.
+
+    Follows module-level imports only: a module imported inside a function (the intake
+    workbook reader behind ``load_deal``, say) is not needed by the Excel functions. The
+    test suite runs every function through the bundle, which would catch a missing one.
 
     Returns
     -------
     (list of str, set of str)
-        Sorted ``addin`` module names, and the top-level names of every other import.
+        Sorted ``addin`` module names, and the top-level names of every other module those
+        imports anywhere (a scipy submodule imported inside a function included).
     """
-    todo, own, other = list(entries), set(), set()
+    todo = list(entries)
+    own: set[str] = set()
+    other: set[str] = set()
     while todo:
         name = todo.pop()
         if name in own:
             continue
         own.add(name)
-        for imported in _imports(module_file(name)):
-            top = imported.split(".")[0]
-            if top != "addin":
-                other.add(top)
+        path = module_file(name)
+        other.update(m.split(".")[0] for m in _imports(path, lazy=True))
+        for imported in _imports(path, lazy=False):
+            if imported.split(".")[0] != "addin":
                 continue
             # "from addin.x import y": y is a module only if it has a file.
             if module_file(imported).exists():
                 todo.append(imported)
             elif module_file(imported.rsplit(".", 1)[0]).exists():
                 todo.append(imported.rsplit(".", 1)[0])
+    other.discard("addin")
     return sorted(own), other
 
 

@@ -395,8 +395,8 @@ def DSCR_DEBT_CAPACITY(cfads, rate_per_period, target_dscr):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("cfads", doc="Range of cash flow available for debt service, USD.")
-@xw.arg("debt_service", doc="Range of debt service, USD, the same shape as cfads.")
+@xw.arg("cfads", ndim=2, doc="Range of cash flow available for debt service, USD.")
+@xw.arg("debt_service", ndim=2, doc="Range of debt service, USD, the same shape as cfads.")
 @excel_errors
 def DSCR(cfads, debt_service):
     """Debt service coverage per period, CFADS / debt service (x), in the shape of cfads; empty where debt service is 0. =DSCR(B2:B61, C2:C61)"""
@@ -492,8 +492,8 @@ def GPU_RESIDUAL_CURVE(deal, years=None):
 @xw.func(category=CATEGORY)
 @xw.arg("rent", doc="Market rent today, USD per GPU-hour.")
 @xw.arg("annual_decline", doc="Yearly fall in rent, decimal (0.30 = 30%), 0 to 0.99.")
-@xw.arg("kw", doc="All-in power per GPU incl. its share of the server, kW (DGX H100: 1.275).")
-@xw.arg("pue", doc="Power usage effectiveness of the data centre, >= 1 (e.g. 1.3).")
+@xw.arg("kw", doc="All-in power per GPU incl. its share of the server, kW, 0 to 1000 (DGX H100: 1.275).")
+@xw.arg("pue", doc="Power usage effectiveness of the data centre, 1 to 3 (e.g. 1.3).")
 @xw.arg("power_price", doc="Electricity price, USD per kWh.")
 @xw.arg("utilization", doc="Share of hours billed, 0 to 1. Empty: 0.80.")
 @excel_errors
@@ -502,8 +502,8 @@ def GPU_ECONOMIC_LIFE(rent, annual_decline, kw, pue, power_price, utilization=No
     return economic_life(
         number("rent", rent, None, 0.0, None, "a rent >= 0 in USD per GPU-hour"),
         number("annual_decline", annual_decline, None, 0.0, 0.99, DECLINE_ALLOWED),
-        number("kw", kw, None, 0.0, None, "power per GPU in kW >= 0"),
-        number("pue", pue, None, 1.0, None, "a PUE >= 1, e.g. 1.3"),
+        number("kw", kw, None, 0.0, 1000.0, "power per GPU in kW, 0 to 1000"),
+        number("pue", pue, None, 1.0, 3.0, "a PUE from 1 to 3, e.g. 1.3"),
         number("power_price", power_price, None, 0.0, None, "a price in USD per kWh >= 0"),
         number("utilization", utilization, 0.8, 0.0, 1.0, SHARE_ALLOWED),
     )

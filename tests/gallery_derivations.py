@@ -281,7 +281,10 @@ def expected_shortfall(q: float) -> float:
 def tranche(attach: float, detach: float) -> float:
     total = sum(EXPOSURES)
     width = (detach - attach) * total
-    return sum(min(max(loss - attach * total, 0), width) * p for loss, p in loss_distribution()) / width
+    return (
+        sum(min(max(loss - attach * total, 0), width) * p for loss, p in loss_distribution())
+        / width
+    )
 
 
 def irb(pd: float, lgd: float, maturity: float) -> float:
@@ -338,7 +341,6 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("LTV_TABLE", ltv_rows),
     ("LTV_UNDERWATER", underwater),
     ("LTV_DURATION_MISMATCH", duration_mismatch),
-    ("ADDIN_VERSION", lambda: importlib.metadata.version("gpu-credit-desk")),
     ("DEFAULT_JOINT", lambda: joint_gaussian(0.02, 0.05, 0.3)),
     ("DEFAULT_JOINT", lambda: joint_t(0.02, 0.05, 0.3, 4)),
     ("DEFAULT_CORR", lambda: (joint_gaussian(0.02, 0.05, 0.3) - 0.02 * 0.05)
@@ -354,6 +356,7 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("TRANCHE_EL", lambda: tranche(0.1, 0.4)),
     ("MINER_STRESS_PD", miner),
     ("IRB_RISK_WEIGHT", lambda: irb(0.01, 0.45, 2.5)),
+    ("ADDIN_VERSION", lambda: importlib.metadata.version("gpu-credit-desk")),
 ]
 # fmt: on
 

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import openpyxl
 import pytest
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.formula import ArrayFormula
 
 import addin.udfs
 from addin import gallery
@@ -141,18 +143,15 @@ def test_results_are_array_formulas_over_a_declared_range(tmp_path: Path) -> Non
         for ws in book.worksheets
         for row in ws.iter_rows()
         for cell in row
-        if isinstance(cell.value, openpyxl.worksheet.formula.ArrayFormula)
+        if isinstance(cell.value, ArrayFormula)
     ]
     tables = [case for case in gallery.CASES if isinstance(case.expected, list)]
     assert len(arrays) == len(tables)
     for array, case in zip(arrays, tables, strict=True):
         assert array.text.startswith(f"={case.function}(")
-        rows, cols = len(case.expected), len(case.expected[0])
-        first, last = array.ref.split(":")
-        assert openpyxl.utils.cell.range_boundaries(array.ref)[2:] == (
-            openpyxl.utils.cell.column_index_from_string(first.rstrip("0123456789")) + cols - 1,
-            int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + rows - 1,
-        ), last
+        first_col, first_row, last_col, last_row = range_boundaries(array.ref)
+        shape = (last_row - first_row + 1, last_col - first_col + 1)
+        assert shape == (len(case.expected), len(case.expected[0])), case.function
 
 
 def _contents(path: Path) -> dict[str, list[list[Any]]]:
