@@ -468,7 +468,12 @@ def llcr(deal: Deal, annual_decline: float | None = None) -> float:
     return pv / loan if loan > 0 else math.nan
 
 
-def breakeven_decline(deal: Deal, threshold: float = 1.0) -> float | None:
+def breakeven_decline(
+    deal: Deal,
+    threshold: float = 1.0,
+    utilization: float | None = None,
+    contracted_share: float | None = None,
+) -> float | None:
     """Largest yearly rent decline at which the minimum DSCR still meets a threshold.
 
     Parameters
@@ -476,6 +481,8 @@ def breakeven_decline(deal: Deal, threshold: float = 1.0) -> float | None:
     deal : Deal
     threshold : float, default 1.00
         DSCR to hold (x).
+    utilization, contracted_share : float, optional
+        Scenario values (decimals) replacing the deal's, with its debt kept as sized.
 
     Returns
     -------
@@ -503,7 +510,7 @@ def breakeven_decline(deal: Deal, threshold: float = 1.0) -> float | None:
         raise InputError("threshold", threshold, "a coverage >= 0, e.g. 1.00")
 
     def excess(d: float) -> float:
-        return min_dscr(deal, d) - threshold
+        return float(min_dscr_grid(deal, d, utilization, contracted_share)) - threshold
 
     at_zero = excess(0.0)
     if math.isnan(at_zero) or at_zero < 0:

@@ -23,11 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from addin.deal import Deal
 from addin.dscr import (
-    BREAKEVEN_MAX_DECLINE,
     DscrSummary,
     breakeven_decline,
     debt_schedule,
@@ -83,32 +81,6 @@ class MemoData:
     flags: list[Flag] = field(default_factory=list)
 
 
-def grid_breakeven(deal: Deal, threshold: float, **driver: float) -> float | None:
-    """Largest decline in [0, 0.99] keeping min DSCR >= threshold, debt kept as sized.
-
-    Same rule as :func:`addin.dscr.breakeven_decline`, with one driver (utilization or
-    contracted_share) overridden and the deal's own debt schedule kept.
-
-    Examples
-    --------
-    >>> from addin.deal import load_deal
-    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
-    ...                   "interest_rate": 0.09, "tenor_years": 5})
-    >>> grid_breakeven(deal, 1.0) == breakeven_decline(deal, 1.0)
-    True
-    """
-
-    def excess(d: float) -> float:
-        return float(min_dscr_grid(deal, d, **driver)) - threshold
-
-    at_zero = excess(0.0)
-    if math.isnan(at_zero) or at_zero < 0:
-        return None
-    if excess(BREAKEVEN_MAX_DECLINE) >= 0:
-        return BREAKEVEN_MAX_DECLINE
-    return float(brentq(excess, 0.0, BREAKEVEN_MAX_DECLINE, xtol=1e-13))
-
-
 def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
     """Min DSCR over :data:`STRESS_DECLINES` x ``values`` of ``driver``, debt as sized.
 
@@ -127,9 +99,9 @@ def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
         declines=STRESS_DECLINES,
         values=values,
         min_dscr=grid,
-        breakeven=[grid_breakeven(deal, 1.0, **{driver: float(v)}) for v in values],
+        breakeven=[breakeven_decline(deal, 1.0, **{driver: float(v)}) for v in values],
         breakeven_lockup=[
-            grid_breakeven(deal, deal.lockup_dscr, **{driver: float(v)}) for v in values
+            breakeven_decline(deal, deal.lockup_dscr, **{driver: float(v)}) for v in values
         ],
     )
 
