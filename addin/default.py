@@ -39,7 +39,9 @@ from addin.errors import InputError, MissingInputError
 from addin.types import ArrayLike, FloatArray
 
 PD_ALLOWED = "a probability strictly between 0 and 1 (0.02 = 2%)"
-RHO_ALLOWED = "a correlation from 0 up to but excluding 1 (0.20 = 20%)"
+RHO_ALLOWED = "a correlation from 0 to 0.9999 (0.20 = 20%)"
+#: Highest asset correlation: nearer 1 the factor integrals become singular.
+MAX_RHO = 0.9999
 CONFIDENCE_ALLOWED = "a level strictly between 0 and 1 (0.999 = 99.9%)"
 DOF_ALLOWED = "degrees of freedom from 1 to 1e6 for the t copula (e.g. 4)"
 LGD_ALLOWED = "a decimal from 0 to 1 (0.45 = 45%)"
@@ -94,8 +96,8 @@ def check_pd(name: str, value: Any) -> FloatArray:
 
 
 def check_rho(name: str, value: Any) -> FloatArray:
-    """Asset correlations in [0, 1)."""
-    return checked(name, value, 0.0, 1.0, RHO_ALLOWED, high_open=True)
+    """Asset correlations in [0, MAX_RHO]."""
+    return checked(name, value, 0.0, MAX_RHO, RHO_ALLOWED)
 
 
 def check_confidence(value: Any) -> float:

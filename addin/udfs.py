@@ -616,7 +616,7 @@ PDS_DOC = "Column of default probabilities over the horizon, one per obligor, de
 EXPOSURES_DOC = "Column of exposures at default, USD, one per obligor (or one cell for all)."
 LGDS_DOC = "Column of losses given default, decimals 0 to 1, one per obligor (or one cell for all)."
 RHO_DOC = (
-    "Asset correlation, decimal in [0, 1): one cell for all obligors or a column, one per obligor."
+    "Asset correlation, decimal 0 to 0.9999: one cell for all obligors or a column, one per obligor."
 )
 
 
@@ -643,7 +643,7 @@ def obligors(
 @xw.arg("pd2", doc="Default probability of the second obligor, decimal strictly between 0 and 1.")
 @xw.arg(
     "rho",
-    doc="Correlation of the two obligors' latent variables (asset correlation), 0 to below 1.",
+    doc="Correlation of the two obligors' latent variables (asset correlation), 0 to 0.9999.",
 )
 @xw.arg("copula", doc=COPULA_DOC)
 @xw.arg("dof", doc=DOF_DOC)
@@ -663,7 +663,7 @@ def DEFAULT_JOINT(pd1, pd2, rho, copula=None, dof=None):
 @xw.arg("pd2", doc="Default probability of the second obligor, decimal strictly between 0 and 1.")
 @xw.arg(
     "rho",
-    doc="Correlation of the two obligors' latent variables (asset correlation), 0 to below 1.",
+    doc="Correlation of the two obligors' latent variables (asset correlation), 0 to 0.9999.",
 )
 @xw.arg("copula", doc=COPULA_DOC)
 @xw.arg("dof", doc=DOF_DOC)
@@ -680,7 +680,7 @@ def DEFAULT_CORR(pd1, pd2, rho, copula=None, dof=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("pd", doc="Unconditional default probability, decimal strictly between 0 and 1.")
-@xw.arg("rho", doc="Asset correlation with the common factor, 0 to below 1.")
+@xw.arg("rho", doc="Asset correlation with the common factor, 0 to 0.9999.")
 @xw.arg("factor", doc="Value of the standard normal common factor (e.g. -2 = a 1-in-44 bad year).")
 @excel_errors
 def DEFAULT_CONDITIONAL_PD(pd, rho, factor):
@@ -694,7 +694,7 @@ def DEFAULT_CONDITIONAL_PD(pd, rho, factor):
 
 @xw.func(category=CATEGORY)
 @xw.arg("pd", doc="Default probability, decimal strictly between 0 and 1.")
-@xw.arg("rho", doc="Asset (copula) correlation, 0 to below 1.")
+@xw.arg("rho", doc="Asset (copula) correlation, 0 to 0.9999.")
 @xw.arg("confidence", doc="Confidence level, strictly between 0 and 1. Empty: 0.999 (Basel).")
 @excel_errors
 def DEFAULT_WCDR(pd, rho, confidence=None):
@@ -707,7 +707,7 @@ def DEFAULT_WCDR(pd, rho, confidence=None):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("rho", doc="Latent correlation, 0 to below 1.")
+@xw.arg("rho", doc="Latent correlation, 0 to 0.9999.")
 @xw.arg("dof", doc="Degrees of freedom of the t copula, 1 to 1e6 (e.g. 4).")
 @excel_errors
 def DEFAULT_TAIL_DEP(rho, dof):

@@ -187,6 +187,94 @@ def test_two_factor_within_1e8_of_converged_reference(converged: Any) -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("pds", "exposures", "rho"),
+    [
+        # one loan of 100 units among 99 of 1: the narrow features come from the many small
+        # loans (quadrature steps set by exposure-weighted counts missed them by 2e-4)
+        (np.linspace(0.19, 0.21, 100), [100.0] + [1.0] * 99, 0.5),
+        # five steep names (rho 0.9, PD 40%) among 60 flat ones (rho <= 0.1)
+        ([0.4] * 5 + [0.02] * 60, [2.0] * 5 + [1.0] * 60, [0.9] * 5 + [0.1] * 60),
+        # a small pool with heavy PDs and high correlation (PD ~ 1/2 near the factor's mode)
+        ([0.3, 0.45, 0.5], 1.0, 0.9),
+    ],
+)
+def test_hard_pools_within_1e8_of_converged_reference(
+    converged: Any, pds: Any, exposures: Any, rho: Any
+) -> None:
+    for a, d in [*TRANCHES, (0.0, 0.5), (0.5, 1.0)]:
+        args = (a, d, pds, exposures, 1.0, rho)
+        assert tranche_expected_loss(*args) == pytest.approx(
+            converged(tranche_expected_loss, *args), abs=1e-8
+        )
+
+
+def test_t_copula_on_a_grid_without_common_unit_within_1e8_of_converged_reference(
+    converged: Any,
+) -> None:
+    exposures = HET_EXPOSURES[:25] + 0.137  # no common unit: the 2,048-point split grid
+    for a, d in TRANCHES:
+        args = (a, d, HET_PDS[:25], exposures, 0.6, 0.3, "t", 4.0)
+        assert tranche_expected_loss(*args) == pytest.approx(
+            converged(tranche_expected_loss, *args), abs=1e-8
+        )
+
+
+# ---- the fast engine against the plain recursion ----------------------------------------
+
+
+def exact_grid(steps: Any) -> copula.LossGrid:
+    steps = np.asarray(steps, dtype=np.int64)
+    return copula.LossGrid(1.0, steps, np.zeros(steps.size), 0.0)
+
+
+def recursion_cases() -> list[tuple[str, np.ndarray, copula.LossGrid, int]]:
+    rng = np.random.default_rng(11)
+    unit = rng.random((100, 9)) ** 3
+    unit[3], unit[7] = 0.0, 1.0  # a node-independent PD 0 and PD 1
+    steps = np.repeat([1, 2, 3, 5, 4], [40, 25, 12, 3, 20])  # groups of unequal size
+    mixed = rng.random((100, 9)) ** 2
+    mixed[80:] = mixed[80]  # the 20 obligors of step 4 are alike: binomial
+    lows = rng.integers(0, 120, 90)
+    lows[:5] = [0, 1, 2, 300, 700]
+    fractions = rng.random(90)
+    fractions[10:20] = 0.0  # some losses on the grid, most split
+    split = copula.LossGrid(1.0, lows, fractions, 0.0)
+    splits = rng.random((90, 9)) ** 4
+    return [
+        ("unit losses", unit, exact_grid(np.ones(100)), 100),
+        ("mixed steps", mixed, exact_grid(steps), 221),
+        ("mixed steps, capped", mixed, exact_grid(steps), 88),
+        ("split losses, 90 obligors", splits, split, split.size),
+        ("split losses, capped", splits, split, split.size // 3),
+        ("three obligors", rng.random((3, 9)), exact_grid([1, 2, 2]), 5),
+    ]
+
+
+@pytest.mark.parametrize(("name", "cond", "grid", "cap"), recursion_cases())
+def test_product_tree_matches_plain_recursion(
+    name: str, cond: np.ndarray, grid: copula.LossGrid, cap: int
+) -> None:
+    # The accelerated engine (counts, binomials, product trees, FFT) against the plain
+    # Andersen-Sidenius-Basu recursion on the same conditional PDs: FFT rounding is
+    # absolute, about 1e-16 (seen: 7e-17).
+    weights = np.random.default_rng(3).random(9)
+    weights /= weights.sum()
+    fast = copula.loss_mixture(cond, grid, cap, weights)
+    assert fast.shape == (cap + 1,)
+    assert_allclose(fast, copula.recursion(cond, grid, cap) @ weights, rtol=0, atol=1e-15)
+
+
+def test_node_chunks_and_memory_fallbacks_give_the_same_distribution(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, cond, grid, cap = recursion_cases()[1]
+    weights = np.full(9, 1 / 9)
+    whole = copula.loss_mixture(cond, grid, cap, weights)
+    monkeypatch.setattr(copula, "CHUNK_CELLS", 2000)  # 4 nodes per chunk, no product table
+    assert_allclose(copula.loss_mixture(cond, grid, cap, weights), whole, rtol=0, atol=1e-15)
+
+
 # ---- Monte Carlo -----------------------------------------------------------------------------
 
 
