@@ -1,8 +1,8 @@
 """Independent derivations of the gallery's expected values (see addin/gallery.py).
 
 Every value here comes from the model's stated conventions (README, issue texts, the
-papers cited) worked out by hand with plain arithmetic, ``math`` and ``scipy.stats``; no
-code of the add-in is called. ``DERIVATIONS`` lists them in the order of
+papers cited) worked out by hand with plain arithmetic, ``math`` and scipy (the normal
+and t distributions, quadrature); no code of the add-in is called. ``DERIVATIONS`` lists them in the order of
 ``addin.gallery.CASES``; tests/test_gallery.py checks each literal in the gallery against
 them. ``uv run python -m tests.gallery_derivations`` prints them, to paste when a case
 is added.
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 CATALOG = Path(__file__).resolve().parents[1] / "addin" / "data" / "gpu_catalog.csv"
 
@@ -211,19 +211,25 @@ HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "ope
 
 
 # ---- Correlated default family (issue 4's definitions) ---------------------------------
-PHI, PHI_INV = stats.norm.cdf, stats.norm.ppf
+PHI, PHI_INV = special.ndtr, special.ndtri  # the standard normal CDF and its inverse
+
+
+def density(m: float) -> float:
+    return math.exp(-m * m / 2) / math.sqrt(2 * math.pi)
+
+
 PDS, EXPOSURES, LGDS, RHO = [0.02, 0.05, 0.10], [1e6, 2e6, 1e6], [0.5, 0.5, 0.5], 0.2
-QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 200}
+QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 200}  # quadrature tolerances
 
 
 def cond_pd(pd: float, rho: float, m: float) -> float:
     return float(PHI((PHI_INV(pd) - math.sqrt(rho) * m) / math.sqrt(1 - rho)))
 
 
-def joint_gaussian(p1: float, p2: float, rho: float) -> float:
+def joint_gaussian(p1: float, p2: float, rho: float, tol: float = 1e-13) -> float:
     """P(both default): one factor with loadings sqrt(rho), integrated over it."""
-    integrand = lambda m: stats.norm.pdf(m) * cond_pd(p1, rho, m) * cond_pd(p2, rho, m)  # noqa: E731
-    return float(integrate.quad(integrand, -12, 12, **QUAD)[0])
+    integrand = lambda m: density(m) * cond_pd(p1, rho, m) * cond_pd(p2, rho, m)  # noqa: E731
+    return float(integrate.quad(integrand, -12, 12, epsabs=tol, epsrel=tol, limit=200)[0])
 
 
 def joint_t(p1: float, p2: float, rho: float, dof: float) -> float:
@@ -232,10 +238,10 @@ def joint_t(p1: float, p2: float, rho: float, dof: float) -> float:
 
     def given_v(v: float) -> float:
         scale = math.sqrt(v / dof)  # Gaussian thresholds t_i sqrt(V / dof)
-        return joint_gaussian(float(PHI(t1 * scale)), float(PHI(t2 * scale)), rho)
+        return joint_gaussian(float(PHI(t1 * scale)), float(PHI(t2 * scale)), rho, 1e-12)
 
     inner = lambda v: stats.chi2.pdf(v, dof) * given_v(v)  # noqa: E731
-    return float(integrate.quad(inner, 0, 200, epsabs=1e-12, epsrel=1e-10, limit=200)[0])
+    return float(integrate.quad(inner, 0, 200, epsabs=1e-11, epsrel=1e-9, limit=200)[0])
 
 
 def loss_distribution() -> list[tuple[float, float]]:
@@ -246,7 +252,7 @@ def loss_distribution() -> list[tuple[float, float]]:
         loss = sum(e * g * d for e, g, d in zip(EXPOSURES, LGDS, defaults, strict=True))
 
         def integrand(m: float, defaults: list[int] = defaults) -> float:
-            prob = stats.norm.pdf(m)
+            prob = density(m)
             for pd, d in zip(PDS, defaults, strict=True):
                 p = cond_pd(pd, RHO, m)
                 prob *= p if d else 1 - p

@@ -124,6 +124,13 @@ def test_expected_values_match_independent_derivations() -> None:
                     assert e == d, case.function
 
 
+def test_published_values_in_the_gallery() -> None:
+    by_function = {case.function: case for case in gallery.CASES}
+    # BCBS (2006), Basel II comprehensive version, Annex 5, illustrative IRB risk weights,
+    # corporate exposures, LGD 45%, M 2.5 years, PD 1.00%: 92.32%.
+    assert by_function["IRB_RISK_WEIGHT"].expected == pytest.approx(0.9232, abs=5e-5)
+
+
 def test_every_check_cell_is_true(computed: tuple[dict[str, Any], list]) -> None:  # type: ignore[type-arg]
     values, checks = computed
     failed = [
