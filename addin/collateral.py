@@ -49,6 +49,7 @@ from addin.deal import DEFAULTS, Deal, load_deal
 from addin.dscr import debt_schedule, period_dates
 from addin.errors import InputError, MissingInputError
 from addin.types import FloatArray
+from addin.validate import finite_number
 
 HOURS_PER_YEAR = 8760.0
 MAX_ECONOMIC_LIFE_YEARS = 15.0
@@ -60,26 +61,6 @@ AgeInput = float | FloatArray | list[float]
 
 
 # ---- validation --------------------------------------------------------------------------
-
-
-def _num(
-    name: str,
-    value: Any,
-    low: float | None = None,
-    high: float | None = None,
-    allowed: str = "a number",
-    low_open: bool = False,
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise InputError(name, value, allowed)
-    result = float(value)
-    if not math.isfinite(result):
-        raise InputError(name, value, allowed)
-    if low is not None and (result < low or (low_open and result == low)):
-        raise InputError(name, value, allowed)
-    if high is not None and result > high:
-        raise InputError(name, value, allowed)
-    return result
 
 
 def _scalar_age(age_years: Any, name: str = "age_years") -> float | None:
@@ -161,9 +142,11 @@ def book_value(
 
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 3, "book")``.
     """
-    c = _num("cost", cost, 0.0, None, _COST)
-    life = _num("useful_life_years", useful_life_years, 0.0, None, "years > 0", low_open=True)
-    s = _num("salvage_value", salvage_value, 0.0, 1.0, _SHARE)
+    c = finite_number("cost", cost, 0.0, None, _COST)
+    life = finite_number(
+        "useful_life_years", useful_life_years, 0.0, None, "years > 0", low_open=True
+    )
+    s = finite_number("salvage_value", salvage_value, 0.0, 1.0, _SHARE)
     age = _scalar_age(age_years)
     if age is not None:
         return c * (1.0 - (1.0 - s) * min(age, life) / life)
@@ -236,10 +219,12 @@ def market_value(
 
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 2, "market")``.
     """
-    c = _num("cost", cost, 0.0, None, _COST)
-    h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
-    g = _num("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
-    big_g = _num("generation_years", generation_years, 0.0, None, "years > 0", low_open=True)
+    c = finite_number("cost", cost, 0.0, None, _COST)
+    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
+    big_g = finite_number(
+        "generation_years", generation_years, 0.0, None, "years > 0", low_open=True
+    )
     age = _scalar_age(age_years)
     if age is not None:
         steps = math.floor(age / big_g + _STEP_TOLERANCE / big_g)
@@ -284,11 +269,11 @@ def power_cost_per_hour(
     >>> round(power_cost_per_hour(1.275, 1.3, 0.08), 6)
     0.11271
     """
-    k = _num("kw", kw, 0.0, None, "power per GPU in kW >= 0")
-    e = _num("pue", pue, 1.0, None, "a PUE >= 1, e.g. 1.3")
-    price = _num("power_price", power_price, 0.0, None, "a price in USD per kWh >= 0")
-    u = _num("utilization", utilization, 0.0, 1.0, _SHARE)
-    idle = _num("idle_power_share", idle_power_share, 0.0, 1.0, _SHARE)
+    k = finite_number("kw", kw, 0.0, None, "power per GPU in kW >= 0")
+    e = finite_number("pue", pue, 1.0, None, "a PUE >= 1, e.g. 1.3")
+    price = finite_number("power_price", power_price, 0.0, None, "a price in USD per kWh >= 0")
+    u = finite_number("utilization", utilization, 0.0, 1.0, _SHARE)
+    idle = finite_number("idle_power_share", idle_power_share, 0.0, 1.0, _SHARE)
     return k * e * price * (u + idle * (1.0 - u))
 
 
@@ -348,8 +333,8 @@ def economic_life(
 
     In Excel: ``=GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08)``.
     """
-    r = _num("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    d = _num("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
+    r = finite_number("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
     c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
     return _life(r, d, float(utilization), c)
 
@@ -438,10 +423,10 @@ def economic_value(
 
     In Excel: ``=GPU_RESIDUAL(Deal, 3, "economic")``.
     """
-    r = _num("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    d = _num("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
-    rho = _num("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
-    floor = _num("rent_floor", rent_floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    r = finite_number("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
+    rho = finite_number("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
+    floor = finite_number("rent_floor", rent_floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
     if periods_per_year not in (12, 4, 2, 1):
         raise InputError("periods_per_year", periods_per_year, "one of 12, 4, 2, 1")
     c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
@@ -489,10 +474,12 @@ def half_life(
     >>> round(half_life(0.20, 0.15), 4)  # the second generation ships before it halves
     2.378
     """
-    h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
-    g = _num("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
-    big_g = _num("generation_years", generation_years, 0.0, None, "years > 0", low_open=True)
-    a0 = _num("age_years", age_years, 0.0, None, "an age in years >= 0")
+    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
+    big_g = finite_number(
+        "generation_years", generation_years, 0.0, None, "years > 0", low_open=True
+    )
+    a0 = finite_number("age_years", age_years, 0.0, None, "an age in years >= 0")
     log_half = math.log(0.5)
     log_h = math.log1p(-h)
     log_g = math.log1p(-g) if g < 1.0 else -math.inf
@@ -679,17 +666,19 @@ def liquidation_value(
 
     In Excel: ``=GPU_LIQUIDATION(10000, 8196, 2000)``.
     """
-    q = _num("units", units, 0.0, None, "a number of GPUs > 0", low_open=True)
-    v = _num("unit_value", unit_value, 0.0, None, "a price in USD per GPU > 0", low_open=True)
-    a = _num("market_absorption", market_absorption, 0.0, None, "GPUs per month > 0", True)
-    h = _num("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
-    k = _num("impact", impact, 0.0, None, "a coefficient >= 0, e.g. 0.5")
-    cap = _num("max_haircut", max_haircut, 0.0, 1.0, _SHARE)
-    months = _num("max_months", max_months, 1.0, 120.0, "whole months from 1 to 120")
+    q = finite_number("units", units, 0.0, None, "a number of GPUs > 0", low_open=True)
+    v = finite_number(
+        "unit_value", unit_value, 0.0, None, "a price in USD per GPU > 0", low_open=True
+    )
+    a = finite_number("market_absorption", market_absorption, 0.0, None, "GPUs per month > 0", True)
+    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    k = finite_number("impact", impact, 0.0, None, "a coefficient >= 0, e.g. 0.5")
+    cap = finite_number("max_haircut", max_haircut, 0.0, 1.0, _SHARE)
+    months = finite_number("max_months", max_months, 1.0, 120.0, "whole months from 1 to 120")
     if not months.is_integer():
         raise InputError("max_months", max_months, "whole months from 1 to 120")
-    rho = _num("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
-    carry = _num("carry_cost", carry_cost, 0.0, None, "USD per GPU per month >= 0")
+    rho = finite_number("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
+    carry = finite_number("carry_cost", carry_cost, 0.0, None, "USD per GPU per month >= 0")
     proceeds, best = _liquidation_grid(q, np.array([v]), a, h, k, cap, int(months), rho, carry)
     net = float(proceeds[0])
     return Liquidation(net, net / (q * v), int(best[0]))
@@ -838,7 +827,7 @@ def residual_curve(
     """
     the_deal = load_deal(deal)
     horizon = the_deal.useful_life_years if years is None else years
-    horizon = _num("years", horizon, 0.0, 30.0, "years > 0 and <= 30", low_open=True)
+    horizon = finite_number("years", horizon, 0.0, 30.0, "years > 0 and <= 30", low_open=True)
     steps = math.floor(horizon * the_deal.periods_per_year + 1e-9)
     t = np.arange(steps + 1) / the_deal.periods_per_year
     ages = the_deal.gpu_age_years + t

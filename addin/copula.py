@@ -80,13 +80,13 @@ from addin.default import (
     check_copula,
     check_factor_corr,
     check_tranche,
-    checked,
     chi_scale_nodes,
     default_threshold,
     idiosyncratic_weight,
 )
 from addin.errors import InputError
 from addin.types import FloatArray
+from addin.validate import finite_array
 
 IntArray = npt.NDArray[np.int64]
 
@@ -157,7 +157,7 @@ def per_obligor(
     high_open: bool = False,
 ) -> FloatArray:
     """A per-obligor input as a 1-D array of ``count`` values; a single value is repeated."""
-    array = checked(name, value, low, high, allowed, high_open=high_open)
+    array = finite_array(name, value, low, high, allowed, high_open=high_open)
     if array.ndim > 1:
         raise InputError(name, array, "one value per obligor (a list, array or Series)")
     if count is None:
@@ -970,7 +970,7 @@ def two_factor_loss_distribution(
         "compute_loadings", compute_loadings, n, -1.0, 1.0, "a factor loading from -1 to 1"
     )
     rho = check_factor_corr("factor_corr", factor_corr)
-    prob = float(checked("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1"))
+    prob = float(finite_array("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1"))
     stressed = check_factor_corr("stress_corr", stress_corr)
     model = two_factor_model(book, crypto, compute, rho, prob, stressed)
     losses, probs, grid = distribution_arrays(book, model)
@@ -1047,8 +1047,8 @@ def _simulate(
 
 def check_paths(n_paths: Any, seed: Any) -> tuple[int, int]:
     """Path count >= 1 and an integer seed >= 0."""
-    n = float(checked("n_paths", n_paths, 1.0, 1e9, "a whole number of paths from 1 to 1e9"))
-    s = float(checked("seed", seed, 0.0, 2.0**63, "a whole number >= 0"))
+    n = float(finite_array("n_paths", n_paths, 1.0, 1e9, "a whole number of paths from 1 to 1e9"))
+    s = float(finite_array("seed", seed, 0.0, 2.0**63, "a whole number >= 0"))
     if not n.is_integer():
         raise InputError("n_paths", n, "a whole number of paths from 1 to 1e9")
     if not s.is_integer():
@@ -1140,7 +1140,7 @@ def simulate_two_factor_losses(
         "compute_loadings", compute_loadings, n, -1.0, 1.0, "a factor loading from -1 to 1"
     )
     rho = check_factor_corr("factor_corr", factor_corr)
-    prob = float(checked("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1"))
+    prob = float(finite_array("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1"))
     stressed = check_factor_corr("stress_corr", stress_corr)
     s_normal = idiosyncratic_weight(a, b, rho, "compute_loadings")
     s_stress = idiosyncratic_weight(a, b, stressed, "compute_loadings")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from addin.errors import DealFileError, InputError, MissingInputError, UnknownKeyError
+from addin.validate import finite_number
 
 BORROWER_TYPES = ("neocloud", "miner", "hyperscaler", "other")
 AMORTIZATION_TYPES = ("annuity", "linear", "bullet", "sculpted")
@@ -502,19 +503,14 @@ def _to_date(key: str, value: Any, spec: KeySpec) -> dt.date:
 
 
 def _to_number(key: str, value: Any, spec: KeySpec) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(key, value, spec.allowed())
-    number = float(value)
-    ok = math.isfinite(number)
-    if ok and spec.low is not None:
-        ok = number > spec.low if spec.low_open else number >= spec.low
-    if ok and spec.high is not None:
-        ok = number < spec.high if spec.high_open else number <= spec.high
-    if ok and spec.kind == "int":
-        ok = number.is_integer()
-    if not ok:
-        raise InputError(key, value, spec.allowed())
-    return int(number) if spec.kind == "int" else number
+    number = finite_number(
+        key, value, spec.low, spec.high, spec.allowed(), spec.low_open, spec.high_open
+    )
+    if spec.kind == "int":
+        if not number.is_integer():
+            raise InputError(key, value, spec.allowed())
+        return int(number)
+    return number
 
 
 def _convert(key: str, value: Any) -> Any:

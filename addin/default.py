@@ -37,6 +37,7 @@ from scipy.special import ndtr, ndtri, polygamma
 
 from addin.errors import InputError, MissingInputError
 from addin.types import ArrayLike, FloatArray
+from addin.validate import finite_array
 
 PD_ALLOWED = "a probability strictly between 0 and 1 (0.02 = 2%)"
 RHO_ALLOWED = "a correlation from 0 to 0.9999 (0.20 = 20%)"
@@ -59,50 +60,19 @@ CHI_TAIL = 1e-13
 # ---- validation: one place for every input rule -----------------------------------------
 
 
-def checked(
-    name: str,
-    value: Any,
-    low: float,
-    high: float,
-    allowed: str,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> FloatArray:
-    """Return ``value`` as a float array after checking every element lies in the bounds.
-
-    Raises :class:`~addin.errors.InputError` naming the argument (and the item, 1-based,
-    for arrays), the value received and what is allowed.
-    """
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(name, value, allowed) from None
-    flat = array.ravel()
-    bad = ~np.isfinite(flat) | (flat < low) | (flat > high)
-    if low_open:
-        bad |= flat == low
-    if high_open:
-        bad |= flat == high
-    if bad.any():
-        index = int(np.flatnonzero(bad)[0])
-        where = name if array.size == 1 else f"{name} item {index + 1}"
-        raise InputError(where, flat[index].item(), allowed)
-    return array
-
-
 def check_pd(name: str, value: Any) -> FloatArray:
     """PDs strictly between 0 and 1."""
-    return checked(name, value, 0.0, 1.0, PD_ALLOWED, low_open=True, high_open=True)
+    return finite_array(name, value, 0.0, 1.0, PD_ALLOWED, low_open=True, high_open=True)
 
 
 def check_rho(name: str, value: Any) -> FloatArray:
     """Asset correlations in [0, MAX_RHO]."""
-    return checked(name, value, 0.0, MAX_RHO, RHO_ALLOWED)
+    return finite_array(name, value, 0.0, MAX_RHO, RHO_ALLOWED)
 
 
 def check_confidence(value: Any) -> float:
     """A confidence level strictly between 0 and 1."""
-    return float(checked("confidence", value, 0.0, 1.0, CONFIDENCE_ALLOWED, True, True))
+    return float(finite_array("confidence", value, 0.0, 1.0, CONFIDENCE_ALLOWED, True, True))
 
 
 def check_copula(copula: Any, dof: Any) -> float | None:
@@ -128,7 +98,7 @@ def check_dof(dof: Any) -> float:
     mixing quadrature needs about 150 / dof nodes, and dof below 1 has no use in credit;
     above 1e6 the t copula equals the Gaussian one to about 1e-7.
     """
-    return float(checked("dof", dof, 1.0, 1e6, DOF_ALLOWED))
+    return float(finite_array("dof", dof, 1.0, 1e6, DOF_ALLOWED))
 
 
 def scalar_or_array(value: FloatArray) -> float | FloatArray:
@@ -305,7 +275,7 @@ def conditional_pd(pd: ArrayLike, rho: ArrayLike, factor: ArrayLike) -> float | 
     Excel: ``=DEFAULT_CONDITIONAL_PD(0.02, 0.20, -2)``
     """
     p, r = check_pd("pd", pd), check_rho("rho", rho)
-    m = checked("factor", factor, -math.inf, math.inf, "a finite number (standard normal)")
+    m = finite_array("factor", factor, -math.inf, math.inf, "a finite number (standard normal)")
     return scalar_or_array(ndtr((ndtri(p) - np.sqrt(r) * m) / np.sqrt(1 - r)))
 
 
@@ -427,9 +397,9 @@ def vasicek_loss_cdf(
     >>> round(vasicek_loss_cdf(0.05, 0.02, 0.20), 4)
     0.9036
     """
-    x = checked("loss", loss, 0.0, 1.0, "a loss fraction from 0 to 1")
+    x = finite_array("loss", loss, 0.0, 1.0, "a loss fraction from 0 to 1")
     p, r = float(check_pd("pd", pd)), float(check_rho("rho", rho))
-    g = float(checked("lgd", lgd, 0.0, 1.0, "a decimal above 0 up to 1", low_open=True))
+    g = float(finite_array("lgd", lgd, 0.0, 1.0, "a decimal above 0 up to 1", low_open=True))
     rate = np.minimum(x / g, 1.0)
     if r == 0.0:
         return scalar_or_array(np.where(x >= g * p, 1.0, 0.0))
@@ -440,8 +410,10 @@ def vasicek_loss_cdf(
 
 def check_tranche(attach: float, detach: float) -> tuple[float, float]:
     """Attachment and detachment as fractions of total exposure, 0 <= attach < detach <= 1."""
-    a = float(checked("attach", attach, 0.0, 1.0, "a fraction of total exposure, 0 to below 1"))
-    d = float(checked("detach", detach, 0.0, 1.0, "a fraction of total exposure up to 1"))
+    a = float(
+        finite_array("attach", attach, 0.0, 1.0, "a fraction of total exposure, 0 to below 1")
+    )
+    d = float(finite_array("detach", detach, 0.0, 1.0, "a fraction of total exposure up to 1"))
     if d <= a:
         raise InputError("detach", d, f"a fraction above attach ({a}) and at most 1")
     return a, d
@@ -481,7 +453,7 @@ def vasicek_tranche_expected_loss(
     """
     a, d = check_tranche(attach, detach)
     p, r = float(check_pd("pd", pd)), float(check_rho("rho", rho))
-    g = float(checked("lgd", lgd, 0.0, 1.0, "a decimal above 0 up to 1", low_open=True))
+    g = float(finite_array("lgd", lgd, 0.0, 1.0, "a decimal above 0 up to 1", low_open=True))
 
     def call(strike: float) -> float:
         k = strike / g
@@ -542,8 +514,8 @@ def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) ->
     Excel: ``=IRB_RISK_WEIGHT(0.01, 0.45, 2.5)``
     """
     p = check_pd("pd", pd)
-    g = checked("lgd", lgd, 0.0, 1.0, LGD_ALLOWED)
-    m = checked("maturity", maturity, 1.0, 5.0, "an effective maturity from 1 to 5 years")
+    g = finite_array("lgd", lgd, 0.0, 1.0, LGD_ALLOWED)
+    m = finite_array("maturity", maturity, 1.0, 5.0, "an effective maturity from 1 to 5 years")
     share = (1 - np.exp(-50 * p)) / (1 - math.exp(-50))
     r = 0.12 * share + 0.24 * (1 - share)
     b = (0.11852 - 0.05478 * np.log(p)) ** 2
@@ -580,7 +552,7 @@ def crypto_factor(
     >>> round(crypto_factor(0.5, 1.0, 0.45), 4)
     -1.5403
     """
-    x = checked(
+    x = finite_array(
         "btc_drawdown",
         btc_drawdown,
         -math.inf,
@@ -588,8 +560,10 @@ def crypto_factor(
         "a decimal below 1 (0.50 = a 50% fall)",
         high_open=True,
     )
-    h = checked("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
-    vol = checked("btc_vol", btc_vol, 0.0, math.inf, "a volatility > 0 (0.45 = 45%)", low_open=True)
+    h = finite_array("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
+    vol = finite_array(
+        "btc_vol", btc_vol, 0.0, math.inf, "a volatility > 0 (0.45 = 45%)", low_open=True
+    )
     return scalar_or_array(np.log1p(-x) / (vol * np.sqrt(h)))
 
 
@@ -623,7 +597,7 @@ def rent_factor(
     >>> round(rent_factor(0.6, 1.0, 0.25, 0.30), 4)
     -2.2385
     """
-    y = checked(
+    y = finite_array(
         "rent_decline",
         rent_decline,
         -math.inf,
@@ -631,11 +605,11 @@ def rent_factor(
         "a decimal below 1 (0.60 = a 60% fall)",
         high_open=True,
     )
-    h = checked("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
-    vol = checked(
+    h = finite_array("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
+    vol = finite_array(
         "rent_vol", rent_vol, 0.0, math.inf, "a volatility > 0 (0.25 = 25%)", low_open=True
     )
-    d = checked(
+    d = finite_array(
         "expected_decline",
         expected_decline,
         -math.inf,
@@ -653,8 +627,8 @@ def idiosyncratic_weight(
     name: str = "compute_loading",
 ) -> FloatArray:
     """:math:`s = \\sqrt{1 - a^2 - b^2 - 2ab\\rho_{CR}}`, checking that it is positive."""
-    a = checked("crypto_loading", crypto_loading, -1.0, 1.0, "a factor loading from -1 to 1")
-    b = checked("compute_loading", compute_loading, -1.0, 1.0, "a factor loading from -1 to 1")
+    a = finite_array("crypto_loading", crypto_loading, -1.0, 1.0, "a factor loading from -1 to 1")
+    b = finite_array("compute_loading", compute_loading, -1.0, 1.0, "a factor loading from -1 to 1")
     variance = 1.0 - a**2 - b**2 - 2 * a * b * factor_corr
     if np.any(variance <= 0):
         index = int(np.flatnonzero(np.ravel(variance <= 0))[0])
@@ -671,7 +645,7 @@ def idiosyncratic_weight(
 def check_factor_corr(name: str, value: Any) -> float:
     """Factor correlation strictly between -1 and 1."""
     return float(
-        checked(name, value, -1.0, 1.0, "a correlation strictly between -1 and 1", True, True)
+        finite_array(name, value, -1.0, 1.0, "a correlation strictly between -1 and 1", True, True)
     )
 
 

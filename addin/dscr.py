@@ -45,6 +45,7 @@ from scipy.optimize import brentq
 from addin.deal import Deal
 from addin.errors import InputError
 from addin.types import ArrayLike, FloatArray
+from addin.validate import finite_array, finite_number
 
 HOURS_PER_YEAR = 8760.0
 BREAKEVEN_MAX_DECLINE = 0.99
@@ -52,9 +53,7 @@ DECLINE_ALLOWED = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
 
 
 def _check_decline(name: str, value: float) -> float:
-    if not (isinstance(value, int | float) and 0.0 <= value <= BREAKEVEN_MAX_DECLINE):
-        raise InputError(name, value, DECLINE_ALLOWED)
-    return float(value)
+    return finite_number(name, value, 0.0, BREAKEVEN_MAX_DECLINE, DECLINE_ALLOWED)
 
 
 def deflated_rent(
@@ -95,16 +94,16 @@ def deflated_rent(
 
     In Excel: ``=DSCR_RENT_CURVE(2, 0.30, 2, 1)``.
     """
-    if not (isinstance(start_rate, int | float) and math.isfinite(start_rate) and start_rate >= 0):
-        raise InputError("start_rate", start_rate, "a rent >= 0 in USD per GPU-hour")
+    finite_number("start_rate", start_rate, 0.0, None, "a rent >= 0 in USD per GPU-hour")
     _check_decline("annual_decline", annual_decline)
     if periods_per_year not in (12, 4, 2, 1):
         raise InputError("periods_per_year", periods_per_year, "one of 12, 4, 2, 1")
     n = years * periods_per_year
-    if not (isinstance(years, int | float) and 0 < years <= 100 and abs(n - round(n)) < 1e-9):
-        raise InputError("years", years, "years > 0 and <= 100 giving a whole number of periods")
-    if not (isinstance(floor, int | float) and math.isfinite(floor) and floor >= 0):
-        raise InputError("floor", floor, "a rent >= 0 in USD per GPU-hour")
+    horizon = "years > 0 and <= 100 giving a whole number of periods"
+    finite_number("years", years, 0.0, 100.0, horizon, low_open=True)
+    if abs(n - round(n)) > 1e-9 or round(n) < 1:
+        raise InputError("years", years, horizon)
+    finite_number("floor", floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
     t = np.arange(round(n)) / periods_per_year
     return np.maximum(floor, start_rate * (1.0 - annual_decline) ** t)
 
@@ -248,10 +247,15 @@ def sculpted_debt_capacity(cfads: ArrayLike, rate_per_period: float, target_dscr
     flows = np.asarray(cfads, dtype=float).ravel()
     if flows.size == 0 or not np.all(np.isfinite(flows)):
         raise InputError("cfads", cfads, "one or more finite amounts in USD")
-    if not (isinstance(rate_per_period, int | float) and -1 < rate_per_period <= 1):
-        raise InputError("rate_per_period", rate_per_period, "a decimal per period > -1 and <= 1")
-    if not (isinstance(target_dscr, int | float) and 0 < target_dscr < math.inf):
-        raise InputError("target_dscr", target_dscr, "a coverage > 0, e.g. 1.30")
+    finite_number(
+        "rate_per_period",
+        rate_per_period,
+        -1.0,
+        1.0,
+        "a decimal per period > -1 and <= 1",
+        low_open=True,
+    )
+    finite_number("target_dscr", target_dscr, 0.0, None, "a coverage > 0, e.g. 1.30", low_open=True)
     k = np.arange(1, flows.size + 1)
     return float(np.sum(np.maximum(flows, 0.0) / target_dscr / (1.0 + rate_per_period) ** k))
 
@@ -389,9 +393,7 @@ def min_dscr_grid(
     ((2, 2), True)
     """
     if annual_decline is not None:
-        bad = np.asarray(annual_decline, float)
-        if not np.all((bad >= 0) & (bad <= BREAKEVEN_MAX_DECLINE)):
-            raise InputError("annual_decline", annual_decline, DECLINE_ALLOWED)
+        finite_array("annual_decline", annual_decline, 0.0, BREAKEVEN_MAX_DECLINE, DECLINE_ALLOWED)
     cfads = _flows(deal, annual_decline, utilization, contracted_share)[-1]
     ds = debt_schedule(deal).debt_service
     if not np.any(ds > 0):
@@ -506,8 +508,7 @@ def breakeven_decline(
 
     In Excel: ``=DSCR_BREAKEVEN_DECLINE(Deal, 1.0)``.
     """
-    if not (isinstance(threshold, int | float) and 0 <= threshold < math.inf):
-        raise InputError("threshold", threshold, "a coverage >= 0, e.g. 1.00")
+    finite_number("threshold", threshold, 0.0, None, "a coverage >= 0, e.g. 1.00")
 
     def excess(d: float) -> float:
         return float(min_dscr_grid(deal, d, utilization, contracted_share)) - threshold
@@ -649,8 +650,7 @@ def first_breach(
     In Excel: ``=DSCR_FIRST_BREACH(Deal, 1.2, 0.30)``.
     """
     level = deal.lockup_dscr if threshold is None else threshold
-    if not (isinstance(level, int | float) and 0 <= level < math.inf):
-        raise InputError("threshold", threshold, "a coverage >= 0, e.g. 1.20")
+    finite_number("threshold", level, 0.0, None, "a coverage >= 0, e.g. 1.20")
     if annual_decline is not None:
         _check_decline("annual_decline", annual_decline)
     cfads = cash_flows(deal, annual_decline)["cfads"]

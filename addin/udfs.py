@@ -78,6 +78,7 @@ from addin.dscr import (
 )
 from addin.errors import AddinError, InputError, MissingInputError
 from addin.log import log_unexpected
+from addin.validate import finite_number
 
 IN_LITE = sys.platform == "emscripten" or os.environ.get("XLWINGS_ON_SERVER") == "true"
 CATEGORY = "GPU Credit Desk"
@@ -168,16 +169,7 @@ def number(
         if default is None:
             raise MissingInputError(name, allowed)
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(name, value, allowed)
-    result = float(value)
-    if not math.isfinite(result):
-        raise InputError(name, value, allowed)
-    if low is not None and (result < low or (low_open and result == low)):
-        raise InputError(name, value, allowed)
-    if high is not None and result > high:
-        raise InputError(name, value, allowed)
-    return result
+    return finite_number(name, value, low, high, allowed, low_open)
 
 
 def integer(name: str, value: Cell, default: int | None, low: int, high: int, allowed: str) -> int:
@@ -492,7 +484,9 @@ def GPU_RESIDUAL_CURVE(deal, years=None):
 @xw.func(category=CATEGORY)
 @xw.arg("rent", doc="Market rent today, USD per GPU-hour.")
 @xw.arg("annual_decline", doc="Yearly fall in rent, decimal (0.30 = 30%), 0 to 0.99.")
-@xw.arg("kw", doc="All-in power per GPU incl. its share of the server, kW, 0 to 1000 (DGX H100: 1.275).")
+@xw.arg(
+    "kw", doc="All-in power per GPU incl. its share of the server, kW, 0 to 1000 (DGX H100: 1.275)."
+)
 @xw.arg("pue", doc="Power usage effectiveness of the data centre, 1 to 3 (e.g. 1.3).")
 @xw.arg("power_price", doc="Electricity price, USD per kWh.")
 @xw.arg("utilization", doc="Share of hours billed, 0 to 1. Empty: 0.80.")
@@ -615,9 +609,7 @@ DOF_DOC = (
 PDS_DOC = "Column of default probabilities over the horizon, one per obligor, decimals 0 to 1."
 EXPOSURES_DOC = "Column of exposures at default, USD, one per obligor (or one cell for all)."
 LGDS_DOC = "Column of losses given default, decimals 0 to 1, one per obligor (or one cell for all)."
-RHO_DOC = (
-    "Asset correlation, decimal 0 to 0.9999: one cell for all obligors or a column, one per obligor."
-)
+RHO_DOC = "Asset correlation, decimal 0 to 0.9999: one cell for all obligors or a column, one per obligor."
 
 
 def copula_args(copula: Cell, dof: Cell) -> tuple[str, float | None]:
