@@ -879,7 +879,7 @@ def fleet_absorption(deal: Deal) -> float:
 
 
 def _ltv(balance: FloatArray, value: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny value: inf LTV
         ratio = balance / value
     ratio = np.where(value > 0, ratio, np.where(balance > 0, np.inf, np.nan))
     return np.asarray(ratio, dtype=float)
