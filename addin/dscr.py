@@ -692,22 +692,19 @@ def dscr_summary(deal: Deal, annual_decline: float | None = None) -> DscrSummary
         if annual_decline is None
         else _check_decline("annual_decline", annual_decline)
     )
-    debt = debt_schedule(deal)
-    both = _dscr(cash_flows(deal, np.array([decline, 0.0]))["cfads"], debt.debt_service)
-    has_debt = debt.debt_service > 0
     lockup = first_breach(deal, deal.lockup_dscr, decline)
     default = first_breach(deal, deal.default_dscr, decline)
     return DscrSummary(
         annual_decline=decline,
-        min_dscr=float(np.min(both[0, has_debt])) if has_debt.any() else math.nan,
-        avg_dscr=float(np.mean(both[0, has_debt])) if has_debt.any() else math.nan,
+        min_dscr=min_dscr(deal, decline),
+        avg_dscr=avg_dscr(deal, decline),
         llcr=llcr(deal, decline),
         first_lockup_breach=lockup[0] if lockup else None,
         first_lockup_date=lockup[1] if lockup else None,
         first_default_breach=default[0] if default else None,
         first_default_date=default[1] if default else None,
         breakeven_decline=breakeven_decline(deal, 1.0),
-        flat_min_dscr=float(np.min(both[1, has_debt])) if has_debt.any() else math.nan,
-        flat_avg_dscr=float(np.mean(both[1, has_debt])) if has_debt.any() else math.nan,
-        loan_amount=debt.loan_amount,
+        flat_min_dscr=min_dscr(deal, 0.0),
+        flat_avg_dscr=avg_dscr(deal, 0.0),
+        loan_amount=debt_schedule(deal).loan_amount,
     )
