@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -121,7 +122,10 @@ DIRECT_TERMS = 12
 #: Largest number of numbers (latent draws, grid points x nodes) in one array at once.
 CHUNK_CELLS = 2_000_000
 #: Product trees stop when what is left costs at most this many transform values per node.
-FOURIER_WORK = 1000
+FOURIER_WORK = 4000
+#: Polynomials of at most this many terms per bit of the transform size are evaluated at
+#: the roots of unity by a matrix product rather than an FFT (a measured trade-off).
+TABLE_TERMS_PER_BIT = 4
 #: Largest number of obligors on a grid without a common unit for the sequential recursion.
 SEQUENTIAL_OBLIGORS = 64
 
@@ -219,11 +223,22 @@ class LossGrid:
 def common_unit(losses: FloatArray, limit: int = EXACT_GRID_LIMIT) -> float | None:
     """The largest unit of which every loss is a whole multiple, or None.
 
-    Losses are approximated by fractions with denominators up to 10,000 (relative error
-    1e-9 allowed); the unit is gcd(numerators) / lcm(denominators). None when there is no
-    such unit or the grid would exceed ``limit`` points.
+    When every loss is a whole multiple of the smallest (relative error 1e-9 allowed), the
+    unit is the smallest. Otherwise losses are approximated by fractions with denominators
+    up to 10,000 (the same relative error); the unit is gcd(numerators) /
+    lcm(denominators). None when there is no such unit or the grid would exceed ``limit``
+    points.
     """
-    positive, counts = np.unique(losses[losses > 0], return_counts=True)
+    every = losses[losses > 0]
+    smallest = float(every.min())
+    with np.errstate(over="ignore", invalid="ignore"):  # a ratio past 1e308 is no multiple
+        multiples = every / smallest
+        whole = np.rint(multiples)
+        usual = bool(np.all(np.abs(multiples - whole) <= 1e-9 * multiples))
+        steps = float(whole.sum())
+    if usual:
+        return smallest if steps <= limit else None
+    positive, counts = np.unique(every, return_counts=True)
     scale = float(positive.max())
     fractions = []
     for value in positive / scale:
@@ -299,12 +314,13 @@ def factor_step(
     docstring); the step never exceeds ``largest`` (default ``MAX_STEP``).
     """
     largest = MAX_STEP if largest is None else largest
-    use = active & (np.abs(loading) > 0)
+    use = active & (loading != 0)
     if threshold is not None:
         use &= np.isfinite(threshold)  # PD 0 or 1: no dependence on M
     if not use.any():
         return math.inf
-    steep = np.abs(loading[use]) / idio[use]  # 1 / w_i
+    slope = loading[use] / idio[use]  # +-1 / w_i
+    steep = np.abs(slope)
     alike = np.ones(steep.size) if count is None else count[use]  # obligors of each kind
     if threshold is None:
         inverse_w2 = float(steep.max()) ** 2 * (1 + POOLING * (alike.sum() - 1))
@@ -314,10 +330,10 @@ def factor_step(
     spacing = min(reach, 0.5 / float(steep.max()))  # the steepest x moves by 1/2 at most
     half = math.ceil(reach / spacing)
     m = np.arange(-half, half + 1) * spacing
-    x = (threshold[use, None] - loading[use, None] * m) / idio[use, None]
+    x = threshold[use] / idio[use] - m[:, None] * slope  # (m x obligors)
     with np.errstate(over="ignore"):  # a PD far from 1/2 (huge x) has no narrow feature
-        inverse_u2 = (steep[:, None] / (1 + x * x / 5.5)) ** 2
-    inverse_w2 = (1 - POOLING) * inverse_u2.max(0) + POOLING * (alike @ inverse_u2)
+        inverse_u2 = np.square(steep / (1 + x * x * (1 / 5.5)))
+    inverse_w2 = (1 - POOLING) * inverse_u2.max(1) + POOLING * (inverse_u2 @ alike)
     room = 1 - (0.5 * m * m + log_weight) / tol
     relax = 1 / np.sqrt(np.where(room > 0, room, 1.0))
     steps = np.where(room > 0, STEP_FACTOR / np.sqrt(1 + inverse_w2) * relax, math.inf)
@@ -508,10 +524,31 @@ def spread(polys: FloatArray, stride: int, length: int) -> FloatArray:
     return out
 
 
+@lru_cache(maxsize=32)
+def roots_table(terms: int, stride: int, size: int) -> FloatArray:
+    """cos and -sin of 2 pi t stride f / size for t < terms and f <= size // 2, interleaved
+    (terms x 2 (size // 2 + 1)): coefficients @ table, read as complex numbers, are the
+    values of a polynomial in x^stride at the roots of unity exp(-2 pi i f / size)."""
+    f = np.arange(size // 2 + 1)
+    phase = (np.outer(np.arange(terms) * stride % size, f) % size) * (2 * math.pi / size)
+    table = np.empty((terms, 2 * f.size))
+    table[:, 0::2], table[:, 1::2] = np.cos(phase), -np.sin(phase)
+    table.flags.writeable = False  # shared by the cache
+    return table
+
+
 def spectra(polys: FloatArray, stride: int, size: int) -> npt.NDArray[np.complex128]:
     """Values (k x nodes x size // 2 + 1) of polynomials in x^stride (coefficients along
-    axis 0) at the roots of unity exp(-2 pi i f / size), by numpy's real FFT."""
+    axis 0) at the roots of unity exp(-2 pi i f / size).
+
+    Short polynomials (at most ``TABLE_TERMS_PER_BIT`` x log2(size) terms) go through one
+    matrix product with :func:`roots_table` (BLAS, far quicker than many short FFTs),
+    longer ones through numpy's real FFT; either way rounding is about 1e-16 per value.
+    """
     terms, count, nodes = polys.shape
+    if terms <= TABLE_TERMS_PER_BIT * math.log2(size):
+        pairs = polys.reshape(terms, count * nodes).T @ roots_table(terms, stride, size)
+        return pairs.view(np.complex128).reshape(count, nodes, size // 2 + 1)
     dense = np.zeros((count, nodes, size))
     dense[:, :, : (terms - 1) * stride + 1 : stride] = np.moveaxis(polys, 0, -1)
     return np.fft.rfft(dense, axis=-1)
@@ -538,7 +575,8 @@ def product_mixture(stacks: list[Stack], length: int, weights: FloatArray) -> Fl
     for polys, _, stride in stacks:
         values *= spectra(polys, stride, size).prod(axis=0)
     # complex matrix products can be very slow in some BLAS builds: real and imaginary
-    average = weights @ values.real + 1j * (weights @ values.imag)
+    # parts (interleaved in memory) go through one real product
+    average = (weights @ values.view(np.float64)).view(np.complex128)
     return np.asarray(np.fft.irfft(average, size)[:length], dtype=float)
 
 
@@ -694,12 +732,18 @@ def tranche_of(
     return (float(payoff @ probs) + missing * width) / width
 
 
+#: Column labels of the distributions, built once (inferring them costs more than the data).
+FRAME_COLUMNS = {
+    label: pd.Index([label, "probability", "cumulative"]) for label in ("loss", "defaults")
+}
+
+
 def as_frame(
     losses: FloatArray, probs: FloatArray, grid: LossGrid, total: float, label: str = "loss"
 ) -> pd.DataFrame:
     """A distribution as a DataFrame with its grid facts in ``attrs``."""
-    columns = [label, "probability", "cumulative"]  # one float block: quicker to build
-    frame = pd.DataFrame(np.column_stack([losses, probs, np.cumsum(probs)]), columns=columns)
+    table = np.column_stack([losses, probs, np.cumsum(probs)])  # one float block: quicker
+    frame = pd.DataFrame(table, columns=FRAME_COLUMNS[label])
     frame.attrs.update(loss_unit=grid.unit, discretisation_bound=grid.bound, total_exposure=total)
     return frame
 
