@@ -281,7 +281,7 @@ def factor_nodes(step: float) -> tuple[FloatArray, FloatArray]:
     if not math.isfinite(step):
         return np.zeros(1), np.ones(1)
     half = math.ceil(FACTOR_RANGE / step)
-    z = np.linspace(-half * step, half * step, 2 * half + 1)
+    z = np.arange(-half, half + 1, dtype=float) * step
     weight = np.exp(-0.5 * z * z)  # the normal density up to its constant, normalised below
     return z, weight / weight.sum()
 
@@ -493,11 +493,11 @@ def obligor_stacks(cond_pd: FloatArray, grid: LossGrid, cap: int) -> list[Stack]
         batch = [g for g in groups if 2 * g[0] >= groups[0][0]]
         groups = groups[len(batch) :]
         size, step = batch[0][0], min(g[1] for g in batch)
-        p = np.zeros((size, len(batch), cond_pd.shape[1]))
+        stack = np.zeros((2, size, len(batch), cond_pd.shape[1]))  # (1 - p) + p x
         degrees = np.zeros((size, len(batch)), dtype=np.int64)
         for j, (count, _, rows) in enumerate(batch):
-            p[:count, j], degrees[:count, j] = rows, 1
-        stack = np.stack([1 - p, p])
+            stack[1, :count, j], degrees[:count, j] = rows, 1
+        np.subtract(1.0, stack[1], out=stack[0])
         polys, degrees = reduced(stack, degrees, cap // step + 1, final * len(batch))
         for j, (_, s, _) in enumerate(batch):
             stacks.append((polys[: cap // s + 1, :, j], degrees[:, j], s))
@@ -571,9 +571,7 @@ def product_mixture(stacks: list[Stack], length: int, weights: FloatArray) -> Fl
                 product = convolve(product, spread(polys[:, j], stride, length), length)
         return np.asarray(product @ weights, dtype=float)
     size = next_fast_len(degree + 1, real=True)
-    values = np.ones((weights.size, size // 2 + 1), dtype=np.complex128)
-    for polys, _, stride in stacks:
-        values *= spectra(polys, stride, size).prod(axis=0)
+    values = math.prod(spectra(polys, stride, size).prod(axis=0) for polys, _, stride in stacks)
     # complex matrix products can be very slow in some BLAS builds: real and imaginary
     # parts (interleaved in memory) go through one real product
     average = (weights @ values.view(np.float64)).view(np.complex128)
@@ -642,8 +640,8 @@ def one_factor_model(book: Portfolio, rho: FloatArray, dof: float | None) -> Mod
     keep = kept_nodes(weight, DROPPED_WEIGHT if dof is None else GRID_2D_DROPPED)
     mm, ss = np.concatenate(factor)[keep], np.concatenate(scales)[keep]
     with np.errstate(invalid="ignore"):
-        shifted = threshold[:, None] * ss - loading[:, None] * mm
-    cond = ndtr(shifted / idio[:, None])[kind]
+        shifted = (threshold / idio)[:, None] * ss - (loading / idio)[:, None] * mm
+    cond = ndtr(shifted)[kind]
     return Model(weight[keep] / weight[keep].sum(), np.asarray(cond, dtype=float))
 
 
@@ -700,7 +698,7 @@ def distribution_arrays(
         cap = min(cap, math.ceil(steps)) if steps < cap else cap
     probs = loss_mixture(model.cond_pd, grid, cap, model.weights)
     losses = np.arange(cap + 1) * grid.unit
-    return losses.astype(float), np.clip(probs, 0.0, None), grid
+    return losses.astype(float), np.maximum(probs, 0.0), grid
 
 
 # ---- statistics of a distribution on a grid -----------------------------------------------
