@@ -64,7 +64,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -204,7 +204,7 @@ class LossGrid:
     weight_high: FloatArray
     bound: float
 
-    @property
+    @cached_property
     def high(self) -> IntArray:
         return self.low + (self.weight_high > 0)
 
@@ -214,7 +214,7 @@ class LossGrid:
         high = self.high
         return [int(i) for i in np.argsort(high, kind="stable") if high[i] > 0]
 
-    @property
+    @cached_property
     def size(self) -> int:
         """Largest grid index (all obligors default)."""
         return int(self.high.sum())
@@ -334,10 +334,10 @@ def factor_step(
     with np.errstate(over="ignore"):  # a PD far from 1/2 (huge x) has no narrow feature
         inverse_u2 = np.square(steep / (1 + x * x * (1 / 5.5)))
     inverse_w2 = (1 - POOLING) * inverse_u2.max(1) + POOLING * (inverse_u2 @ alike)
-    room = 1 - (0.5 * m * m + log_weight) / tol
-    relax = 1 / np.sqrt(np.where(room > 0, room, 1.0))
-    steps = np.where(room > 0, STEP_FACTOR / np.sqrt(1 + inverse_w2) * relax, math.inf)
-    return min(largest, float(steps.min()))
+    room = 1 - (0.5 * m * m + log_weight) / tol  # the relaxation is 1 / sqrt(room)
+    # step(M) = STEP_FACTOR / sqrt((1 + inverse_w2) room) where room > 0, else unbounded
+    narrowest = float(((1 + inverse_w2) * room).max())
+    return min(largest, STEP_FACTOR / math.sqrt(narrowest)) if narrowest > 0 else largest
 
 
 def kept_nodes(weights: FloatArray, dropped: float = DROPPED_WEIGHT) -> IntArray:

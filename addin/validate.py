@@ -65,13 +65,13 @@ def finite_array(
     except (TypeError, ValueError):
         raise InputError(name, value, allowed) from None
     flat = array.ravel()
-    bad = ~np.isfinite(flat)
+    good = np.isfinite(flat)
     if low is not None:
-        bad |= (flat < low) | ((flat == low) if low_open else False)
+        good &= (flat > low) if low_open else (flat >= low)
     if high is not None:
-        bad |= (flat > high) | ((flat == high) if high_open else False)
-    if bad.any():
-        index = int(np.flatnonzero(bad)[0])
+        good &= (flat < high) if high_open else (flat <= high)
+    if not good.all():
+        index = int(np.flatnonzero(~good)[0])
         where = name if array.size == 1 else f"{name} item {index + 1}"
         raise InputError(where, flat[index].item(), allowed)
     return array
