@@ -12,10 +12,11 @@ at a time, vectorised over the quadrature nodes): the reference, and the engine 
 ``SEQUENTIAL_OBLIGORS`` obligors on a grid without a common unit. Otherwise
 (:func:`loss_mixture`) obligors with the same loss are counted together (binomially when
 their conditional PDs are equal), the polynomials are multiplied in a product tree (term by
-term while short, by FFT when long) and the last ones are evaluated at roots of unity, where
-products are pointwise and the average over the nodes is taken before transforming back
-once. Rounding is then absolute, about 1e-16 per probability (probabilities below about
-1e-15 are noise, clipped at 0).
+term while short, by FFT when long) and the last ones are evaluated at roots of unity (one
+matrix product with a table of the roots when they are short, else by FFT), where products
+are pointwise and the average over the nodes is taken before transforming back once.
+Rounding is then absolute, about 1e-16 per probability (probabilities below about 1e-15 are
+noise, clipped at 0).
 
 * Factor quadrature: the trapezoid rule for a standard normal factor on [-8.5, 8.5], with a
   step set by an accuracy target (:func:`factor_step`): the conditional PD of an obligor
@@ -243,7 +244,7 @@ def common_unit(losses: FloatArray, limit: int = EXACT_GRID_LIMIT) -> float | No
     fractions = []
     for value in positive / scale:
         approx = Fraction(float(value)).limit_denominator(10_000)
-        if abs(float(approx) - value) > 1e-9 * value:
+        if approx == 0 or abs(float(approx) - value) > 1e-9 * value:  # 0: underflow
             return None
         fractions.append(approx)
     denominator = math.lcm(*(f.denominator for f in fractions))

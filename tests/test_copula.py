@@ -251,13 +251,21 @@ def recursion_cases() -> list[tuple[str, np.ndarray, copula.LossGrid, int]]:
     ]
 
 
+@pytest.mark.parametrize("table_terms", [copula.TABLE_TERMS_PER_BIT, 0, 10_000])
 @pytest.mark.parametrize(("name", "cond", "grid", "cap"), recursion_cases())
 def test_product_tree_matches_plain_recursion(
-    name: str, cond: np.ndarray, grid: copula.LossGrid, cap: int
+    name: str,
+    cond: np.ndarray,
+    grid: copula.LossGrid,
+    cap: int,
+    table_terms: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The accelerated engine (counts, binomials, product trees, FFT) against the plain
-    # Andersen-Sidenius-Basu recursion on the same conditional PDs: FFT rounding is
+    # The accelerated engine (counts, binomials, product trees, values at the roots of
+    # unity by FFT or by the table product, as the engine chooses or all one way) against
+    # the plain Andersen-Sidenius-Basu recursion on the same conditional PDs: rounding is
     # absolute, about 1e-16 (seen: 7e-17).
+    monkeypatch.setattr(copula, "TABLE_TERMS_PER_BIT", table_terms)
     weights = np.random.default_rng(3).random(9)
     weights /= weights.sum()
     fast = copula.loss_mixture(cond, grid, cap, weights)
@@ -390,6 +398,9 @@ def test_common_unit_detection() -> None:
     assert copula.common_unit(losses) == pytest.approx(150_000.0, rel=1e-12)
     assert copula.common_unit(np.array([1.0, math.pi])) is None  # no common unit
     assert copula.common_unit(np.array([1.0, 1e-4 * 3]), limit=1000) is None  # grid too long
+    # whole multiples of the smallest loss (the quick path): the smallest, 0.6 x USD 1m
+    assert copula.common_unit(np.array([0.6e6, 1.8e6, 0.0, 3.0e6])) == 0.6e6
+    assert copula.common_unit(np.array([1e-300, 1e300])) is None  # 1e600 grid points
 
 
 def test_discretisation_bound_holds_against_exact_grid() -> None:
