@@ -330,14 +330,18 @@ def factor_step(
     reach = math.sqrt(2 * tol)  # beyond, the density is below QUAD_TOL of its peak
     spacing = min(reach, 0.5 / float(steep.max()))  # the steepest x moves by 1/2 at most
     half = math.ceil(reach / spacing)
-    m = np.arange(-half, half + 1) * spacing
-    x = threshold[use] / idio[use] - m[:, None] * slope  # (m x obligors)
-    with np.errstate(over="ignore"):  # a PD far from 1/2 (huge x) has no narrow feature
-        inverse_u2 = np.square(steep / (1 + x * x * (1 / 5.5)))
-    inverse_w2 = (1 - POOLING) * inverse_u2.max(1) + POOLING * (inverse_u2 @ alike)
-    room = 1 - (0.5 * m * m + log_weight) / tol  # the relaxation is 1 / sqrt(room)
-    # step(M) = STEP_FACTOR / sqrt((1 + inverse_w2) room) where room > 0, else unbounded
-    narrowest = float(((1 + inverse_w2) * room).max())
+    cut = threshold[use] / idio[use]
+    narrowest = 0.0  # max over M of (1 + inverse_w2) room, in chunks of M to bound memory
+    rows = max(1, CHUNK_CELLS // (4 * steep.size))
+    for first in range(-half, half + 1, rows):
+        m = np.arange(first, min(first + rows, half + 1)) * spacing
+        x = cut - m[:, None] * slope  # (M x obligors)
+        with np.errstate(over="ignore"):  # a PD far from 1/2 (huge x) has no narrow feature
+            inverse_u2 = np.square(steep / (1 + x * x * (1 / 5.5)))
+        inverse_w2 = (1 - POOLING) * inverse_u2.max(1) + POOLING * (inverse_u2 @ alike)
+        room = 1 - (0.5 * m * m + log_weight) / tol  # the relaxation is 1 / sqrt(room)
+        # step(M) = STEP_FACTOR / sqrt((1 + inverse_w2) room) where room > 0, else unbounded
+        narrowest = max(narrowest, float(((1 + inverse_w2) * room).max()))
     return min(largest, STEP_FACTOR / math.sqrt(narrowest)) if narrowest > 0 else largest
 
 
@@ -579,20 +583,22 @@ def product_mixture(stacks: list[Stack], length: int, weights: FloatArray) -> Fl
     return np.asarray(np.fft.irfft(average, size)[:length], dtype=float)
 
 
-def loss_mixture(cond_pd: FloatArray, grid: LossGrid, cap: int, weights: FloatArray) -> FloatArray:
+def loss_mixture(model: Model, grid: LossGrid, cap: int) -> FloatArray:
     """P(L = k units) for k = 0..cap: the conditional distributions averaged over the nodes.
 
     Few obligors on a grid without a common unit (at most ``SEQUENTIAL_OBLIGORS``) go
     through :func:`recursion`, whose work grows with obligors x grid points; otherwise
     :func:`obligor_stacks` and :func:`product_mixture`, whose work grows with grid points
     x log(obligors) plus a few numpy calls per level of the product tree. Nodes are taken
-    in chunks so that memory stays near ``CHUNK_CELLS`` numbers per array.
+    in chunks (their conditional PDs computed chunk by chunk) so that memory stays near
+    ``CHUNK_CELLS`` numbers per array however many nodes and obligors there are.
     """
     out = np.zeros(cap + 1)
-    chunk = max(1, CHUNK_CELLS // (4 * (min(grid.size, cap) + 1)))
+    chunk = max(1, CHUNK_CELLS // (4 * max(min(grid.size, cap) + 1, grid.low.size)))
     sequential = grid.weight_high.any() and len(grid.order) <= SEQUENTIAL_OBLIGORS
-    for start in range(0, weights.size, chunk):
-        cond, weight = cond_pd[:, start : start + chunk], weights[start : start + chunk]
+    for start in range(0, model.weights.size, chunk):
+        stop = min(start + chunk, model.weights.size)
+        cond, weight = model.conditional(start, stop), model.weights[start:stop]
         if sequential:
             out += recursion(cond, grid, cap) @ weight
         else:
@@ -606,10 +612,12 @@ def loss_mixture(cond_pd: FloatArray, grid: LossGrid, cap: int, weights: FloatAr
 
 @dataclass(frozen=True)
 class Model:
-    """Quadrature weights (summing to 1) and conditional PDs (obligors x nodes)."""
+    """Quadrature weights (summing to 1) and ``conditional(start, stop)``, the conditional
+    PDs (obligors x nodes) at the nodes ``start:stop``, computed when asked so that only a
+    chunk of nodes is held at once."""
 
     weights: FloatArray
-    cond_pd: FloatArray
+    conditional: Callable[[int, int], FloatArray]
 
 
 def one_factor_model(book: Portfolio, rho: FloatArray, dof: float | None) -> Model:
@@ -640,10 +648,14 @@ def one_factor_model(book: Portfolio, rho: FloatArray, dof: float | None) -> Mod
     weight = np.concatenate(weights)
     keep = kept_nodes(weight, DROPPED_WEIGHT if dof is None else GRID_2D_DROPPED)
     mm, ss = np.concatenate(factor)[keep], np.concatenate(scales)[keep]
-    with np.errstate(invalid="ignore"):
-        shifted = (threshold / idio)[:, None] * ss - (loading / idio)[:, None] * mm
-    cond = ndtr(shifted)[kind]
-    return Model(weight[keep] / weight[keep].sum(), np.asarray(cond, dtype=float))
+    cut, slope = (threshold / idio)[:, None], (loading / idio)[:, None]
+
+    def conditional(start: int, stop: int) -> FloatArray:
+        with np.errstate(invalid="ignore"):
+            shifted = cut * ss[start:stop] - slope * mm[start:stop]
+        return np.asarray(ndtr(shifted)[kind], dtype=float)
+
+    return Model(weight[keep] / weight[keep].sum(), conditional)
 
 
 def two_factor_model(
@@ -679,13 +691,17 @@ def two_factor_model(
     weight = np.concatenate(weights)
     keep = kept_nodes(weight, GRID_2D_DROPPED)
     cc, ee, regime = np.hstack(nodes)[:, keep]
-    cond = np.empty((threshold.size, keep.size))
-    for r, (s, alpha, beta) in enumerate(regimes):
-        mine = regime == r
-        with np.errstate(invalid="ignore"):
-            shifted = threshold[:, None] - alpha[:, None] * cc[mine] - beta[:, None] * ee[mine]
-        cond[:, mine] = ndtr(shifted / s[:, None])
-    return Model(weight[keep] / weight[keep].sum(), cond)
+
+    def conditional(start: int, stop: int) -> FloatArray:
+        cond = np.empty((threshold.size, stop - start))
+        for r, (s, alpha, beta) in enumerate(regimes):
+            mine = start + np.flatnonzero(regime[start:stop] == r)
+            with np.errstate(invalid="ignore"):
+                shifted = threshold[:, None] - alpha[:, None] * cc[mine] - beta[:, None] * ee[mine]
+            cond[:, mine - start] = ndtr(shifted / s[:, None])
+        return cond
+
+    return Model(weight[keep] / weight[keep].sum(), conditional)
 
 
 def distribution_arrays(
@@ -697,7 +713,7 @@ def distribution_arrays(
     if cap_loss is not None:
         steps = cap_loss / grid.unit  # inf for a tiny unit: keep the whole grid then
         cap = min(cap, math.ceil(steps)) if steps < cap else cap
-    probs = loss_mixture(model.cond_pd, grid, cap, model.weights)
+    probs = loss_mixture(model, grid, cap)
     losses = np.arange(cap + 1) * grid.unit
     return losses.astype(float), np.maximum(probs, 0.0), grid
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import tracemalloc
 from typing import Any
 
 import numpy as np
@@ -223,6 +224,11 @@ def test_t_copula_on_a_grid_without_common_unit_within_1e8_of_converged_referenc
 # ---- the fast engine against the plain recursion ----------------------------------------
 
 
+def tabulated(weights: np.ndarray, cond: np.ndarray) -> copula.Model:
+    """A model whose conditional PDs (obligors x nodes) are given."""
+    return copula.Model(weights, lambda start, stop: cond[:, start:stop])
+
+
 def exact_grid(steps: Any) -> copula.LossGrid:
     steps = np.asarray(steps, dtype=np.int64)
     return copula.LossGrid(1.0, steps, np.zeros(steps.size), 0.0)
@@ -268,7 +274,7 @@ def test_product_tree_matches_plain_recursion(
     monkeypatch.setattr(copula, "TABLE_TERMS_PER_BIT", table_terms)
     weights = np.random.default_rng(3).random(9)
     weights /= weights.sum()
-    fast = copula.loss_mixture(cond, grid, cap, weights)
+    fast = copula.loss_mixture(tabulated(weights, cond), grid, cap)
     assert fast.shape == (cap + 1,)
     assert_allclose(fast, copula.recursion(cond, grid, cap) @ weights, rtol=0, atol=1e-15)
 
@@ -278,9 +284,25 @@ def test_node_chunks_and_memory_fallbacks_give_the_same_distribution(
 ) -> None:
     _, cond, grid, cap = recursion_cases()[1]
     weights = np.full(9, 1 / 9)
-    whole = copula.loss_mixture(cond, grid, cap, weights)
+    whole = copula.loss_mixture(tabulated(weights, cond), grid, cap)
     monkeypatch.setattr(copula, "CHUNK_CELLS", 2000)  # 4 nodes per chunk, no product table
-    assert_allclose(copula.loss_mixture(cond, grid, cap, weights), whole, rtol=0, atol=1e-15)
+    chunked = copula.loss_mixture(tabulated(weights, cond), grid, cap)
+    assert_allclose(chunked, whole, rtol=0, atol=1e-15)
+
+
+def test_memory_stays_bounded_at_the_correlation_cap() -> None:
+    # 1,000 names at rho = 0.9999 need about 10,000 factor nodes: all their conditional
+    # PDs at once would be 80 MB (and 240 MB at the peak, as it was); taken a chunk of
+    # nodes at a time, arrays hold about CHUNK_CELLS (2 million) numbers, 16 MB, each.
+    pds = np.random.default_rng(4).uniform(0.005, 0.05, 1000)
+    tracemalloc.start()
+    try:
+        dist = loss_distribution(pds, 1e6, 0.6, 0.9999)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+    assert float(dist["probability"].sum()) == pytest.approx(1.0, abs=1e-12)
 
 
 # ---- Monte Carlo -----------------------------------------------------------------------------
