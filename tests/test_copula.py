@@ -301,7 +301,7 @@ def test_memory_stays_bounded_at_the_correlation_cap() -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+    assert peak < 50e6, f"peak {peak / 1e6:.0f} MB"  # seen: 16 MB
     assert float(dist["probability"].sum()) == pytest.approx(1.0, abs=1e-12)
 
 
