@@ -127,6 +127,8 @@ FOURIER_WORK = 4000
 #: Polynomials of at most this many terms per bit of the transform size are evaluated at
 #: the roots of unity by a matrix product rather than an FFT (a measured trade-off).
 TABLE_TERMS_PER_BIT = 4
+#: Largest table of roots kept in the cache (numbers; 32 tables at most, 16 MB in all).
+CACHED_TABLE_CELLS = 2**16
 #: Largest number of obligors on a grid without a common unit for the sequential recursion.
 SEQUENTIAL_OBLIGORS = 64
 
@@ -533,7 +535,10 @@ def spread(polys: FloatArray, stride: int, length: int) -> FloatArray:
 def roots_table(terms: int, stride: int, size: int) -> FloatArray:
     """cos and -sin of 2 pi t stride f / size for t < terms and f <= size // 2, interleaved
     (terms x 2 (size // 2 + 1)): coefficients @ table, read as complex numbers, are the
-    values of a polynomial in x^stride at the roots of unity exp(-2 pi i f / size)."""
+    values of a polynomial in x^stride at the roots of unity exp(-2 pi i f / size).
+
+    Cached; callers take ``roots_table.__wrapped__`` for tables larger than
+    ``CACHED_TABLE_CELLS`` numbers, so that the cache stays small."""
     f = np.arange(size // 2 + 1)
     phase = (np.outer(np.arange(terms) * stride % size, f) % size) * (2 * math.pi / size)
     table = np.empty((terms, 2 * f.size))
@@ -552,7 +557,9 @@ def spectra(polys: FloatArray, stride: int, size: int) -> npt.NDArray[np.complex
     """
     terms, count, nodes = polys.shape
     if terms <= TABLE_TERMS_PER_BIT * math.log2(size):
-        pairs = polys.reshape(terms, count * nodes).T @ roots_table(terms, stride, size)
+        small = terms * (size + 2) <= CACHED_TABLE_CELLS
+        table = (roots_table if small else roots_table.__wrapped__)(terms, stride, size)
+        pairs = polys.reshape(terms, count * nodes).T @ table
         return pairs.view(np.complex128).reshape(count, nodes, size // 2 + 1)
     dense = np.zeros((count, nodes, size))
     dense[:, :, : (terms - 1) * stride + 1 : stride] = np.moveaxis(polys, 0, -1)
