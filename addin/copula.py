@@ -195,6 +195,26 @@ def correlations(rho: Any, count: int) -> FloatArray:
     return per_obligor("rho", rho, count, 0.0, MAX_RHO, RHO_ALLOWED)
 
 
+def two_factor_inputs(
+    count: int,
+    crypto_loadings: Any,
+    compute_loadings: Any,
+    factor_corr: Any,
+    stress_prob: Any,
+    stress_corr: Any,
+) -> tuple[FloatArray, FloatArray, float, float, float]:
+    """Validated loadings on C and R (one per obligor), the factor correlation, the stress
+    probability and the stressed factor correlation of the two-factor model."""
+    loading = "a factor loading from -1 to 1"
+    return (
+        per_obligor("crypto_loadings", crypto_loadings, count, -1.0, 1.0, loading),
+        per_obligor("compute_loadings", compute_loadings, count, -1.0, 1.0, loading),
+        check_factor_corr("factor_corr", factor_corr),
+        float(finite_array("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1")),
+        check_factor_corr("stress_corr", stress_corr),
+    )
+
+
 # ---- loss grid ----------------------------------------------------------------------------
 
 
@@ -1031,17 +1051,10 @@ def two_factor_loss_distribution(
     0.002427
     """
     book = portfolio(pds, exposures, lgds)
-    n = book.pds.size
-    crypto = per_obligor(
-        "crypto_loadings", crypto_loadings, n, -1.0, 1.0, "a factor loading from -1 to 1"
+    factors = two_factor_inputs(
+        book.pds.size, crypto_loadings, compute_loadings, factor_corr, stress_prob, stress_corr
     )
-    compute = per_obligor(
-        "compute_loadings", compute_loadings, n, -1.0, 1.0, "a factor loading from -1 to 1"
-    )
-    rho = check_factor_corr("factor_corr", factor_corr)
-    prob = float(finite_array("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1"))
-    stressed = check_factor_corr("stress_corr", stress_corr)
-    model = two_factor_model(book, crypto, compute, rho, prob, stressed)
+    model = two_factor_model(book, *factors)
     losses, probs, grid = distribution_arrays(book, model)
     return as_frame(losses, probs, grid, book.total_exposure)
 
@@ -1202,15 +1215,9 @@ def simulate_two_factor_losses(
     """
     book = portfolio(pds, exposures, lgds)
     n = book.pds.size
-    a = per_obligor(
-        "crypto_loadings", crypto_loadings, n, -1.0, 1.0, "a factor loading from -1 to 1"
+    a, b, rho, prob, stressed = two_factor_inputs(
+        n, crypto_loadings, compute_loadings, factor_corr, stress_prob, stress_corr
     )
-    b = per_obligor(
-        "compute_loadings", compute_loadings, n, -1.0, 1.0, "a factor loading from -1 to 1"
-    )
-    rho = check_factor_corr("factor_corr", factor_corr)
-    prob = float(finite_array("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1"))
-    stressed = check_factor_corr("stress_corr", stress_corr)
     s_normal = idiosyncratic_weight(a, b, rho, "compute_loadings")
     s_stress = idiosyncratic_weight(a, b, stressed, "compute_loadings")
     paths, seed_ = check_paths(n_paths, seed)
