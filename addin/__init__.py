@@ -1,68 +1,176 @@
 """GPU Credit Desk: credit analytics for loans against AI compute, from Python and Excel.
 
-Every name below is importable from ``addin`` directly. Rates and declines are decimals
-per year (0.30 = 30%), money is USD, power kW, time years unless a name says otherwise.
+Every name below is importable from ``addin`` directly, and loads its layer only when first
+used (PEP 562), so ``import addin`` and ``gpucredit --help`` load neither pandas nor scipy.
+Rates and declines are decimals per year (0.30 = 30%), money is USD, power kW, time years
+unless a name says otherwise.
+
+The package, one layer per folder (imports flow one way; CI checks it with import-linter):
+
+- ``addin.model``: the deal, the GPU catalog, errors and number checks;
+- ``addin.analytics``: pure numpy/scipy: cash flows, debt, DSCR, collateral, credit, portfolio loss;
+- ``addin.io``: deal files, the intake workbook, workbook writing, LibreOffice;
+- ``addin.excel``: the Excel functions (the only xlwings importer), Lite, the gallery cases;
+- ``addin.memo``: the deal memo and gallery workbooks;
+- ``addin.cli``: the ``gpucredit`` command.
+
+Examples
+--------
+>>> import addin
+>>> addin.min_dscr.__module__
+'addin.analytics.dscr'
 """
 
-from addin.catalog import gpu_catalog, gpu_spec
-from addin.collateral import (
-    DurationMismatch,
-    Liquidation,
-    book_value,
-    duration_mismatch,
-    economic_life,
-    economic_value,
-    half_life,
-    liquidation_value,
-    ltv_schedule,
-    market_value,
-    residual_curve,
-    residual_value,
-    underwater_period,
-)
-from addin.copula import (
-    default_count_distribution,
-    distribution_es,
-    distribution_tranche_el,
-    distribution_var,
-    loss_distribution,
-    portfolio_es,
-    portfolio_expected_loss,
-    portfolio_var,
-    simulate_losses,
-    simulate_two_factor_losses,
-    tranche_expected_loss,
-    two_factor_loss_distribution,
-)
-from addin.deal import Deal, load_deal
-from addin.default import (
-    conditional_pd,
-    crypto_factor,
-    default_correlation,
-    irb_risk_weight,
-    joint_default_probability,
-    miner_stress_pd,
-    rent_factor,
-    tail_dependence,
-    vasicek_loss_cdf,
-    vasicek_tranche_expected_loss,
-    worst_case_default_rate,
-)
-from addin.dscr import (
-    avg_dscr,
-    breakeven_decline,
-    deflated_rent,
-    dscr_schedule,
-    dscr_summary,
-    first_breach,
-    llcr,
-    min_dscr,
-    sculpted_debt_capacity,
-)
-from addin.errors import AddinError, DealFileError, InputError
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
+from addin.version import VERSION
+
+if TYPE_CHECKING:  # the same names, for type checkers and IDEs
+    from addin.analytics.collateral import (
+        DurationMismatch,
+        Liquidation,
+        book_value,
+        duration_mismatch,
+        economic_life,
+        economic_value,
+        half_life,
+        liquidation_value,
+        ltv_schedule,
+        market_value,
+        residual_curve,
+        residual_value,
+        underwater_period,
+    )
+    from addin.analytics.credit import (
+        conditional_pd,
+        crypto_factor,
+        default_correlation,
+        irb_risk_weight,
+        joint_default_probability,
+        miner_stress_pd,
+        rent_factor,
+        tail_dependence,
+        vasicek_loss_cdf,
+        vasicek_tranche_expected_loss,
+        worst_case_default_rate,
+    )
+    from addin.analytics.dscr import (
+        avg_dscr,
+        breakeven_decline,
+        deflated_rent,
+        dscr_schedule,
+        dscr_summary,
+        first_breach,
+        llcr,
+        min_dscr,
+        sculpted_debt_capacity,
+    )
+    from addin.analytics.portfolio import (
+        default_count_distribution,
+        distribution_es,
+        distribution_tranche_el,
+        distribution_var,
+        loss_distribution,
+        portfolio_es,
+        portfolio_expected_loss,
+        portfolio_var,
+        simulate_losses,
+        simulate_two_factor_losses,
+        tranche_expected_loss,
+        two_factor_loss_distribution,
+    )
+    from addin.io.deal_files import (
+        read_deal,
+    )
+    from addin.model.catalog import (
+        gpu_catalog,
+        gpu_spec,
+    )
+    from addin.model.deal import (
+        Deal,
+        load_deal,
+    )
+    from addin.model.errors import (
+        AddinError,
+        DealFileError,
+        InputError,
+    )
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "addin.analytics.collateral": (
+        "DurationMismatch",
+        "Liquidation",
+        "book_value",
+        "duration_mismatch",
+        "economic_life",
+        "economic_value",
+        "half_life",
+        "liquidation_value",
+        "ltv_schedule",
+        "market_value",
+        "residual_curve",
+        "residual_value",
+        "underwater_period",
+    ),
+    "addin.analytics.credit": (
+        "conditional_pd",
+        "crypto_factor",
+        "default_correlation",
+        "irb_risk_weight",
+        "joint_default_probability",
+        "miner_stress_pd",
+        "rent_factor",
+        "tail_dependence",
+        "vasicek_loss_cdf",
+        "vasicek_tranche_expected_loss",
+        "worst_case_default_rate",
+    ),
+    "addin.analytics.dscr": (
+        "avg_dscr",
+        "breakeven_decline",
+        "deflated_rent",
+        "dscr_schedule",
+        "dscr_summary",
+        "first_breach",
+        "llcr",
+        "min_dscr",
+        "sculpted_debt_capacity",
+    ),
+    "addin.analytics.portfolio": (
+        "default_count_distribution",
+        "distribution_es",
+        "distribution_tranche_el",
+        "distribution_var",
+        "loss_distribution",
+        "portfolio_es",
+        "portfolio_expected_loss",
+        "portfolio_var",
+        "simulate_losses",
+        "simulate_two_factor_losses",
+        "tranche_expected_loss",
+        "two_factor_loss_distribution",
+    ),
+    "addin.io.deal_files": ("read_deal",),
+    "addin.model.catalog": (
+        "gpu_catalog",
+        "gpu_spec",
+    ),
+    "addin.model.deal": (
+        "Deal",
+        "load_deal",
+    ),
+    "addin.model.errors": (
+        "AddinError",
+        "DealFileError",
+        "InputError",
+    ),
+}
+_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__version__ = VERSION
 __all__ = [
     "AddinError",
     "Deal",
@@ -104,6 +212,7 @@ __all__ = [
     "portfolio_es",
     "portfolio_expected_loss",
     "portfolio_var",
+    "read_deal",
     "rent_factor",
     "residual_curve",
     "residual_value",
@@ -118,3 +227,17 @@ __all__ = [
     "vasicek_tranche_expected_loss",
     "worst_case_default_rate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (PEP 562)."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'addin' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from addin.model.errors import AddinError
+from addin.version import VERSION
 
-from addin.deal import load_deal
-from addin.dscr import DscrSummary, dscr_schedule, dscr_summary
-from addin.errors import AddinError
+if TYPE_CHECKING:  # the engines load only when a command needs them: --help stays quick
+    import pandas as pd
+
+    from addin.analytics.dscr import DscrSummary
 
 EXIT_BAD_INPUT = 2
 
@@ -55,14 +58,19 @@ def format_schedule(schedule: pd.DataFrame) -> str:
         shown[name] = shown[name].map(lambda v: f"{v / 1e3:,.0f}")
     shown["year"] = shown["year"].map(lambda v: f"{v:.2f}")
     shown["market_rate"] = shown["market_rate"].map(lambda v: f"{v:.3f}")
-    shown["dscr"] = shown["dscr"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}x")
+    shown["dscr"] = shown["dscr"].map(
+        lambda v: "" if v != v else f"{v:.2f}x"
+    )  # NaN: no debt service
     shown = shown.rename(columns={name: f"{name} k$" for name in money})
     return shown.to_string(index=False)
 
 
 def run_dscr(path: str, annual_decline: float | None) -> int:
     """Print a deal's DSCR schedule and summary."""
-    deal = load_deal(path)
+    from addin.analytics.dscr import dscr_schedule, dscr_summary
+    from addin.io.deal_files import read_deal
+
+    deal = read_deal(path)
     print(f"{deal.name}: {deal.gpus:,} x {deal.gpu_model}, {deal.amortization} loan over "
           f"{deal.tenor_years:g} years")  # fmt: skip
     print()
@@ -77,7 +85,7 @@ def run_dscr(path: str, annual_decline: float | None) -> int:
 
 def run_lite(folder: str, wheel_url: str | None) -> int:
     """Write xlwings Lite's main.py and requirements.txt into a folder."""
-    from addin.lite import write_lite
+    from addin.excel.lite import write_lite
 
     for path in write_lite(folder, wheel_url):
         print(f"wrote {path}")
@@ -87,7 +95,7 @@ def run_lite(folder: str, wheel_url: str | None) -> int:
 
 def run_gallery(out: str) -> int:
     """Write the function gallery workbook."""
-    from addin.gallery import write_gallery
+    from addin.memo.gallery import write_gallery
 
     print(f"wrote {write_gallery(out)}")
     return 0
@@ -101,6 +109,7 @@ def run_memo(
     as a workbook when there are several deals."""
     from pathlib import Path
 
+    from addin.io.office import find_soffice
     from addin.memo.batch import (
         default_jobs,
         example_deal_path,
@@ -110,7 +119,6 @@ def run_memo(
         summary_frame,
         write_summary_workbook,
     )
-    from addin.memo.office import find_soffice
 
     paths = ([example_deal_path()] if example else []) + [Path(d) for d in deals]
     if not paths:
@@ -145,9 +153,10 @@ def run_memo(
 
 def run_intake_new(file: str, source: str | None, force: bool) -> int:
     """Write a blank (or prefilled) deal intake workbook."""
-    from addin.intake import write_intake
+    from addin.io.deal_files import read_deal
+    from addin.io.intake import write_intake
 
-    values = load_deal(source) if source else None
+    values = read_deal(source) if source else None
     print(f"wrote {write_intake(file, values, force)}")
     return 0
 
@@ -157,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gpucredit", description="GPU Credit Desk: credit analytics for loans against GPUs."
     )
+    parser.add_argument("--version", action="version", version=f"gpucredit {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     dscr = commands.add_parser("dscr", help="print a deal's DSCR schedule and summary")
     dscr.add_argument("deal", help="deal file (.toml)")

@@ -3,7 +3,7 @@
 Classic xlwings spends roughly 1 ms per cell call on the COM round-trip, so the Python side
 should stay well under it: target <= 50 us per scalar call (GPU_RESIDUAL, GPU_LIQUIDATION)
 and <= 2 ms for LTV_TABLE on a 10-year monthly deal (121 rows x 15 columns, the Excel
-shaping included). Everything is called through the Excel functions in ``addin.udfs``,
+shaping included). Everything is called through the Excel functions in ``addin.excel.udfs``,
 with the arguments Excel passes. Run: ``uv run python benchmarks/bench_collateral.py``.
 """
 
@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from addin.deal import load_deal
-from addin.dscr import debt_schedule
-from addin.udfs import GPU_LIQUIDATION, GPU_RESIDUAL, LTV_TABLE, _deal_from_cells
+from addin.analytics.dscr import debt_schedule
+from addin.excel.udfs import GPU_LIQUIDATION, GPU_RESIDUAL, LTV_TABLE, _deal_from_cells
+from addin.model.deal import load_deal
 
 COM_ROUND_TRIP_S = 1e-3
 DEAL: list[list[Any]] = [

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from addin.deal import load_deal
-from addin.dscr import min_dscr_grid
-from addin.udfs import DSCR_MIN, _deal_from_cells
+from addin.analytics.dscr import min_dscr_grid
+from addin.excel.udfs import DSCR_MIN, _deal_from_cells
+from addin.model.deal import load_deal
 
 COM_ROUND_TRIP_S = 1e-3
 DEAL = [

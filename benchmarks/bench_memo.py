@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from addin.cli import main
-from addin.deal import load_deal
+from addin.io.deal_files import read_deal
+from addin.io.office import export_pdf, find_soffice
 from addin.memo import analyse, build_workbook, save_workbook
-from addin.memo.office import export_pdf, find_soffice
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "workbooks" / "examples").glob("*.toml"))
@@ -28,7 +28,7 @@ BATCH = 100
 
 def per_memo(folder: Path, repeats: int = 20) -> tuple[float, float, float]:
     """Median seconds to analyse, to build and save, and in all, per memo."""
-    bases = [load_deal(path) for path in EXAMPLES]
+    bases = [read_deal(path) for path in EXAMPLES]
     analyse(bases[0])  # warm-up: lazy imports and the GPU catalog
     analysis, writing = [], []
     for k in range(repeats):

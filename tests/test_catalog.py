@@ -9,15 +9,15 @@ from importlib import resources
 import pytest
 
 from addin import gpu_catalog, gpu_spec
-from addin.catalog import FIELDS, NUMERIC_FIELDS, catalog_row, gpu_models
-from addin.errors import InputError, MissingInputError
+from addin.model.catalog import FIELDS, NUMERIC_FIELDS, catalog_row, gpu_models
+from addin.model.errors import InputError, MissingInputError
 
 REQUIRED_MODELS = {"A100 SXM", "H100 SXM", "H100 PCIe", "H200", "B200", "GB200", "B300",
                    "MI300X", "L40S"}  # fmt: skip  # issue 3, section 1
 
 
 def sources_text() -> str:
-    return resources.files("addin").joinpath("data", "SOURCES.md").read_text(encoding="utf-8")
+    return resources.files("addin.model").joinpath("data", "SOURCES.md").read_text(encoding="utf-8")
 
 
 def release(text: str) -> dt.date:
@@ -147,6 +147,6 @@ def test_catalog_is_a_copy() -> None:
 
 def test_data_ship_inside_the_package() -> None:
     # Read through importlib.resources, so a wheel or Pyodide install finds them.
-    data = resources.files("addin").joinpath("data")
+    data = resources.files("addin.model").joinpath("data")
     assert data.joinpath("gpu_catalog.csv").is_file()
     assert data.joinpath("SOURCES.md").is_file()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from addin import dscr_summary, load_deal
+from addin import dscr_summary
 from addin.cli import main
+from addin.io.deal_files import read_deal
 from tests.conftest import EXAMPLES
 
 
@@ -15,7 +16,7 @@ def test_prints_schedule_and_summary(capsys: pytest.CaptureFixture[str]) -> None
     path = EXAMPLES / "miner_spot_h100.toml"
     assert main(["dscr", str(path)]) == 0
     out = capsys.readouterr().out
-    summary = dscr_summary(load_deal(path))
+    summary = dscr_summary(read_deal(path))
     assert len([line for line in out.splitlines() if line.strip().startswith("16 ")]) == 1
     assert f"Min DSCR (deflated)             {summary.min_dscr:.2f}x" in out
     assert f"Min DSCR (flat rent)            {summary.flat_min_dscr:.2f}x" in out

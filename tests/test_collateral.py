@@ -27,8 +27,8 @@ from addin import (
     residual_value,
     underwater_period,
 )
-from addin.collateral import fleet_absorption, power_cost_per_hour, unit_cost
-from addin.errors import InputError, MissingInputError
+from addin.analytics.collateral import fleet_absorption, power_cost_per_hour
+from addin.model.errors import InputError, MissingInputError
 from tests.conftest import BASE_DEAL, EXAMPLES
 
 H100_PRICE = 33_600.0  # catalog launch price: Epoch AI / SemiAnalysis DGX H100 USD 269k / 8
@@ -405,10 +405,10 @@ def test_residual_value_by_deal() -> None:
     # Economic at age 2 = one year after the start: rent 2.0 x 0.7, discounted at 12%.
     expected = reference_economic_value(2.0 * 0.7, 0.3, 1.275, 1.3, 0.08, 0.12)
     assert residual_value(deal, 2.0, "economic") == pytest.approx(expected, rel=1e-12)
-    # A deal file works too.
+    # Text is a catalog model name, never a file: a path is refused, naming the argument.
     path = EXAMPLES / "neocloud_h100.toml"
-    assert residual_value(path, 0.0, "book") == pytest.approx(unit_cost(load_deal(path)), rel=1e-14)
-    assert residual_value(str(path), 0.0, "book") == residual_value(path, 0.0, "book")
+    with pytest.raises(InputError, match=r"deal_or_model: got '.*neocloud_h100.toml'"):
+        residual_value(str(path), 0.0, "book")
 
 
 @given(

@@ -16,7 +16,6 @@ from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
 from addin import (
-    copula,
     default_count_distribution,
     distribution_es,
     distribution_tranche_el,
@@ -31,7 +30,8 @@ from addin import (
     two_factor_loss_distribution,
     vasicek_tranche_expected_loss,
 )
-from addin.errors import InputError, MissingInputError
+from addin.analytics import portfolio as copula
+from addin.model.errors import InputError, MissingInputError
 
 RNG = np.random.default_rng(20240601)
 HET_PDS = RNG.uniform(0.005, 0.06, 40)

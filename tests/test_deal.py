@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from addin.deal import KEY_SPECS, REQUIRED_KEYS, Deal, deal_from_range, load_deal
-from addin.errors import AddinError, DealFileError, InputError, MissingInputError, UnknownKeyError
+from addin.io.deal_files import read_deal
+from addin.model.deal import KEY_SPECS, REQUIRED_KEYS, Deal, deal_from_range, load_deal
+from addin.model.errors import (
+    AddinError,
+    DealFileError,
+    InputError,
+    MissingInputError,
+    UnknownKeyError,
+)
 from tests.conftest import BASE_DEAL, as_range
 
 
@@ -56,8 +63,8 @@ def test_every_source_gives_the_same_deal(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     from_dict = load_deal(BASE_DEAL)
-    assert load_deal(toml) == from_dict
-    assert load_deal(str(toml)) == from_dict
+    assert read_deal(toml) == from_dict
+    assert read_deal(str(toml)) == from_dict
     assert load_deal(as_range(BASE_DEAL)) == from_dict
 
 
@@ -123,15 +130,23 @@ def test_toml_errors_name_file_and_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\ngpus = \n', encoding="utf-8")
     with pytest.raises(DealFileError, match=r"bad.toml: is not valid TOML: .*line 2"):
-        load_deal(bad)
+        read_deal(bad)
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('name = "x"\ngpus = 8\nmarket_rate = 2\ninterest_rate = 2\n', encoding="utf-8")
     with pytest.raises(DealFileError, match=r"wrong.toml: interest_rate: got 2"):
-        load_deal(wrong)
+        read_deal(wrong)
     with pytest.raises(DealFileError, match=r"missing.toml: cannot be read"):
-        load_deal(tmp_path / "missing.toml")
+        read_deal(tmp_path / "missing.toml")
     with pytest.raises(DealFileError, match=r"deal.csv: is not a deal file"):
-        load_deal(tmp_path / "deal.csv")
+        read_deal(tmp_path / "deal.csv")
+
+
+def test_the_model_never_reads_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "deal.toml"
+    path.write_text('name = "x"', encoding="utf-8")
+    for source in (path, str(path)):
+        with pytest.raises(InputError, match=r"deal: got '.*; allowed: a deal \(keys and values\)"):
+            load_deal(source)  # type: ignore[arg-type]
 
 
 def test_replace_revalidates() -> None:
@@ -151,7 +166,7 @@ def test_every_key_has_unit_or_is_text_and_help() -> None:
 
 
 def test_examples_load(example_path: Path) -> None:
-    deal = load_deal(example_path)
+    deal = read_deal(example_path)
     assert isinstance(deal, Deal)
     assert deal.start_date is not None
 

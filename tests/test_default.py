@@ -22,8 +22,8 @@ from addin import (
     vasicek_tranche_expected_loss,
     worst_case_default_rate,
 )
-from addin.default import crypto_factor, rent_factor
-from addin.errors import InputError, MissingInputError
+from addin.analytics.credit import crypto_factor, rent_factor
+from addin.model.errors import InputError, MissingInputError
 
 # ---- published values ----------------------------------------------------------------------
 

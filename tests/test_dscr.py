@@ -22,8 +22,8 @@ from addin import (
     min_dscr,
     sculpted_debt_capacity,
 )
-from addin.dscr import debt_schedule, min_dscr_grid
-from addin.errors import InputError
+from addin.analytics.dscr import debt_schedule, min_dscr_grid
+from addin.model.errors import InputError
 from tests.conftest import BASE_DEAL
 
 # A deal whose cash flows are easy to compute by hand: annual periods, full utilisation,

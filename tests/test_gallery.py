@@ -20,10 +20,11 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.worksheet.formula import ArrayFormula
 
-import addin.udfs
-from addin import gallery
+import addin.excel.udfs
 from addin.cli import main
-from addin.deal import EXCEL_EPOCH
+from addin.excel import gallery
+from addin.memo import gallery as gallery_book
+from addin.model.deal import EXCEL_EPOCH
 from tests.gallery_derivations import DERIVATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ with warnings.catch_warnings():
 def udf_names() -> set[str]:
     return {
         name
-        for name, obj in vars(addin.udfs).items()
+        for name, obj in vars(addin.excel.udfs).items()
         if name.isupper() and inspect.isfunction(obj) and hasattr(obj, "__wrapped__")
     }
 
@@ -68,7 +69,7 @@ def _to_excel(value: Any) -> Any:
 
 
 def excel_function(name: str) -> Any:
-    function = getattr(addin.udfs, name)
+    function = getattr(addin.excel.udfs, name)
 
     def call(*args: Any) -> Any:
         result = function(*(_argument(a) for a in args))
@@ -83,7 +84,7 @@ def excel_function(name: str) -> Any:
 @pytest.fixture(scope="module")
 def computed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], list]:  # type: ignore[type-arg]
     path = tmp_path_factory.mktemp("gallery") / "functions.xlsx"
-    book, checks = gallery.build_gallery()
+    book, checks = gallery_book.build_gallery()
     book.save(path)
     registry = formulas.get_functions()
     for name in udf_names():
@@ -143,7 +144,7 @@ def test_every_check_cell_is_true(computed: tuple[dict[str, Any], list]) -> None
 
 
 def test_results_are_array_formulas_over_a_declared_range(tmp_path: Path) -> None:
-    path = gallery.write_gallery(tmp_path / "g.xlsx")
+    path = gallery_book.write_gallery(tmp_path / "g.xlsx")
     book = openpyxl.load_workbook(path)
     arrays = [
         cell.value

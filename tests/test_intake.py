@@ -11,9 +11,8 @@ import openpyxl
 import pytest
 
 from addin.cli import main
-from addin.deal import KEY_SPECS, load_deal
-from addin.errors import DealFileError, OutputExistsError
-from addin.intake import (
+from addin.io.deal_files import read_deal
+from addin.io.intake import (
     FIRST_ROW,
     MAX_FILE_BYTES,
     SHEET,
@@ -21,6 +20,8 @@ from addin.intake import (
     read_intake,
     write_intake,
 )
+from addin.model.deal import KEY_SPECS
+from addin.model.errors import DealFileError, OutputExistsError
 from tests.conftest import BASE_DEAL, EXAMPLES
 
 NEOCLOUD = EXAMPLES / "neocloud_h100.toml"
@@ -28,7 +29,7 @@ NEOCLOUD = EXAMPLES / "neocloud_h100.toml"
 
 @pytest.fixture
 def filled(tmp_path: Path) -> Path:
-    return write_intake(tmp_path / "deal.xlsx", load_deal(NEOCLOUD))
+    return write_intake(tmp_path / "deal.xlsx", read_deal(NEOCLOUD))
 
 
 def _edit(path: Path, edit: Any) -> Path:
@@ -51,13 +52,13 @@ def test_defusedxml_protects_openpyxl() -> None:
 
 
 def test_round_trip_gives_the_same_deal_as_the_toml(filled: Path) -> None:
-    assert read_intake(filled) == load_deal(NEOCLOUD)
-    assert load_deal(filled) == load_deal(NEOCLOUD)  # load_deal dispatches on .xlsx
+    assert read_intake(filled) == read_deal(NEOCLOUD)
+    assert read_deal(filled) == read_deal(NEOCLOUD)  # read_deal dispatches on .xlsx
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_example_round_trips(tmp_path: Path, path: Path) -> None:
-    deal = load_deal(path)
+    deal = read_deal(path)
     assert read_intake(write_intake(tmp_path / "x.xlsx", deal)) == deal
 
 
@@ -107,9 +108,9 @@ def test_same_error_as_a_toml_file(tmp_path: Path, filled: Path) -> None:
     toml.write_text(NEOCLOUD.read_text().replace("annual_decline = 0.30", "annual_decline = 1.5"))
     _edit(filled, lambda wb: wb[SHEET].cell(row=key_row("annual_decline"), column=2, value=1.5))
     with pytest.raises(DealFileError) as from_toml:
-        load_deal(toml)
+        read_deal(toml)
     with pytest.raises(DealFileError) as from_xlsx:
-        load_deal(filled)
+        read_deal(filled)
     assert str(from_toml.value).split(": ", 1)[1] in str(from_xlsx.value)
 
 
@@ -218,4 +219,4 @@ def test_cli_intake_new(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert main(["intake", "new", str(path)]) == 2
     assert "exists" in capsys.readouterr().err
     assert main(["intake", "new", str(path), "--from", str(NEOCLOUD), "--force"]) == 0
-    assert read_intake(path) == load_deal(NEOCLOUD)
+    assert read_intake(path) == read_deal(NEOCLOUD)

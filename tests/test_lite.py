@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 
 import addin
-import addin.udfs
-from addin import gallery, lite
+import addin.excel.udfs
 from addin.cli import main
-from addin.deal import EXCEL_EPOCH
+from addin.excel import gallery, lite
+from addin.model.deal import EXCEL_EPOCH
 
 SCRIPT = r"""
 import asyncio, datetime as dt, importlib.util, json, os, sys
@@ -52,7 +52,7 @@ def audit(event, args):
 sys.addaudithook(audit)
 source = sys.argv[1]
 if source == "installed":
-    import addin.udfs as module
+    import addin.excel.udfs as module
 else:
     spec = importlib.util.spec_from_file_location("main", source)
     module = importlib.util.module_from_spec(spec)
@@ -123,7 +123,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def excel_functions() -> dict[str, Any]:
     return {
         name: obj
-        for name, obj in vars(addin.udfs).items()
+        for name, obj in vars(addin.excel.udfs).items()
         if name.isupper() and inspect.isfunction(obj)
     }
 
@@ -194,7 +194,7 @@ def test_a_wheel_url_makes_main_py_a_thin_re_export() -> None:
     files = lite.lite_files(url)
     assert files["requirements.txt"].splitlines()[-1] == url
     assert "_FILES" not in files["main.py"]
-    assert "from addin.udfs import (" in files["main.py"]
+    assert "from addin.excel.udfs import (" in files["main.py"]
 
 
 def test_importing_the_addin_is_lazy(installed: dict[str, Any]) -> None:
@@ -205,4 +205,4 @@ def test_importing_the_addin_is_lazy(installed: dict[str, Any]) -> None:
 
 def test_addin_version_is_the_package_version() -> None:
     # pyproject.toml's version, as installed: independent of addin.__version__
-    assert addin.udfs.ADDIN_VERSION() == importlib.metadata.version("gpu-credit-desk")
+    assert addin.excel.udfs.ADDIN_VERSION() == importlib.metadata.version("gpu-credit-desk")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from addin import log
-from addin.udfs import excel_errors
+from addin.excel.udfs import excel_errors
 
 SECRET = "Example Neocloud Inc. owes 85000000"
 

@@ -18,18 +18,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.worksheet.formula import ArrayFormula
 
+from addin.analytics.collateral import ltv_schedule
+from addin.analytics.credit import irb_risk_weight, miner_stress_pd
+from addin.analytics.dscr import breakeven_decline, debt_schedule, dscr_schedule, min_dscr_grid
 from addin.cli import main
-from addin.collateral import ltv_schedule
-from addin.deal import KEY_SPECS, Deal, load_deal
-from addin.default import irb_risk_weight, miner_stress_pd
-from addin.dscr import breakeven_decline, dscr_schedule, min_dscr_grid
-from addin.errors import OutputExistsError
+from addin.io.deal_files import read_deal
+from addin.io.xlsx import put_text
 from addin.memo import SHEETS, analyse, build_workbook, write_memo
 from addin.memo.analysis import STRESS_DECLINES, STRESS_UTILIZATIONS
 from addin.memo.batch import example_deal_path
 from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, period_columns
-from addin.memo.cells import put_text
 from addin.memo.risk import BTC_DRAWDOWNS, RENT_DECLINES, effective_maturity
+from addin.model.deal import KEY_SPECS, Deal, load_deal
+from addin.model.errors import OutputExistsError
 from tests.conftest import BASE_DEAL, EXAMPLES
 from tests.memo_deals import variant
 
@@ -57,7 +58,7 @@ UNSAFE = '=HYPERLINK("http://x","y")'
 @pytest.fixture(scope="module")
 def neocloud_memo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("memo") / "neocloud.xlsx"
-    write_memo(load_deal(NEOCLOUD), path, live=True)
+    write_memo(read_deal(NEOCLOUD), path, live=True)
     return path
 
 
@@ -100,7 +101,7 @@ def test_cash_flow_has_one_row_per_period(tmp_path: Path) -> None:
 
 
 def test_named_ranges_point_at_the_inputs(book: openpyxl.Workbook) -> None:
-    deal = load_deal(NEOCLOUD)
+    deal = read_deal(NEOCLOUD)
     formulas = " ".join(_formulas(book))
     for key in KEY_SPECS:
         if key not in formulas:
@@ -118,11 +119,11 @@ def test_deal_named_range_loads_back_as_the_same_deal(book: openpyxl.Workbook) -
     # the range the Live sheet passes to the add-in holds the deal exactly
     sheet, ref = next(iter(book.defined_names["Deal"].destinations))
     rows = [[c.value for c in row] for row in book[sheet][ref.replace("$", "")]]
-    assert load_deal(rows) == load_deal(NEOCLOUD)
+    assert load_deal(rows) == read_deal(NEOCLOUD)
 
 
 def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
-    deal = load_deal(NEOCLOUD)
+    deal = read_deal(NEOCLOUD)
     arrays = {
         c.value.text: c.value.ref
         for row in book["Live"].iter_rows()
@@ -139,7 +140,7 @@ def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
 
 
 def test_stress_sheet_holds_engine_values(book: openpyxl.Workbook) -> None:
-    deal = load_deal(NEOCLOUD)
+    deal = read_deal(NEOCLOUD)
     ws = book["Stress"]
     grid = np.array(
         [
@@ -151,7 +152,7 @@ def test_stress_sheet_holds_engine_values(book: openpyxl.Workbook) -> None:
     np.testing.assert_allclose(grid.astype(float), expected, rtol=1e-12)
     assert ws.cell(row=6, column=1).value == 0.0
     assert ws.cell(row=6 + STRESS_DECLINES.size - 1, column=1).value == pytest.approx(0.60)
-    # breakeven row, at the deal's utilization (80%, column 8): addin.dscr's own breakeven
+    # breakeven row, at the deal's utilization (80%, column 8): addin.analytics.dscr's own breakeven
     row = 6 + STRESS_DECLINES.size
     assert ws.cell(row=row, column=1).value == "Breakeven decline at 1.00x"
     assert ws.cell(row=row, column=8).value == pytest.approx(breakeven_decline(deal), abs=1e-10)
@@ -159,7 +160,7 @@ def test_stress_sheet_holds_engine_values(book: openpyxl.Workbook) -> None:
 
 
 def test_collateral_sheet_holds_the_ltv_table(book: openpyxl.Workbook) -> None:
-    table = ltv_schedule(load_deal(NEOCLOUD))
+    table = ltv_schedule(read_deal(NEOCLOUD))
     ws = book["Collateral"]
     head = next(r for r in range(1, 40) if ws.cell(row=r, column=1).value == "Period")
     got = [ws.cell(row=head + 1 + k, column=8).value for k in range(len(table))]
@@ -168,10 +169,10 @@ def test_collateral_sheet_holds_the_ltv_table(book: openpyxl.Workbook) -> None:
 
 
 def test_credit_sheet_holds_stressed_pds_and_risk_weight(tmp_path: Path) -> None:
-    deal = load_deal(MINER)
+    deal = read_deal(MINER)
     data = analyse(deal)
     ws = build_workbook(data)["Credit"]
-    m = effective_maturity(deal, __import__("addin.dscr").dscr.debt_schedule(deal))
+    m = effective_maturity(deal, debt_schedule(deal))
     assert ws["B7"].value == pytest.approx(irb_risk_weight(deal.pd, deal.lgd, m), rel=1e-12)
     expected = miner_stress_pd(
         0.02, 0.5, 0.4, BTC_DRAWDOWNS[:, None], RENT_DECLINES[None, :], 1.0, 0.45, 0.25, 0.30, 0.30
@@ -212,7 +213,7 @@ def test_look_and_print_setup(book: openpyxl.Workbook) -> None:
         assert ws.oddFooter.left.text == "Confidential"
         assert "&P" in ws.oddFooter.center.text
     cash = book[CASH_FLOW]
-    keys = [c.key for c in period_columns(load_deal(NEOCLOUD))]
+    keys = [c.key for c in period_columns(read_deal(NEOCLOUD))]
     row = FIRST_ROW
     assert cash.cell(row=row, column=keys.index("dscr") + 1).number_format.startswith('0.00"x"')
     assert cash.cell(row=row, column=keys.index("revenue") + 1).number_format.startswith("#,##0")
@@ -260,7 +261,7 @@ def test_any_borrower_text_round_trips_as_text(text: str) -> None:
 
 
 def test_no_overwrite_without_force(tmp_path: Path) -> None:
-    deal = load_deal(NEOCLOUD)
+    deal = read_deal(NEOCLOUD)
     path = tmp_path / "m.xlsx"
     write_memo(deal, path)
     before = path.read_bytes()
@@ -278,7 +279,7 @@ def test_failed_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        write_memo(load_deal(NEOCLOUD), tmp_path / "m.xlsx")
+        write_memo(read_deal(NEOCLOUD), tmp_path / "m.xlsx")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -329,7 +330,7 @@ def test_exists_without_force_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_example_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert load_deal(example_deal_path()) == load_deal(NEOCLOUD)
+    assert read_deal(example_deal_path()) == read_deal(NEOCLOUD)
     assert main(["memo", "--example", "-o", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"wrote {tmp_path / 'example_memo.xlsx'}" in out
@@ -360,7 +361,7 @@ def test_parallel_batch_one_bad_deal_does_not_stop_the_others(
         "broken.toml",
         "miner_spot_h100.toml",
     ]
-    assert rows[0][4] == pytest.approx(analyse(load_deal(NEOCLOUD)).summary.min_dscr)
+    assert rows[0][4] == pytest.approx(analyse(read_deal(NEOCLOUD)).summary.min_dscr)
     assert "gpus: got -5" in rows[1][-1]
     assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
@@ -383,9 +384,9 @@ def test_no_deal_and_bad_jobs(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_intake_workbook_as_deal(tmp_path: Path) -> None:
-    from addin.intake import write_intake
+    from addin.io.intake import write_intake
 
-    intake = write_intake(tmp_path / "intake.xlsx", load_deal(MINER))
+    intake = write_intake(tmp_path / "intake.xlsx", read_deal(MINER))
     assert main(["memo", str(intake), "-o", str(tmp_path), "--jobs", "1"]) == 0
     assert (tmp_path / "intake_memo.xlsx").exists()
 
@@ -402,7 +403,7 @@ def test_without_market_absorption_the_memo_still_builds() -> None:
 def test_pdf_without_libreoffice_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("addin.memo.office.find_soffice", lambda: None)
+    monkeypatch.setattr("addin.io.office.find_soffice", lambda: None)
     assert main(["memo", "--example", "--pdf", "-o", str(tmp_path)]) == 2
     assert "--pdf needs LibreOffice (soffice)" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

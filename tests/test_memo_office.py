@@ -1,7 +1,7 @@
 """Memos checked by a real spreadsheet engine: headless LibreOffice recalculates them.
 
 Every formula cell of each memo's Cash flow sheet, recalculated by LibreOffice from the
-Inputs sheet, must equal the Python engine (addin.dscr) to 1e-9 relative; so must the
+Inputs sheet, must equal the Python engine (addin.analytics.dscr) to 1e-9 relative; so must the
 schedule after an input is changed in the workbook. ``--pdf`` must give a page per sheet.
 
 Without LibreOffice these tests skip, except when the environment variable CI is set
@@ -24,12 +24,13 @@ import pytest
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
+from addin.analytics.dscr import HOURS_PER_YEAR, debt_schedule, dscr_schedule, dscr_summary
 from addin.cli import main
-from addin.deal import Deal, load_deal
-from addin.dscr import HOURS_PER_YEAR, debt_schedule, dscr_schedule, dscr_summary
+from addin.io.deal_files import read_deal
+from addin.io.office import convert, find_soffice
 from addin.memo import SHEETS, write_memo
 from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
-from addin.memo.office import convert, find_soffice
+from addin.model.deal import Deal, load_deal
 from tests.memo_deals import EXAMPLE_FILES, VARIANTS, variant
 
 REL = 1e-9  # the issue's tolerance: relative, with a 1e-9 absolute floor for exact zeros
@@ -46,7 +47,7 @@ def _need_soffice() -> None:
 
 
 def all_deals() -> dict[str, Deal]:
-    deals = {path.stem: load_deal(path) for path in EXAMPLE_FILES}
+    deals = {path.stem: read_deal(path) for path in EXAMPLE_FILES}
     deals.update({name: load_deal(variant(name)) for name in VARIANTS})
     return deals
 
@@ -77,7 +78,7 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
         payment: Any = "n/a"
     elif i == 0:
         payment = (loan - balloon) / n
-    else:  # the closed form of addin.dscr, written out independently
+    else:  # the closed form of addin.analytics.dscr, written out independently
         payment = (loan - balloon * (1 + i) ** -n) * i / (1 - (1 + i) ** -n)
     top = {
         "Hours per period": HOURS_PER_YEAR / p,

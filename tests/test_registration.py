@@ -1,7 +1,7 @@
 """Classic xlwings registration, proven headlessly.
 
 Runs xlwings' own ``import_udfs`` (the code behind the add-in's "Import Functions" button)
-on ``addin.udfs`` in a subprocess where the Windows-only modules are stubbed and the
+on ``addin.excel.udfs`` in a subprocess where the Windows-only modules are stubbed and the
 workbook is a fake that records the VBA module and the Function Wizard help it receives.
 """
 
@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-import addin.udfs
+import addin.excel.udfs
 
 SCRIPT = r"""
 import json, sys, types
@@ -31,10 +31,10 @@ import xlwings.udfs as classic
 
 # What `import xlwings` binds on Windows with pywin32.
 xlwings.func, xlwings.arg, xlwings.ret = classic.xlfunc, classic.xlarg, classic.xlret
-import addin.udfs
+import addin.excel.udfs
 
-classic.udf_modules["addin.udfs"] = {"filename": addin.udfs.__file__, "filetime": None,
-                                     "module": addin.udfs}
+classic.udf_modules["addin.excel.udfs"] = {"filename": addin.excel.udfs.__file__, "filetime": None,
+                                     "module": addin.excel.udfs}
 
 record = {"vba": "", "options": {}}
 
@@ -62,16 +62,16 @@ class Workbook:
     class VBProject:
         VBComponents = Components()
 
-classic.import_udfs("addin.udfs", Workbook())
+classic.import_udfs("addin.excel.udfs", Workbook())
 print(json.dumps(record))
 """
 
 
 def excel_functions() -> dict[str, object]:
-    """Every public Excel function of addin.udfs (UPPER_SNAKE names)."""
+    """Every public Excel function of addin.excel.udfs (UPPER_SNAKE names)."""
     return {
         name: obj
-        for name, obj in vars(addin.udfs).items()
+        for name, obj in vars(addin.excel.udfs).items()
         if name.isupper() and callable(obj) and inspect.isfunction(obj)
     }
 
@@ -99,7 +99,7 @@ def test_every_function_is_in_the_generated_vba(registration: dict) -> None:  # 
             for p in inspect.signature(function).parameters.values()  # type: ignore[arg-type]
         )
         assert f"Function {name}({args})" in vba, name
-        assert f'XLPy.CallUDF("addin.udfs", "{name}"' in vba, name
+        assert f'XLPy.CallUDF("addin.excel.udfs", "{name}"' in vba, name
 
 
 def test_every_function_and_argument_has_wizard_help(registration: dict) -> None:  # type: ignore[type-arg]

@@ -22,7 +22,8 @@ def _tool() -> Any:
     spec = importlib.util.spec_from_file_location(
         "snapshot_numbers", ROOT / "tools" / "snapshot_numbers.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -20,7 +20,7 @@ from addin import (
     residual_value,
     underwater_period,
 )
-from addin.udfs import (
+from addin.excel.udfs import (
     GPU_ECONOMIC_LIFE,
     GPU_LIQUIDATION,
     GPU_MODELS,

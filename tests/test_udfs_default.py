@@ -20,7 +20,7 @@ from addin import (
     tranche_expected_loss,
     worst_case_default_rate,
 )
-from addin.udfs import (
+from addin.excel.udfs import (
     DEFAULT_CONDITIONAL_PD,
     DEFAULT_CORR,
     DEFAULT_JOINT,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from addin import dscr_schedule, load_deal, min_dscr
-from addin.udfs import (
+from addin.excel.udfs import (
     DSCR,
     DSCR_AVG,
     DSCR_BREAKEVEN_DECLINE,
@@ -138,8 +138,8 @@ def test_bad_input_gives_one_line(call: object, message: str) -> None:
 def test_unexpected_error_is_logged_not_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import addin.excel.udfs
     import addin.log
-    import addin.udfs
 
     monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
     for handler in list(addin.log._logger().handlers):
@@ -148,7 +148,7 @@ def test_unexpected_error_is_logged_not_shown(
     def broken(deal: object, annual_decline: object = None) -> float:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(addin.udfs, "min_dscr", broken)
+    monkeypatch.setattr(addin.excel.udfs, "min_dscr", broken)
     result = DSCR_MIN(DEAL, 0.3)
     assert result.startswith("#VALUE! internal error in DSCR_MIN; details logged in")
     assert str(tmp_path) in result
@@ -161,9 +161,9 @@ def test_unexpected_error_is_logged_not_shown(
 
 
 def test_lite_raises_instead_of_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    import addin.udfs
-    from addin.errors import InputError
+    import addin.excel.udfs
+    from addin.model.errors import InputError
 
-    monkeypatch.setattr(addin.udfs, "IN_LITE", True)
+    monkeypatch.setattr(addin.excel.udfs, "IN_LITE", True)
     with pytest.raises(InputError, match=r"annual_decline: got 1.5"):
         DSCR_MIN(DEAL, 1.5)

@@ -1,6 +1,6 @@
 """Nothing a cell holds breaks a function: every UDF, fuzzed with what Excel can pass.
 
-Every Excel function of ``addin.udfs`` is found generically (UPPER_SNAKE names wrapped by
+Every Excel function of ``addin.excel.udfs`` is found generically (UPPER_SNAKE names wrapped by
 the error decorator), so a new family is fuzzed without touching this file. Each call gets,
 per argument, either anything a cell or range can hold (numbers, empty cells, empty and
 other text, booleans, dates and Excel serials, NaN, infinities, huge and negative numbers,
@@ -37,8 +37,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import addin.udfs
-from addin import gallery
+import addin.excel.udfs
+from addin.excel import gallery
 
 ROOT = Path(__file__).resolve().parents[1]
 CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
@@ -48,13 +48,13 @@ RESULTS: Counter[str] = Counter()  # calls that returned a result, not an error 
 
 UDFS: dict[str, Callable[..., Any]] = {
     name: obj
-    for name, obj in vars(addin.udfs).items()
+    for name, obj in vars(addin.excel.udfs).items()
     if name.isupper() and inspect.isfunction(obj) and hasattr(obj, "__wrapped__")
 }
 
 # ---- what a cell can hold ----------------------------------------------------------------
 
-with (ROOT / "addin" / "data" / "gpu_catalog.csv").open(encoding="utf-8") as _catalog:
+with (ROOT / "addin" / "model" / "data" / "gpu_catalog.csv").open(encoding="utf-8") as _catalog:
     _lines = [line.split(",", 1) for line in _catalog.read().splitlines()]
 MODELS = [*(name for name, _ in _lines[1:]), "h100 sxm", " B200 ", "H100", "GeForce"]
 FIELDS = [*_lines[0][1].split(","), "price", "LAUNCH_PRICE_USD"]
@@ -304,7 +304,7 @@ def _report_calls(
 
 
 def test_every_excel_function_is_fuzzed() -> None:
-    public = {n for n, o in vars(addin.udfs).items() if n.isupper() and inspect.isfunction(o)}
+    public = {n for n, o in vars(addin.excel.udfs).items() if n.isupper() and inspect.isfunction(o)}
     assert public == set(UDFS), "every UDF must carry the error decorator"
     assert {"DSCR_MIN", "ADDIN_VERSION"} <= set(UDFS)
 

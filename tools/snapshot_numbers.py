@@ -46,7 +46,7 @@ def memo_cells() -> dict[str, dict[str, Any]]:
     try:
         from addin.io.deal_files import read_deal as load
     except ImportError:
-        from addin.deal import load_deal as load  # the layout before issue 10
+        from addin.model.deal import load_deal as load  # the layout before issue 10
 
     out: dict[str, dict[str, Any]] = {}
     for name in EXAMPLES:

@@ -6,7 +6,8 @@ assumptions, optionally Live). The builder only lays out results of the engines;
 never reads Excel ranges.
 """
 
+from addin.io.xlsx import save_workbook
 from addin.memo.analysis import MemoData, analyse
-from addin.memo.builder import SHEETS, build_workbook, save_workbook, write_memo
+from addin.memo.builder import SHEETS, build_workbook, write_memo
 
 __all__ = ["SHEETS", "MemoData", "analyse", "build_workbook", "save_workbook", "write_memo"]

@@ -6,7 +6,7 @@ returns a :class:`MemoData`; the sheet writers only lay those results out. Flag 
 
 Examples
 --------
->>> from addin.deal import load_deal
+>>> from addin.model.deal import load_deal
 >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
 ...                   "interest_rate": 0.09, "tenor_years": 5})
 >>> data = analyse(deal)
@@ -17,15 +17,13 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from addin.deal import Deal
-from addin.dscr import (
+from addin.analytics.dscr import (
     DscrSummary,
     breakeven_decline,
     debt_schedule,
@@ -34,21 +32,15 @@ from addin.dscr import (
     llcr,
     min_dscr_grid,
 )
-from addin.types import FloatArray
+from addin.memo.flags import Flag, dscr_flags
+from addin.memo.risk import collateral_results, credit_results, risk_flags
+from addin.model.deal import Deal
+from addin.model.types import FloatArray
+from addin.version import VERSION
 
 STRESS_DECLINES = np.round(np.arange(0.0, 0.601, 0.05), 2)  # 0% to 60% a year
 STRESS_UTILIZATIONS = np.round(np.arange(0.50, 1.001, 0.05), 2)
 STRESS_SHARES = np.round(np.arange(0.0, 1.001, 0.10), 2)
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A red / amber / green flag: the metric, its value as shown, the status and the rule."""
-
-    metric: str
-    value: str
-    status: str  # "green", "amber" or "red"
-    rule: str
 
 
 @dataclass(frozen=True)
@@ -86,7 +78,7 @@ def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> grid = stress_grid(deal, "utilization", np.array([0.6, 0.8]))
@@ -106,57 +98,6 @@ def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
     )
 
 
-def grade(value: float | None, green: float, amber: float, higher_is_better: bool) -> str:
-    """Status of a value against a green and an amber threshold ("red" when missing)."""
-    if value is None or math.isnan(value):
-        return "red"
-    sign = 1.0 if higher_is_better else -1.0
-    if sign * value >= sign * green:
-        return "green"
-    return "amber" if sign * value >= sign * amber else "red"
-
-
-def dscr_flags(deal: Deal, summary: DscrSummary) -> list[Flag]:
-    """Coverage flags: min DSCR, LLCR, breakeven decline and first default breach."""
-    lock, default = deal.lockup_dscr, deal.default_dscr
-    margin = 0.10
-    breakeven = summary.breakeven_decline
-    n = deal.periods
-    default_at = summary.first_default_breach
-    return [
-        Flag(
-            "Min DSCR (deflated rents)",
-            f"{summary.min_dscr:.2f}x",
-            grade(summary.min_dscr, lock, default, True),
-            f"green from the lock-up level ({lock:.2f}x), amber from the default level "
-            f"({default:.2f}x), red below",
-        ),
-        Flag(
-            "LLCR",
-            f"{summary.llcr:.2f}x",
-            grade(summary.llcr, lock, 1.0, True),
-            f"green from {lock:.2f}x (lock-up), amber from 1.00x, red below",
-        ),
-        Flag(
-            "Breakeven decline vs today's decline",
-            "none" if breakeven is None else f"{breakeven:.1%} vs {deal.annual_decline:.1%}",
-            grade(
-                None if breakeven is None else breakeven - deal.annual_decline, margin, 0.0, True
-            ),
-            f"green when rents can fall {margin:.0%} a year faster than assumed before min "
-            "DSCR hits 1.00x, amber with less headroom, red when the assumed decline breaks "
-            "1.00x",
-        ),
-        Flag(
-            "First default breach",
-            "none" if default_at is None else f"period {default_at} of {n}",
-            "green" if default_at is None else ("amber" if default_at > n / 2 else "red"),
-            "green with no period below the default level, amber if the first one is in "
-            "the second half of the tenor, red in the first half",
-        ),
-    ]
-
-
 def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
     """Run every engine a memo needs on one deal.
 
@@ -174,19 +115,16 @@ def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> data = analyse(load_deal({"name": "D", "gpus": 100, "market_rate": 2.0,
     ...                           "loan_amount": 2e6, "interest_rate": 0.09, "tenor_years": 3}))
     >>> data.stress_utilization.min_dscr.shape, len(data.schedule)
     ((13, 11), 36)
     """
-    from addin import __version__
-    from addin.memo.risk import collateral_results, credit_results, risk_flags
-
     summary = dscr_summary(deal)
     data = MemoData(
         deal=deal,
-        version=__version__,
+        version=VERSION,
         generated=generated or dt.datetime.now().replace(microsecond=0),
         schedule=dscr_schedule(deal),
         summary=summary,

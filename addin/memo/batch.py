@@ -19,11 +19,12 @@ from typing import Any, TextIO
 import pandas as pd
 from openpyxl.workbook.workbook import Workbook
 
-from addin.deal import load_deal
-from addin.errors import AddinError, DealFileError, OutputExistsError
+from addin.io import xlsx as c
+from addin.io.deal_files import read_deal
+from addin.io.xlsx import save_workbook
 from addin.log import log_unexpected
-from addin.memo import cells as c
-from addin.memo.builder import save_workbook, write_memo
+from addin.memo.builder import write_memo
+from addin.model.errors import AddinError, DealFileError, OutputExistsError
 
 EXAMPLE_DEAL = "example_deal.toml"
 EXAMPLE_MEMO = "example_memo.xlsx"
@@ -31,7 +32,7 @@ EXAMPLE_MEMO = "example_memo.xlsx"
 
 def example_deal_path() -> Path:
     """The built-in example deal shipped inside the package (a neocloud H100 fleet)."""
-    return Path(str(resources.files("addin") / "data" / EXAMPLE_DEAL))
+    return Path(str(resources.files("addin.model") / "data" / EXAMPLE_DEAL))
 
 
 def memo_name(deal_path: Path) -> str:
@@ -84,11 +85,11 @@ def run_job(job: Job) -> Outcome:
         pdf_path = job.memo_path.with_suffix(".pdf")
         if job.pdf and pdf_path.exists() and not job.force:
             raise OutputExistsError(str(pdf_path))
-        deal = load_deal(job.deal_path)
+        deal = read_deal(job.deal_path)
         data = write_memo(deal, job.memo_path, job.force, job.live, source=job.deal_path.name)
         outcome.memo_path = job.memo_path
         if job.pdf:
-            from addin.memo.office import export_pdf
+            from addin.io.office import export_pdf
 
             outcome.pdf_path = export_pdf(job.memo_path, pdf_path, job.force)
         s = data.summary

@@ -7,18 +7,16 @@ an existing file is replaced only when ``force`` is set.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from pathlib import Path
 
 from openpyxl.workbook.workbook import Workbook
 
-from addin.deal import Deal
-from addin.errors import OutputExistsError
+from addin.io.xlsx import save_workbook
 from addin.memo.analysis import MemoData, analyse
 from addin.memo.cashflow import write_cash_flow, write_inputs
 from addin.memo.risk_sheets import write_collateral, write_credit
 from addin.memo.sheets import write_charts, write_live, write_sources, write_stress, write_summary
+from addin.model.deal import Deal
 
 SHEETS = (
     "Summary",
@@ -51,7 +49,7 @@ def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = F
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> build_workbook(analyse(deal), live=True).sheetnames[-2:]
@@ -72,56 +70,6 @@ def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = F
     return wb
 
 
-def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:
-    """Save through a temporary file in the same folder, then move it into place.
-
-    Raises
-    ------
-    OutputExistsError
-        ``path`` exists and ``force`` is False (the existing file is left untouched).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from openpyxl import Workbook
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
-    >>> save_workbook(Workbook(), path) == path
-    True
-    >>> try:
-    ...     save_workbook(Workbook(), path)
-    ... except OutputExistsError as error:
-    ...     print(str(error).split(": ", 1)[1])
-    exists; allowed: a new file name, or --force to overwrite
-    """
-    path = Path(path)
-    if path.exists() and not force:
-        raise OutputExistsError(str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        wb.save(temp)
-        publish(temp, path, force)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
-    return path
-
-
-def publish(temp: Path, path: Path, force: bool) -> None:
-    """Move a finished temporary file to ``path`` in one step (no overwrite unless force)."""
-    if force:
-        os.replace(temp, path)
-        return
-    try:
-        os.link(temp, path)  # fails if path appeared meanwhile: never overwrites
-    except FileExistsError:
-        raise OutputExistsError(str(path)) from None
-    except OSError:  # a file system without hard links
-        if path.exists():
-            raise OutputExistsError(str(path)) from None
-        os.replace(temp, path)
-
-
 def write_memo(
     deal: Deal,
     path: str | Path,
@@ -134,7 +82,7 @@ def write_memo(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> folder = pathlib.Path(tempfile.mkdtemp())

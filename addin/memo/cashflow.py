@@ -1,7 +1,7 @@
 """The Inputs sheet (every deal key, named ranges) and the live Cash flow sheet.
 
 The Cash flow sheet is native Excel formulas on the Inputs sheet's named ranges, the
-same conventions as :mod:`addin.dscr`, so an analyst who edits an input sees the whole
+same conventions as :mod:`addin.analytics.dscr`, so an analyst who edits an input sees the whole
 schedule, the DSCRs and the LLCR recalculate without the add-in. Only functions that
 Excel 2016 and LibreOffice 7 both compute are used (IF, MAX, MIN, AVERAGE, COUNT, ABS,
 ROUND, ISNUMBER, INDEX, NPV, PMT, EDATE); no LET, XLOOKUP, SEQUENCE or dynamic arrays.
@@ -17,10 +17,10 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from addin.deal import DEFAULTS, KEY_SPECS, Deal
-from addin.intake import value_format
-from addin.memo import cells as c
+from addin.io import xlsx as c
+from addin.io.xlsx import value_format
 from addin.memo.text import key_source
+from addin.model.deal import DEFAULTS, KEY_SPECS, Deal
 
 INPUTS = "Inputs"
 CASH_FLOW = "Cash flow"

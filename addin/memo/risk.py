@@ -1,10 +1,10 @@
-"""Collateral and credit results for the memo, from :mod:`addin.collateral` and
-:mod:`addin.default` (pure: no openpyxl).
+"""Collateral and credit results for the memo, from :mod:`addin.analytics.collateral` and
+:mod:`addin.analytics.credit` (pure: no openpyxl).
 
 Examples
 --------
->>> from addin.deal import load_deal
->>> from addin.dscr import debt_schedule
+>>> from addin.model.deal import load_deal
+>>> from addin.analytics.dscr import debt_schedule
 >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
 ...                   "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
 >>> round(collateral_results(deal, debt_schedule(deal))["ltv_close_book"], 4)
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from addin.collateral import (
+from addin.analytics.collateral import (
     duration_mismatch,
     fleet_absorption,
     liquidation_value,
@@ -26,10 +26,10 @@ from addin.collateral import (
     underwater_period,
     unit_cost,
 )
-from addin.deal import Deal
-from addin.default import irb_risk_weight, miner_stress_pd
-from addin.dscr import Debt
-from addin.memo.analysis import Flag, grade
+from addin.analytics.credit import irb_risk_weight, miner_stress_pd
+from addin.analytics.dscr import Debt
+from addin.memo.flags import Flag, grade
+from addin.model.deal import Deal
 
 BTC_DRAWDOWNS = np.array([0.0, 0.25, 0.50, 0.77])  # 0.77: BTC peak to trough, 2021-22
 RENT_DECLINES = np.array([0.0, 0.15, 0.30, 0.45, 0.60, 0.75])  # realised over the horizon
@@ -172,8 +172,8 @@ def effective_maturity(deal: Deal, debt: Debt) -> float:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
-    >>> from addin.dscr import debt_schedule
+    >>> from addin.model.deal import load_deal
+    >>> from addin.analytics.dscr import debt_schedule
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.0, "tenor_years": 3, "periods_per_year": 1,
     ...                   "amortization": "linear"})

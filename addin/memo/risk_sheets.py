@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from addin.memo import cells as c
+from addin.io import xlsx as c
 from addin.memo.analysis import MemoData
 from addin.memo.risk import BTC_DRAWDOWNS, RENT_DECLINES
 

@@ -20,11 +20,11 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from addin.deal import DEFAULTS, KEY_SPECS
-from addin.memo import cells as c
+from addin.io import xlsx as c
 from addin.memo.analysis import MemoData, StressGrid
 from addin.memo.cashflow import CASH_FLOW, cash_flow_ranges
 from addin.memo.text import CONVENTIONS, DEFAULT_SOURCES, MODEL_CREDITS
+from addin.model.deal import DEFAULTS, KEY_SPECS
 
 MIDDLE = Alignment(vertical="center")
 GRID_COVERAGE = '0.00"x"'  # no red negatives: the colour scale already says it
@@ -451,7 +451,7 @@ def write_live(wb: Workbook, data: MemoData) -> Worksheet:
     c.title(
         ws,
         f"Live add-in functions: {deal.name}",
-        "Needs the GPU Credit Desk add-in (xlwings, UDF module addin.udfs); elsewhere these "
+        "Needs the GPU Credit Desk add-in (xlwings, UDF module addin.excel.udfs); elsewhere these "
         "cells show #NAME?. Every other sheet works without it.",
     )
     calls = [

@@ -32,7 +32,7 @@ DEFAULT_SOURCES: dict[str, str] = {
     "target_dscr": ILLUSTRATIVE,
     "lockup_dscr": ILLUSTRATIVE,
     "default_dscr": ILLUSTRATIVE,
-    "unit_cost": "GPU catalog launch price of gpu_model (addin/data/SOURCES.md)",
+    "unit_cost": "GPU catalog launch price of gpu_model (addin/model/data/SOURCES.md)",
     "gpu_age_years": "New GPUs unless the deal says so",
     "useful_life_years": (
         "Microsoft, Alphabet, CoreWeave depreciate servers / GPUs over 6 years (10-K filings)"
@@ -89,8 +89,9 @@ CONVENTIONS: tuple[str, ...] = (
 MODEL_CREDITS: tuple[tuple[str, str], ...] = (
     (
         "GPU catalog",
-        "addin/data/gpu_catalog.csv; sources per row in addin/data/SOURCES.md (Epoch AI "
-        "machine-learning hardware data, CC BY 4.0; vendor datasheets; analyst estimates)",
+        "addin/model/data/gpu_catalog.csv; sources per row in addin/model/data/SOURCES.md "
+        "(Epoch AI machine-learning hardware data, CC BY 4.0; vendor datasheets; analyst "
+        "estimates)",
     ),
     (
         "Epoch AI",

@@ -18,14 +18,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
-from addin.errors import DealFileError, InputError, MissingInputError, UnknownKeyError
-from addin.validate import finite_number
+from addin.model.errors import InputError, MissingInputError, UnknownKeyError
+from addin.model.validate import finite_number
 
 BORROWER_TYPES = ("neocloud", "miner", "hyperscaler", "other")
 AMORTIZATION_TYPES = ("annuity", "linear", "bullet", "sculpted")
@@ -638,46 +637,15 @@ def deal_from_range(rows: Sequence[Sequence[Any]], argument: str = "deal") -> De
     return deal_from_mapping(mapping, argument)
 
 
-def deal_from_toml(path: str | Path) -> Deal:
-    """Load and validate a deal from a TOML file of ``key = value`` lines.
-
-    Raises
-    ------
-    DealFileError
-        The file cannot be read or parsed, or a key is wrong; the message names the file
-        and the line or key.
-    """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DealFileError(
-            str(path), f"cannot be read ({error.__class__.__name__}: {error})"
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise DealFileError(str(path), f"is not valid TOML: {error}") from None
-    for key, value in data.items():
-        if isinstance(value, dict | list):
-            raise DealFileError(
-                str(path), f"key '{key}' must be a single value, not a table or list"
-            )
-    try:
-        return deal_from_mapping(data, argument=path.name)
-    except (InputError, MissingInputError, UnknownKeyError) as error:
-        raise DealFileError(str(path), str(error)) from None
-
-
-def load_deal(source: Deal | Mapping[str, Any] | str | Path | Iterable[Sequence[Any]]) -> Deal:
-    """Load and validate a deal from any supported source.
+def load_deal(source: Deal | Mapping[str, Any] | Iterable[Sequence[Any]]) -> Deal:
+    """Validate a deal given in memory; files are read by :func:`addin.io.deal_files.read_deal`.
 
     Parameters
     ----------
-    source : Deal, mapping, path or 2-D sequence
-        A :class:`Deal` (returned as is), a mapping of keys to values, the path of a
-        ``.toml`` file or of a filled ``.xlsx`` intake workbook, or an Excel key/value
-        range as rows of ``[key, value]``.
+    source : Deal, mapping or 2-D sequence
+        A :class:`Deal` (returned as is), a mapping of keys to values, or an Excel
+        key/value range as rows of ``[key, value]``. Text (a file name, say) is refused:
+        the model never opens a file.
 
     Returns
     -------
@@ -698,15 +666,10 @@ def load_deal(source: Deal | Mapping[str, Any] | str | Path | Iterable[Sequence[
         return source
     if isinstance(source, Mapping):
         return deal_from_mapping(source)
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if path.suffix.lower() == ".toml":
-            return deal_from_toml(path)
-        if path.suffix.lower() == ".xlsx":
-            from addin.intake import read_intake  # imported here: intake imports this module
-
-            return read_intake(path)
-        raise DealFileError(
-            str(path), "is not a deal file; allowed: a .toml file or an .xlsx intake workbook"
+    if isinstance(source, str | bytes | PurePath):
+        raise InputError(
+            "deal",
+            str(source),
+            "a deal (keys and values); read a deal file with addin.io.read_deal",
         )
     return deal_from_range([list(row) for row in source])

@@ -15,7 +15,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from addin.errors import AddinError
+from addin.io.xlsx import publish
+from addin.model.errors import AddinError
 
 TIMEOUT_SECONDS = 300
 _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -100,7 +101,6 @@ def convert(paths: list[Path], to: str, outdir: Path) -> list[Path]:
 
 def export_pdf(workbook: Path, pdf: Path, force: bool = False) -> Path:
     """Export a workbook to PDF next to it (temporary folder, then moved into place)."""
-    from addin.memo.builder import publish
 
     with tempfile.TemporaryDirectory(dir=pdf.parent, prefix=".pdf-") as work:
         staged = Path(work) / (pdf.stem + ".xlsx")

@@ -23,7 +23,7 @@ Conventions (the tests and the memo's Excel formulas rely on them):
 
 Examples
 --------
->>> from addin.deal import load_deal
+>>> from addin.model.deal import load_deal
 >>> deal = load_deal({"name": "Demo", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
 ...                   "interest_rate": 0.09, "tenor_years": 5})
 >>> round(min_dscr(deal), 4), round(min_dscr(deal, 0.0), 4)
@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from addin.deal import Deal
-from addin.errors import InputError
-from addin.types import ArrayLike, FloatArray
-from addin.validate import finite_array, finite_number
+from addin.model.deal import Deal
+from addin.model.errors import InputError
+from addin.model.types import ArrayLike, FloatArray
+from addin.model.validate import finite_array, finite_number
 
 HOURS_PER_YEAR = 8760.0
 BREAKEVEN_MAX_DECLINE = 0.99
@@ -163,7 +163,7 @@ def cash_flows(
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1, "market_rate": 2.0, "loan_amount": 1e4,
     ...                   "interest_rate": 0.1, "tenor_years": 1, "periods_per_year": 1,
     ...                   "utilization": 1.0})
@@ -292,7 +292,7 @@ def debt_schedule(deal: Deal) -> Debt:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 8, "market_rate": 2, "loan_amount": 1000,
     ...                   "interest_rate": 0.1, "tenor_years": 2, "periods_per_year": 1,
     ...                   "amortization": "linear"})
@@ -353,7 +353,7 @@ def min_dscr(deal: Deal, annual_decline: float | None = None) -> float:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> round(min_dscr(deal, 0.30), 4), round(min_dscr(deal, 0.0), 4)
@@ -385,7 +385,7 @@ def min_dscr_grid(
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2, "loan_amount": 1e6,
     ...                   "interest_rate": 0.1, "tenor_years": 3})
     >>> grid = min_dscr_grid(deal, [[0.0], [0.3]], [0.6, 0.8])
@@ -418,7 +418,7 @@ def avg_dscr(deal: Deal, annual_decline: float | None = None) -> float:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> round(avg_dscr(deal, 0.0), 4)  # flat rent, level annuity: every period alike
@@ -453,7 +453,7 @@ def llcr(deal: Deal, annual_decline: float | None = None) -> float:
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2, "interest_rate": 0.1,
     ...                   "tenor_years": 3, "amortization": "sculpted", "target_dscr": 1.4})
     >>> round(llcr(deal), 10)
@@ -499,7 +499,7 @@ def breakeven_decline(
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> d = breakeven_decline(deal, 1.0)
@@ -573,7 +573,7 @@ def dscr_schedule(deal: Deal, annual_decline: float | None = None) -> pd.DataFra
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2, "loan_amount": 1e6,
     ...                   "interest_rate": 0.1, "tenor_years": 3, "start_date": "2026-01-15"})
     >>> table = dscr_schedule(deal)
@@ -641,7 +641,7 @@ def first_breach(
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> first_breach(deal, 1.2, 0.0) is None, first_breach(deal, 1.2, 0.3)[0]
@@ -680,7 +680,7 @@ def dscr_summary(deal: Deal, annual_decline: float | None = None) -> DscrSummary
 
     Examples
     --------
-    >>> from addin.deal import load_deal
+    >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> s = dscr_summary(deal)

@@ -30,8 +30,7 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from addin.catalog import gpu_catalog, gpu_spec
-from addin.collateral import (
+from addin.analytics.collateral import (
     METHODS,
     duration_mismatch,
     economic_life,
@@ -41,17 +40,7 @@ from addin.collateral import (
     residual_value,
     underwater_period,
 )
-from addin.copula import (
-    EXPOSURE_ALLOWED,
-    PORTFOLIO_PD_ALLOWED,
-    loss_distribution,
-    portfolio_es,
-    portfolio_expected_loss,
-    portfolio_var,
-    tranche_expected_loss,
-)
-from addin.deal import Deal, deal_from_range
-from addin.default import (
+from addin.analytics.credit import (
     CONFIDENCE_ALLOWED,
     DOF_ALLOWED,
     LGD_ALLOWED,
@@ -65,7 +54,7 @@ from addin.default import (
     tail_dependence,
     worst_case_default_rate,
 )
-from addin.dscr import (
+from addin.analytics.dscr import (
     DECLINE_ALLOWED,
     avg_dscr,
     breakeven_decline,
@@ -76,9 +65,21 @@ from addin.dscr import (
     min_dscr,
     sculpted_debt_capacity,
 )
-from addin.errors import AddinError, InputError, MissingInputError
+from addin.analytics.portfolio import (
+    EXPOSURE_ALLOWED,
+    PORTFOLIO_PD_ALLOWED,
+    loss_distribution,
+    portfolio_es,
+    portfolio_expected_loss,
+    portfolio_var,
+    tranche_expected_loss,
+)
 from addin.log import log_unexpected
-from addin.validate import finite_number
+from addin.model.catalog import gpu_catalog, gpu_spec
+from addin.model.deal import Deal, deal_from_range
+from addin.model.errors import AddinError, InputError, MissingInputError
+from addin.model.validate import finite_number
+from addin.version import VERSION
 
 IN_LITE = sys.platform == "emscripten" or os.environ.get("XLWINGS_ON_SERVER") == "true"
 CATEGORY = "GPU Credit Desk"
@@ -432,7 +433,7 @@ SHARE_ALLOWED = "a decimal share from 0 to 1"
 )
 @excel_errors
 def GPU_SPEC(model, field):
-    """One figure of a GPU model from the catalog, in the field's unit (USD, W, kW, GB, dense TFLOP/s) or as text. Sources and estimates: addin/data/SOURCES.md. =GPU_SPEC("H100 SXM", "launch_price_usd")"""
+    """One figure of a GPU model from the catalog, in the field's unit (USD, W, kW, GB, dense TFLOP/s) or as text. Sources and estimates: addin/model/data/SOURCES.md. =GPU_SPEC("H100 SXM", "launch_price_usd")"""
     name = text("model", model, MODEL_ALLOWED)
     return cell_of(gpu_spec(name, text("field", field, "a catalog column, e.g. tdp_w")))
 
@@ -595,9 +596,7 @@ def LTV_DURATION_MISMATCH(deal):
 @excel_errors
 def ADDIN_VERSION():
     """Version of the GPU Credit Desk add-in that computes this workbook, e.g. 0.1.0 (the same in classic xlwings and xlwings Lite). =ADDIN_VERSION()"""
-    from addin import __version__
-
-    return __version__
+    return VERSION
 
 
 # ---- Correlated default family --------------------------------------------------------------

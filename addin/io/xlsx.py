@@ -1,4 +1,5 @@
-"""Cell helpers shared by the memo sheets: safe text, number formats, styles, print setup.
+"""Workbook writing shared by every sheet we produce: safe text, number formats, styles,
+print setup and the atomic save.
 
 Text that comes from a deal file goes through :func:`put_text`, which stores it as a
 string cell (``t="inlineStr"``) and sets Excel's quote prefix when it starts with a
@@ -8,14 +9,21 @@ character Excel would read as a formula (``= + - @``), so a borrower named
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+
+from addin.model.deal import KEY_SPECS
+from addin.model.errors import OutputExistsError
 
 # Number formats
 USD = "#,##0;[Red]-#,##0"
@@ -210,3 +218,80 @@ def print_setup(ws: Worksheet, deal_name: str, rows_to_repeat: str | None = None
     if rows_to_repeat:
         ws.print_title_rows = rows_to_repeat
     fit_rows(ws)
+
+
+def value_format(key: str) -> str:
+    """Excel number format for a deal key's value (percent for decimals, USD, x, ...).
+
+    Examples
+    --------
+    >>> value_format("annual_decline"), value_format("lockup_dscr"), value_format("name")
+    ('0.00%', '0.00"x"', '@')
+    """
+    spec = KEY_SPECS[key]
+    unit = spec.unit
+    if spec.kind == "date":
+        return "yyyy-mm-dd"
+    if spec.kind == "text" or (spec.choices and isinstance(spec.choices[0], str)):
+        return "@"  # text: Excel keeps what is typed, even a leading "="
+    if "decimal" in unit or unit == "share of loan":
+        return "0.00%"
+    if unit in ("USD", "USD per GPU", "USD per GPU per year", "USD per GPU per month"):
+        return "#,##0"
+    if unit == "x":
+        return '0.00"x"'
+    if unit in ("count", "GPUs per month"):
+        return "#,##0"
+    if spec.kind in ("int", "choice"):
+        return "0"
+    return "0.000"
+
+
+def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:
+    """Save through a temporary file in the same folder, then move it into place.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``force`` is False (the existing file is left untouched).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from openpyxl import Workbook
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.xlsx"
+    >>> save_workbook(Workbook(), path) == path
+    True
+    >>> try:
+    ...     save_workbook(Workbook(), path)
+    ... except OutputExistsError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    exists; allowed: a new file name, or --force to overwrite
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        wb.save(temp)
+        publish(temp, path, force)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    return path
+
+
+def publish(temp: Path, path: Path, force: bool) -> None:
+    """Move a finished temporary file to ``path`` in one step (no overwrite unless force)."""
+    if force:
+        os.replace(temp, path)
+        return
+    try:
+        os.link(temp, path)  # fails if path appeared meanwhile: never overwrites
+    except FileExistsError:
+        raise OutputExistsError(str(path)) from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise OutputExistsError(str(path)) from None
+        os.replace(temp, path)

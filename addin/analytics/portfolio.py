@@ -1,6 +1,6 @@
 """Portfolio losses under correlated default: exact engines and Monte Carlo.
 
-Models (definitions in :mod:`addin.default`): the one-factor Gaussian copula, the
+Models (definitions in :mod:`addin.analytics.credit`): the one-factor Gaussian copula, the
 Student-t copula (the standard multivariate t, not Hull and White's double-t) and the
 two-factor crypto / compute-rent model with a stressed factor-correlation regime.
 
@@ -27,7 +27,7 @@ noise, clipped at 0).
   to 0.97, steep minorities, concentrated exposures): tranche expected losses within 2e-9
   of a run on steps five times finer (typically 1e-11 to 1e-14); the tests check 1e-8. The
   nodes of least weight, 1e-16 in all (1e-13 on grids over two variables), are dropped.
-  The t copula adds the mixing variable (:func:`addin.default.chi_scale_nodes`), with a
+  The t copula adds the mixing variable (:func:`addin.analytics.credit.chi_scale_nodes`), with a
   grid over M for each of its nodes; the two-factor model a grid over C and, for each C,
   one over E, in each regime.
 * Loss grid: when every loss ``exposure x lgd`` is a whole multiple of a common unit
@@ -74,7 +74,7 @@ import pandas as pd
 from scipy.fft import next_fast_len
 from scipy.special import gammaln, ndtr
 
-from addin.default import (
+from addin.analytics.credit import (
     LGD_ALLOWED,
     MAX_RHO,
     RHO_ALLOWED,
@@ -86,9 +86,9 @@ from addin.default import (
     default_threshold,
     idiosyncratic_weight,
 )
-from addin.errors import InputError
-from addin.types import FloatArray
-from addin.validate import finite_array
+from addin.model.errors import InputError
+from addin.model.types import FloatArray
+from addin.model.validate import finite_array
 
 IntArray = npt.NDArray[np.int64]
 

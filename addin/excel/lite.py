@@ -6,7 +6,7 @@ own builds of numpy, pandas and scipy, then imports the ``main.py`` pasted in it
 and registers every function there that carries ``@xw.func``.
 
 This package is not on PyPI, so by default the generated ``main.py`` carries the add-in
-itself: the source of ``addin.udfs`` and of every ``addin`` module it imports, plus the
+itself: the source of ``addin.excel.udfs`` and of every ``addin`` module it imports, plus the
 package data (the GPU catalog), as text. A small import hook serves them from memory, so
 loading writes no file, starts no thread and no process, and the functions, their help
 and their results are the very ones of the installed package. ``requirements.txt`` then
@@ -33,10 +33,10 @@ import inspect
 from collections.abc import Iterable
 from pathlib import Path
 
-import addin
+from addin.version import VERSION
 
-PACKAGE_DIR = Path(addin.__file__).parent
-ENTRY_MODULES = ("addin", "addin.udfs")  # importing addin.udfs runs addin/__init__.py first
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # the addin folder
+ENTRY_MODULES = ("addin.excel.udfs",)  # its parent packages are bundled with it
 DATA_SUFFIXES = (".csv", ".md", ".json", ".toml")
 ALWAYS_PINNED = ("xlwings",)  # Lite installs xlwings' pure-Python wheel; pin what we test
 
@@ -163,6 +163,8 @@ def module_closure(entries: Iterable[str] = ENTRY_MODULES) -> tuple[list[str], s
         if name in own:
             continue
         own.add(name)
+        if "." in name:  # importing a module runs its parent packages' __init__ first
+            todo.append(name.rsplit(".", 1)[0])
         path = module_file(name)
         other.update(m.split(".")[0] for m in _imports(path, lazy=True))
         for imported in _imports(path, lazy=False):
@@ -186,7 +188,11 @@ def bundled_files() -> dict[str, str]:
         )
         for name in modules
     }
-    for path in sorted((PACKAGE_DIR / "data").rglob("*")):
+    # Lite installs no distribution metadata for the bundle: the version is written in.
+    files["addin/version.py"] = (
+        f'"""The add-in\'s version (bundled for xlwings Lite)."""\n\nVERSION = {VERSION!r}\n'
+    )
+    for path in sorted((PACKAGE_DIR / "model" / "data").rglob("*")):
         if path.is_file() and path.suffix in DATA_SUFFIXES:
             files[path.relative_to(PACKAGE_DIR.parent).as_posix()] = path.read_text(
                 encoding="utf-8"
@@ -226,8 +232,8 @@ def requirements(wheel_url: str | None = None) -> list[str]:
 
 
 def udf_names() -> list[str]:
-    """Names of every Excel function in ``addin.udfs``, in the order they are defined."""
-    import addin.udfs as udfs
+    """Names of every Excel function in ``addin.excel.udfs``, in the order they are defined."""
+    import addin.excel.udfs as udfs
 
     functions = [
         obj
@@ -239,7 +245,7 @@ def udf_names() -> list[str]:
 
 def main_py(wheel_url: str | None = None) -> str:
     """The text of Lite's ``main.py``: the bundle (unless a wheel URL is given) and the UDFs."""
-    version = addin.__version__
+    version = VERSION
     header = [
         f'"""GPU Credit Desk {version}: every Excel function of the add-in, for xlwings Lite.',
         "",
@@ -248,7 +254,7 @@ def main_py(wheel_url: str | None = None) -> str:
         "",
     ]
     names = udf_names()
-    export = ["from addin.udfs import (  # noqa: E402", *(f"    {n}," for n in names), ")"]
+    export = ["from addin.excel.udfs import (  # noqa: E402", *(f"    {n}," for n in names), ")"]
     export += ["", "__all__ = [", *(f'    "{n}",' for n in names), "]", ""]
     if wheel_url:
         return "\n".join([*header, *export])

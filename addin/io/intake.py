@@ -35,8 +35,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from addin.deal import DEFAULTS, KEY_SPECS, Deal, deal_from_mapping
-from addin.errors import AddinError, DealFileError, InputError, OutputExistsError, show_value
+from addin.io.xlsx import print_setup, put, put_text, save_workbook, value_format
+from addin.model.deal import DEFAULTS, KEY_SPECS, Deal, deal_from_mapping
+from addin.model.errors import AddinError, DealFileError, InputError, OutputExistsError, show_value
 
 SHEET = "Deal intake"
 FORMAT_MARK = "gpucredit intake v1"
@@ -59,33 +60,6 @@ def key_row(key: str) -> int:
     (5, 'B13')
     """
     return FIRST_ROW + list(KEY_SPECS).index(key)
-
-
-def value_format(key: str) -> str:
-    """Excel number format for a deal key's value (percent for decimals, USD, x, ...).
-
-    Examples
-    --------
-    >>> value_format("annual_decline"), value_format("lockup_dscr"), value_format("name")
-    ('0.00%', '0.00"x"', '@')
-    """
-    spec = KEY_SPECS[key]
-    unit = spec.unit
-    if spec.kind == "date":
-        return "yyyy-mm-dd"
-    if spec.kind == "text" or (spec.choices and isinstance(spec.choices[0], str)):
-        return "@"  # text: Excel keeps what is typed, even a leading "="
-    if "decimal" in unit or unit == "share of loan":
-        return "0.00%"
-    if unit in ("USD", "USD per GPU", "USD per GPU per year", "USD per GPU per month"):
-        return "#,##0"
-    if unit == "x":
-        return '0.00"x"'
-    if unit in ("count", "GPUs per month"):
-        return "#,##0"
-    if spec.kind in ("int", "choice"):
-        return "0"
-    return "0.000"
 
 
 def _show_default(key: str) -> Any:
@@ -157,9 +131,6 @@ def write_intake(
     OutputExistsError
         The file exists and ``force`` is False.
     """
-    from addin.memo.builder import save_workbook
-    from addin.memo.cells import print_setup, put, put_text
-
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise InputError("FILE", str(path), "a file name ending in .xlsx")

@@ -9,7 +9,7 @@ Examples
 >>> raise InputError("annual_decline", 1.5, "a decimal per year from 0 to 0.99")
 Traceback (most recent call last):
 ...
-addin.errors.InputError: annual_decline: got 1.5; allowed: a decimal per year from 0 to 0.99
+addin.model.errors.InputError: annual_decline: got 1.5; allowed: a decimal per year from 0 to 0.99
 """
 
 from __future__ import annotations

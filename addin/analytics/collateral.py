@@ -38,18 +38,17 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple, overload
 
 import numpy as np
 import pandas as pd
 
-from addin.catalog import catalog_row
-from addin.deal import DEFAULTS, Deal, load_deal
-from addin.dscr import debt_schedule, period_dates
-from addin.errors import InputError, MissingInputError
-from addin.types import FloatArray
-from addin.validate import finite_number
+from addin.analytics.dscr import debt_schedule, period_dates
+from addin.model.catalog import catalog_row
+from addin.model.deal import DEFAULTS, Deal, load_deal
+from addin.model.errors import InputError, MissingInputError
+from addin.model.types import FloatArray
+from addin.model.validate import finite_number
 
 HOURS_PER_YEAR = 8760.0
 MAX_ECONOMIC_LIFE_YEARS = 15.0
@@ -702,10 +701,9 @@ def unit_cost(deal: Deal) -> float:
     return float(catalog_row(deal.gpu_model, "gpu_model")["launch_price_usd"])
 
 
-def _as_deal_or_model(deal_or_model: Deal | Mapping[str, Any] | str | Path) -> Deal | str:
-    if isinstance(deal_or_model, str) and not deal_or_model.strip().lower().endswith(
-        (".toml", ".xlsx")
-    ):
+def _as_deal_or_model(deal_or_model: Deal | Mapping[str, Any] | str) -> Deal | str:
+    """A deal, or the catalog name of a model: text is only ever a model name, never a file."""
+    if isinstance(deal_or_model, str):
         return str(catalog_row(deal_or_model, "deal_or_model")["name"])
     return load_deal(deal_or_model)
 
@@ -743,7 +741,7 @@ def _deal_economic(deal: Deal, years_from_start: FloatArray) -> FloatArray:
 
 
 def residual_value(
-    deal_or_model: Deal | Mapping[str, Any] | str | Path,
+    deal_or_model: Deal | Mapping[str, Any] | str,
     age_years: AgeInput,
     method: str = "market",
 ) -> Any:
@@ -797,9 +795,7 @@ def residual_value(
     return _out(values, age_years)
 
 
-def residual_curve(
-    deal: Deal | Mapping[str, Any] | str | Path, years: float | None = None
-) -> pd.DataFrame:
+def residual_curve(deal: Deal | Mapping[str, Any], years: float | None = None) -> pd.DataFrame:
     """Book, market and economic value of one GPU over the rest of its life.
 
     Parameters
@@ -885,7 +881,7 @@ def _ltv(balance: FloatArray, value: FloatArray) -> FloatArray:
     return np.asarray(ratio, dtype=float)
 
 
-def ltv_schedule(deal: Deal | Mapping[str, Any] | str | Path) -> pd.DataFrame:
+def ltv_schedule(deal: Deal | Mapping[str, Any]) -> pd.DataFrame:
     r"""Loan balance against the fleet's book, market, economic and liquidation values.
 
     Parameters
@@ -983,7 +979,7 @@ def ltv_schedule(deal: Deal | Mapping[str, Any] | str | Path) -> pd.DataFrame:
 
 
 def underwater_period(
-    deal: Deal | Mapping[str, Any] | str | Path,
+    deal: Deal | Mapping[str, Any],
 ) -> tuple[int, dt.date | None] | None:
     """First period whose loan balance exceeds the fleet's liquidation value.
 
@@ -1043,7 +1039,7 @@ class DurationMismatch:
     wal_to_economic_life: float
 
 
-def duration_mismatch(deal: Deal | Mapping[str, Any] | str | Path) -> DurationMismatch:
+def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
     r"""Weighted average life of the loan against the GPUs' half-life and economic life.
 
     Parameters

@@ -1,7 +1,7 @@
 """Correlated default: closed forms for two obligors, stressed PDs and capital.
 
 The latent-variable (copula) models behind every function here and in
-:mod:`addin.copula`:
+:mod:`addin.analytics.portfolio`:
 
 * **One-factor Gaussian copula.** :math:`X_i = \\sqrt{\\rho_i}\\,M + \\sqrt{1-\\rho_i}\\,Z_i`
   with :math:`M, Z_i` independent standard normal; obligor *i* defaults when
@@ -22,7 +22,7 @@ are years; volatilities are decimals per square-root year.
 PD 0 and PD 1: the two-obligor closed forms, the worst-case default rate, the LHP
 functions and the IRB risk weight need a PD strictly between 0 and 1 (their formulas
 divide by PD(1 - PD) or take logs, and Basel treats defaulted exposures by another rule).
-The portfolio engines of :mod:`addin.copula` also accept PD 0 (never defaults) and PD 1
+The portfolio engines of :mod:`addin.analytics.portfolio` also accept PD 0 (never defaults) and PD 1
 (always defaults).
 """
 
@@ -35,9 +35,9 @@ import numpy as np
 from scipy import stats
 from scipy.special import ndtr, ndtri, polygamma
 
-from addin.errors import InputError, MissingInputError
-from addin.types import ArrayLike, FloatArray
-from addin.validate import finite_array
+from addin.model.errors import InputError, MissingInputError
+from addin.model.types import ArrayLike, FloatArray
+from addin.model.validate import finite_array
 
 PD_ALLOWED = "a probability strictly between 0 and 1 (0.02 = 2%)"
 RHO_ALLOWED = "a correlation from 0 to 0.9999 (0.20 = 20%)"

@@ -1,8 +1,8 @@
 """The GPU catalog: launch price, power, memory, throughput, cooling and successor per model.
 
-The data live in ``addin/data/gpu_catalog.csv``; ``addin/data/SOURCES.md`` says where every
-figure comes from and which are estimates (Epoch AI's machine-learning hardware data,
-CC BY 4.0, vendor datasheets, analyst estimates). The file is read once, through
+The data live in ``addin/model/data/gpu_catalog.csv``; ``addin/model/data/SOURCES.md``
+says where every figure comes from and which are estimates (Epoch AI's machine-learning
+hardware data, CC BY 4.0, vendor datasheets, analyst estimates). The file is read once, through
 :mod:`importlib.resources`, so it works from a wheel and under Pyodide (xlwings Lite).
 
 Units: ``launch_price_usd`` USD per GPU, ``tdp_w`` W, ``kw_per_gpu`` and ``rack_kw`` kW,
@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from addin.errors import InputError, MissingInputError
+from addin.model.errors import InputError, MissingInputError
 
 CATALOG_FILE = "gpu_catalog.csv"
 NUMERIC_FIELDS = (
@@ -69,14 +69,14 @@ FIELD_UNITS = {
     "cooling": "air or liquid",
     "rack_kw": "kW per rack as typically deployed (estimate)",
     "successor": "catalog model name, or none",
-    "sources": "reference keys, see addin/data/SOURCES.md",
+    "sources": "reference keys, see addin/model/data/SOURCES.md",
 }
 
 
 @functools.lru_cache(maxsize=1)
 def _rows() -> dict[str, dict[str, Any]]:
     """Catalog rows keyed by lower-case model name (read once)."""
-    text = resources.files("addin").joinpath("data", CATALOG_FILE).read_text(encoding="utf-8")
+    text = resources.files("addin.model").joinpath("data", CATALOG_FILE).read_text(encoding="utf-8")
     rows: dict[str, dict[str, Any]] = {}
     for raw in csv.DictReader(io.StringIO(text)):
         row: dict[str, Any] = {k: (v or "").strip() for k, v in raw.items()}
@@ -102,14 +102,14 @@ def gpu_catalog() -> pd.DataFrame:
         ``kw_per_gpu`` (kW all-in per GPU in its reference server), ``memory_gb`` (GB),
         ``fp16_tflops`` and ``fp8_tflops`` (dense TFLOP/s; 0 means not supported),
         ``cooling`` (``air`` or ``liquid``), ``rack_kw`` (kW, estimate), ``successor``
-        (a catalog name or ``none``) and ``sources`` (keys into ``addin/data/SOURCES.md``).
+        (a catalog name or ``none``) and ``sources`` (keys into ``addin/model/data/SOURCES.md``).
         A fresh copy each call: changing it does not change the catalog.
 
     References
     ----------
     Epoch AI, "Data on Machine Learning Hardware", CC BY 4.0,
     https://epoch.ai/data/machine-learning-hardware; vendor datasheets and the analyst
-    estimates listed in ``addin/data/SOURCES.md``.
+    estimates listed in ``addin/model/data/SOURCES.md``.
 
     Examples
     --------

@@ -1,6 +1,6 @@
 """Number checks shared by every layer: one place for the rule "a finite number in bounds".
 
-Each check raises :class:`~addin.errors.InputError` naming the argument, the value
+Each check raises :class:`~addin.model.errors.InputError` naming the argument, the value
 received and what is allowed (the caller's words).
 
 Examples
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from addin.errors import InputError
-from addin.types import FloatArray
+from addin.model.errors import InputError
+from addin.model.types import FloatArray
 
 
 def finite_number(

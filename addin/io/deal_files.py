@@ -1,0 +1,81 @@
+r"""Deal files: a TOML file of ``key = value`` lines, or a filled intake workbook.
+
+The only place a deal is read from disk; the CLI calls it, a spreadsheet cell never does.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "deal.toml"
+>>> _ = path.write_text('name = "D"; gpus = 8'.replace('; ', chr(10)) + chr(10)
+...     + 'market_rate = 2.0\nloan_amount = 1e5\ninterest_rate = 0.1\ntenor_years = 3\n')
+>>> read_deal(path).gpus
+8
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from addin.io.intake import read_intake
+from addin.model.deal import Deal, deal_from_mapping
+from addin.model.errors import DealFileError, InputError, MissingInputError, UnknownKeyError
+
+
+def deal_from_toml(path: str | Path) -> Deal:
+    """Load and validate a deal from a TOML file of ``key = value`` lines.
+
+    Raises
+    ------
+    DealFileError
+        The file cannot be read or parsed, or a key is wrong; the message names the file
+        and the line or key.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DealFileError(
+            str(path), f"cannot be read ({error.__class__.__name__}: {error})"
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DealFileError(str(path), f"is not valid TOML: {error}") from None
+    for key, value in data.items():
+        if isinstance(value, dict | list):
+            raise DealFileError(
+                str(path), f"key '{key}' must be a single value, not a table or list"
+            )
+    try:
+        return deal_from_mapping(data, argument=path.name)
+    except (InputError, MissingInputError, UnknownKeyError) as error:
+        raise DealFileError(str(path), str(error)) from None
+
+
+def read_deal(path: str | Path) -> Deal:
+    """Read and validate a deal file: ``.toml`` or a filled ``.xlsx`` intake workbook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The deal file.
+
+    Returns
+    -------
+    Deal
+
+    Raises
+    ------
+    DealFileError
+        The file is neither kind, cannot be read, or holds a wrong key; the message names
+        the file and the line, cell or key.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".toml":
+        return deal_from_toml(path)
+    if path.suffix.lower() == ".xlsx":
+        return read_intake(path)
+    raise DealFileError(
+        str(path), "is not a deal file; allowed: a .toml file or an .xlsx intake workbook"
+    )
