@@ -8,7 +8,7 @@ check cell that is TRUE when they agree, and one line a credit officer can read.
 Summary sheet gathers every check.
 
 The expected values below are literals. Each was derived by hand or from a closed form,
-without the add-in's code; ``tests/test_gallery.py`` re-derives every one of them
+without the add-in's code; ``tests/excel/test_gallery.py`` re-derives every one of them
 independently and then evaluates the whole workbook with the ``formulas`` engine, the
 add-in's functions registered in it, and asserts every check cell is TRUE. The table
 lives here, in the package, because ``gpucredit gallery`` writes it into the workbook.
@@ -106,7 +106,7 @@ DEALS: dict[str, list[list[Any]]] = {"Deal": _deal_rows(BRIDGE)}
 _HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
            "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
 
-# ---- the cases: expected values derived in tests/test_gallery.py -------------------------
+# ---- the cases: expected values derived in tests/excel/test_gallery.py -------------------------
 
 _DEAL = Name("Deal")
 # Three loans: PDs, exposures (USD) and LGDs as columns.

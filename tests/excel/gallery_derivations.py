@@ -3,8 +3,8 @@
 Every value here comes from the model's stated conventions (README, issue texts, the
 papers cited) worked out by hand with plain arithmetic, ``math`` and scipy (the normal
 and t distributions, quadrature); no code of the add-in is called. ``DERIVATIONS`` lists them in the order of
-``addin.excel.gallery.CASES``; tests/test_gallery.py checks each literal in the gallery against
-them. ``uv run python -m tests.gallery_derivations`` prints them, to paste when a case
+``addin.excel.gallery.CASES``; tests/excel/test_gallery.py checks each literal in the gallery against
+them. ``uv run python -m tests.excel.gallery_derivations`` prints them, to paste when a case
 is added.
 """
 
@@ -20,7 +20,7 @@ from typing import Any
 
 from scipy import integrate, special, stats
 
-CATALOG = Path(__file__).resolve().parents[1] / "addin" / "model" / "data" / "gpu_catalog.csv"
+CATALOG = Path(__file__).resolve().parents[2] / "addin" / "model" / "data" / "gpu_catalog.csv"
 
 # ---- DSCR family: the gallery's bridge loan ------------------------------------------
 # 1,000 GPUs, quarterly (p = 4), h = 8760 / 4 = 2190 hours a period, t_k = (k - 1) / 4,

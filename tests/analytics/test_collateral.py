@@ -29,7 +29,7 @@ from addin import (
 )
 from addin.analytics.collateral import fleet_absorption, power_cost_per_hour
 from addin.model.errors import InputError, MissingInputError
-from tests.conftest import BASE_DEAL, EXAMPLES
+from tests.deals import BASE_DEAL, EXAMPLES
 
 H100_PRICE = 33_600.0  # catalog launch price: Epoch AI / SemiAnalysis DGX H100 USD 269k / 8
 COLLATERAL_DEAL: dict[str, Any] = {**BASE_DEAL, "market_absorption": 500.0}

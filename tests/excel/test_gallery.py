@@ -25,9 +25,9 @@ from addin.cli import main
 from addin.excel import gallery
 from addin.memo import gallery as gallery_book
 from addin.model.deal import EXCEL_EPOCH
-from tests.gallery_derivations import DERIVATIONS
+from tests.excel.gallery_derivations import DERIVATIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # formulas' own SyntaxWarnings on import

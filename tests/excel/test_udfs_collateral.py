@@ -31,7 +31,7 @@ from addin.excel.udfs import (
     LTV_TABLE,
     LTV_UNDERWATER,
 )
-from tests.conftest import BASE_DEAL, as_range
+from tests.deals import BASE_DEAL, as_range
 
 COLLATERAL = {**BASE_DEAL, "market_absorption": 500}
 DEAL = as_range(COLLATERAL)

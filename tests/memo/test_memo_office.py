@@ -31,7 +31,7 @@ from addin.io.office import convert, find_soffice
 from addin.memo import SHEETS, write_memo
 from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
 from addin.model.deal import Deal, load_deal
-from tests.memo_deals import EXAMPLE_FILES, VARIANTS, variant
+from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
 
 REL = 1e-9  # the tolerance: relative, with a 1e-9 absolute floor for exact zeros
 

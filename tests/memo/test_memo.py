@@ -1,7 +1,7 @@
 """The memo workbook: content against the engines, Excel-safe formulas, look, safety, CLI.
 
 The numbers of the live Cash flow sheet are checked by LibreOffice in
-tests/test_memo_office.py; here everything that needs no spreadsheet engine.
+tests/memo/test_memo_office.py; here everything that needs no spreadsheet engine.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, period_columns
 from addin.memo.risk import BTC_DRAWDOWNS, RENT_DECLINES, effective_maturity
 from addin.model.deal import KEY_SPECS, Deal, load_deal
 from addin.model.errors import OutputExistsError
-from tests.conftest import BASE_DEAL, EXAMPLES
-from tests.memo_deals import variant
+from tests.deals import BASE_DEAL, EXAMPLES
+from tests.memo.deals import variant
 
 NEOCLOUD = EXAMPLES / "neocloud_h100.toml"
 MINER = EXAMPLES / "miner_spot_h100.toml"

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 import addin.excel.udfs
 from addin.excel import gallery
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
 EXAMPLES = 2000 if CI else 150
 CALLS: Counter[str] = Counter()

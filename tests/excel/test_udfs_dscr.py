@@ -20,7 +20,7 @@ from addin.excel.udfs import (
     DSCR_RENT_CURVE,
     DSCR_TABLE,
 )
-from tests.conftest import BASE_DEAL, as_range
+from tests.deals import BASE_DEAL, as_range
 
 DEAL = as_range(BASE_DEAL)
 

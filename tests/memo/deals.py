@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import BASE_DEAL, EXAMPLES
+from tests.deals import BASE_DEAL, EXAMPLES
 
 # name -> overrides of BASE_DEAL (or a TOML example when the value is a path name)
 VARIANTS: dict[str, dict[str, Any]] = {

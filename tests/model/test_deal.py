@@ -18,7 +18,7 @@ from addin.model.errors import (
     MissingInputError,
     UnknownKeyError,
 )
-from tests.conftest import BASE_DEAL, as_range
+from tests.deals import BASE_DEAL, as_range
 
 
 def test_defaults_match_the_issue() -> None:

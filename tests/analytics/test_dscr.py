@@ -24,7 +24,7 @@ from addin import (
 )
 from addin.analytics.dscr import debt_schedule, min_dscr_grid
 from addin.model.errors import InputError
-from tests.conftest import BASE_DEAL
+from tests.deals import BASE_DEAL
 
 # A deal whose cash flows are easy to compute by hand: annual periods, full utilisation,
 # 1 kW per GPU, PUE 1, so CFADS = 100 x 2 x 8760 - 100 x 8760 x 0.10 - 100 x 1000.

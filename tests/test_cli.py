@@ -9,7 +9,7 @@ import pytest
 from addin import dscr_summary
 from addin.cli import main
 from addin.io.deal_files import read_deal
-from tests.conftest import EXAMPLES
+from tests.deals import EXAMPLES
 
 
 def test_prints_schedule_and_summary(capsys: pytest.CaptureFixture[str]) -> None:

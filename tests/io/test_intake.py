@@ -22,7 +22,7 @@ from addin.io.intake import (
 )
 from addin.model.deal import KEY_SPECS
 from addin.model.errors import DealFileError, OutputExistsError
-from tests.conftest import BASE_DEAL, EXAMPLES
+from tests.deals import BASE_DEAL, EXAMPLES
 
 NEOCLOUD = EXAMPLES / "neocloud_h100.toml"
 
