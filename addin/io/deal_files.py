@@ -14,12 +14,22 @@ Examples
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
+from addin.io.files import read_bounded
 from addin.io.intake import read_intake
 from addin.model.deal import Deal, deal_from_mapping
-from addin.model.errors import DealFileError, InputError, MissingInputError, UnknownKeyError
+from addin.model.errors import (
+    DealFileError,
+    InputError,
+    MissingInputError,
+    UnknownKeyError,
+    show_value,
+)
+
+MAX_DEAL_FILE_BYTES = 1_000_000  # a deal file is a few kB
 
 
 def deal_from_toml(path: str | Path) -> Deal:
@@ -32,16 +42,15 @@ def deal_from_toml(path: str | Path) -> Deal:
         and the line or key.
     """
     path = Path(path)
+    raw = read_bounded(path, MAX_DEAL_FILE_BYTES, "a deal file (.toml)")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DealFileError(
-            str(path), f"cannot be read ({error.__class__.__name__}: {error})"
-        ) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DealFileError(str(path), f"cannot be read (not UTF-8 text: {error.reason})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise DealFileError(str(path), f"is not valid TOML: {error}") from None
+        raise DealFileError(str(path), f"is not valid TOML{_toml_where(text, error)}") from None
     for key, value in data.items():
         if isinstance(value, dict | list):
             raise DealFileError(
@@ -51,6 +60,21 @@ def deal_from_toml(path: str | Path) -> Deal:
         return deal_from_mapping(data, argument=path.name)
     except (InputError, MissingInputError, UnknownKeyError) as error:
         raise DealFileError(str(path), str(error)) from None
+
+
+def _toml_where(text: str, error: tomllib.TOMLDecodeError) -> str:
+    """`` at line L, column C (key 'k'): <problem>`` from a TOML error, naming the key."""
+    message = str(error)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+    if found is None:
+        return f": {problem}"
+    line_number = int(found.group(1))
+    lines = text.splitlines()
+    line = lines[line_number - 1] if 0 < line_number <= len(lines) else ""
+    key = line.split("=", 1)[0].strip() if "=" in line else ""
+    named = f" (key {show_value(key)})" if key else ""
+    return f" at line {line_number}, column {found.group(2)}{named}: {problem}"
 
 
 def read_deal(path: str | Path) -> Deal:

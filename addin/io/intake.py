@@ -7,9 +7,14 @@ comment on the value cell). :func:`read_intake` reads a filled copy back through
 same deal model as TOML files, so both give the same errors, and accepts only what it
 wrote: the one sheet, the keys in their rows, values in column B.
 
-Reading is defensive: the file must be at most :data:`MAX_FILE_BYTES` and expand to at
-most :data:`MAX_UNZIPPED_BYTES`; openpyxl parses the XML with defusedxml (XML attack
-protection), and reading refuses to run without it.
+Reading is defensive, because intake workbooks come from borrowers: the file must be a
+regular file of at most :data:`MAX_FILE_BYTES` that expands to at most
+:data:`MAX_UNZIPPED_BYTES`; before openpyxl builds anything, every worksheet's XML is
+streamed once and refused if a row, cell, merged range or declared dimension reaches past
+:data:`MAX_ROWS` x :data:`MAX_COLUMNS` or the sheet holds more than :data:`MAX_CELLS` cells
+or :data:`MAX_MERGED` merged ranges (a one-line ``<mergeCell ref="H1:XFD1048576"/>`` would
+otherwise make openpyxl build 17 billion objects). openpyxl then parses the XML with
+defusedxml (XML attack protection), and reading refuses to run without it.
 
 Examples
 --------
@@ -25,16 +30,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+from defusedxml import DTDForbidden, EntitiesForbidden
+from defusedxml.ElementTree import ParseError, iterparse
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from addin.io.files import read_bounded
 from addin.io.xlsx import print_setup, put, put_text, save_workbook, value_format
 from addin.model.deal import DEFAULTS, KEY_SPECS, Deal, deal_from_mapping
 from addin.model.errors import AddinError, DealFileError, InputError, OutputExistsError, show_value
@@ -47,6 +57,11 @@ COLUMNS = ("Key", "Value", "Unit", "Default", "Allowed", "Help")
 MAX_FILE_BYTES = 2_000_000  # an intake workbook is ~20 kB
 MAX_UNZIPPED_BYTES = 20_000_000
 MAX_ZIP_MEMBERS = 50
+MAX_ROWS = 1_000  # the form has one row per deal key (under 100)
+MAX_COLUMNS = 26  # A to Z; the form uses A to F
+MAX_CELLS = 20_000
+MAX_MERGED = 100
+_SHEET_PARTS = "xl/worksheets/"
 _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 
@@ -196,37 +211,88 @@ def write_intake(
     return save_workbook(wb, path, force)
 
 
-def _check_container(path: Path) -> None:
-    """Refuse files that are too big, not zip files, or that expand too much."""
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise DealFileError(str(path), f"cannot be read ({error.strerror})") from None
-    if size > MAX_FILE_BYTES:
-        raise DealFileError(
-            str(path),
-            f"is {size:,} bytes; allowed: an intake workbook of at most {MAX_FILE_BYTES:,} bytes",
-        )
-    if not zipfile.is_zipfile(path):
+def _check_container(path: Path, data: bytes) -> None:
+    """Refuse data that is not a zip file, expands too much, or holds sheets too large."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
         raise DealFileError(str(path), "is not an .xlsx workbook (not a zip archive)")
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = archive.infolist()
-    unzipped = sum(member.file_size for member in members)
-    if len(members) > MAX_ZIP_MEMBERS or unzipped > MAX_UNZIPPED_BYTES:
+        unzipped = sum(member.file_size for member in members)
+        if len(members) > MAX_ZIP_MEMBERS or unzipped > MAX_UNZIPPED_BYTES:
+            raise DealFileError(
+                str(path),
+                f"expands to {len(members)} parts, {unzipped:,} bytes; allowed: at most "
+                f"{MAX_ZIP_MEMBERS} parts and {MAX_UNZIPPED_BYTES:,} bytes",
+            )
+        try:
+            _check_sheet_shapes(path, archive)
+        except (ParseError, EntitiesForbidden, DTDForbidden, zipfile.BadZipFile) as error:
+            detail = " ".join(f"{type(error).__name__}: {error}".split())[:200]
+            raise DealFileError(str(path), f"cannot be read as a workbook ({detail})") from None
+
+
+def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
+    """Stream each worksheet's XML once and refuse a sheet larger than the form can be.
+
+    Costs one pass over at most :data:`MAX_UNZIPPED_BYTES` of XML with constant memory, and
+    stops at the first row, cell, merged range or dimension past the bounds.
+    """
+    for member in archive.infolist():
+        if not (member.filename.startswith(_SHEET_PARTS) and member.filename.endswith(".xml")):
+            continue
+        cells = merged = row = 0
+        with archive.open(member) as stream:
+            for _, element in iterparse(stream, events=("start",)):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag in ("dimension", "mergeCell"):
+                    merged += tag == "mergeCell"
+                    _check_area(path, tag, element.get("ref", ""))
+                elif tag == "row":  # a row without r="..." is the one after the last
+                    row = (
+                        int(element.get("r") or row + 1)
+                        if (element.get("r") or "1").isdigit()
+                        else -1
+                    )
+                    _check_area(path, tag, f"A{row}")
+                elif tag == "c":
+                    cells += 1
+                    if element.get("r"):
+                        _check_area(path, "cell", element.get("r", ""))
+                if cells > MAX_CELLS or merged > MAX_MERGED:
+                    what = (
+                        f"{MAX_CELLS:,} cells"
+                        if cells > MAX_CELLS
+                        else f"{MAX_MERGED} merged ranges"
+                    )
+                    raise DealFileError(
+                        str(path),
+                        f"sheet {member.filename} holds more than {what}; allowed: "
+                        "an intake form (gpucredit intake new)",
+                    )
+                element.clear()
+
+
+def _check_area(path: Path, what: str, ref: str) -> None:
+    """Refuse a cell reference or range reaching past row MAX_ROWS or column MAX_COLUMNS."""
+    try:
+        low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
+    except (TypeError, ValueError):
+        raise DealFileError(str(path), f"{what} {show_value(ref)}: not a cell reference") from None
+    if (high_row or low_row or 0) > MAX_ROWS or (high_col or low_col or 0) > MAX_COLUMNS:
         raise DealFileError(
             str(path),
-            f"expands to {len(members)} parts, {unzipped:,} bytes; allowed: at most "
-            f"{MAX_ZIP_MEMBERS} parts and {MAX_UNZIPPED_BYTES:,} bytes",
+            f"{what} {show_value(ref)}: too large; allowed: within A1:"
+            f"{get_column_letter(MAX_COLUMNS)}{MAX_ROWS} (an intake form)",
         )
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, data: bytes) -> Any:
     if not getattr(openpyxl, "DEFUSEDXML", False):
         raise DealFileError(
             str(path), "cannot be opened safely: XML attack protection (defusedxml) is missing"
         )
     try:
-        return openpyxl.load_workbook(path, data_only=False, keep_links=False)
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
     except Exception as error:  # openpyxl raises many kinds on a malformed file
         root: BaseException = error
         while root.__cause__ or root.__context__:  # the parser's own error, e.g. defusedxml's
@@ -255,8 +321,9 @@ def read_intake(path: str | Path) -> Deal:
         formula in a value cell, or a value the deal model rejects.
     """
     path = Path(path)
-    _check_container(path)
-    wb = _open(path)
+    data = read_bounded(path, MAX_FILE_BYTES, "an intake workbook (.xlsx)")
+    _check_container(path, data)
+    wb = _open(path, data)
     if wb.sheetnames != [SHEET]:
         raise DealFileError(
             str(path),

@@ -137,10 +137,19 @@ def test_moved_row_is_refused(filled: Path) -> None:
         read_intake(filled)
 
 
-@pytest.mark.parametrize("where", ["H10", "A200", "XFD1048576", "C2"])
-def test_values_outside_the_form_are_refused(filled: Path, where: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [
+        ("H10", "got 0.3; allowed: values only in"),
+        ("A200", "got 0.3; allowed: values only in"),
+        # Past the form's largest shape: refused before openpyxl builds the sheet.
+        ("XFD1048576", "too large; allowed: within A1:Z1000"),
+        ("C2", "got 0.3; allowed: values only in"),
+    ],
+)
+def test_values_outside_the_form_are_refused(filled: Path, where: str, problem: str) -> None:
     _edit(filled, lambda wb: wb[SHEET].__setitem__(where, 0.3))
-    with pytest.raises(DealFileError, match=rf"cell {where}: got 0.3; allowed: values only in"):
+    with pytest.raises(DealFileError, match=rf"(cell|dimension) '?(A1:)?{where}'?: {problem}"):
         read_intake(filled)
 
 

@@ -129,7 +129,10 @@ def test_duplicate_key_in_range() -> None:
 def test_toml_errors_name_file_and_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\ngpus = \n', encoding="utf-8")
-    with pytest.raises(DealFileError, match=r"bad.toml: is not valid TOML: .*line 2"):
+    with pytest.raises(
+        DealFileError,
+        match=r"bad.toml: is not valid TOML at line 2, column 8 \(key 'gpus'\): Invalid value",
+    ):
         read_deal(bad)
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('name = "x"\ngpus = 8\nmarket_rate = 2\ninterest_rate = 2\n', encoding="utf-8")
