@@ -274,6 +274,38 @@ def test_an_empty_cell_inside_a_range_is_empty_as_on_cpython(
             _matches_gallery(gallery.CASES[i], result, where)
 
 
+def test_the_addin_itself_treats_jsnull_as_empty(pyodide_run: dict[str, Any]) -> None:
+    """Called without xlwings (older versions pass jsnull on), each function is CPython's."""
+    calls = [(i, c.function, [_office_js(a) for a in c.args]) for i, c in enumerate(gallery.CASES)]
+    calls += empty_cell_calls()
+    assert len(pyodide_run["direct"]) == len(calls)
+    for (i, function, args), result in zip(calls, pyodide_run["direct"], strict=True):
+        where = f"case {i} {function} {args}"
+        classic = json.loads(json.dumps(getattr(udfs, function)(*args), default=str))
+        if isinstance(classic, str) and classic.startswith(udfs.ERROR_PREFIX):
+            assert isinstance(result, dict), (where, result)
+            assert udfs.ERROR_PREFIX + " ".join(result["error"].split()) == classic, where
+        else:
+            _agree(result, classic, gallery.CASES[i].tol, where)
+
+
+class JsNull:
+    """Stands in for ``pyodide.ffi.JsNull`` on CPython (same class name and module)."""
+
+    __module__ = "pyodide.ffi"
+
+
+@pytest.mark.parametrize("empty", [None, [[None]]])
+def test_jsnull_is_an_empty_cell_on_cpython_too(empty: Any) -> None:
+    deal = _office_js(gallery.Name("Deal"))
+    with_jsnull = [*deal, [JsNull(), JsNull()]]
+    assert udfs.DSCR_MIN(with_jsnull, JsNull()) == udfs.DSCR_MIN(deal, empty)
+    assert udfs.DSCR_MIN(deal, [[JsNull()]]) == udfs.DSCR_MIN(deal, empty)
+    cfads = udfs.DSCR([[2.0e6, JsNull()]], [[1.6e6, 2.0e6]])
+    assert cfads == udfs.DSCR([[2.0e6, None]], [[1.6e6, 2.0e6]])
+    assert "is required but empty" in cfads
+
+
 # ---- the preparation script (no node needed) --------------------------------------------
 
 

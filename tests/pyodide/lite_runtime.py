@@ -92,6 +92,19 @@ async def call(body: Any) -> str:
     return json.dumps(result, default=str)
 
 
+def direct(name: str, args: Any) -> str:
+    """The add-in's function called on the arguments as Pyodide converts them, jsnull and all.
+
+    No xlwings in between: xlwings >= 0.35 turns jsnull into None, older versions (which a
+    workbook may still pin) pass it on, so the add-in must treat it as empty itself.
+    """
+    try:
+        result = getattr(MODULE["main"], name)(*args.to_py())
+    except Exception as error:
+        return json.dumps({"error": str(error), "type": type(error).__name__})
+    return json.dumps(result, default=str)
+
+
 def empty_cells() -> str:
     """JSON list of the types empty cells arrived as."""
     return json.dumps(sorted(EMPTY_CELLS))

@@ -44,6 +44,7 @@ timings.load_s = (performance.now() - t) / 1000;
 
 t = performance.now();
 const results = [];
+const direct = [];
 for (const [funcName, args] of request.calls) {
   const body = {
     func_name: funcName,
@@ -57,8 +58,9 @@ for (const [funcName, args] of request.calls) {
   };
   // Handed over as a JsProxy, which the runtime converts with .to_py() as Lite does.
   results.push(JSON.parse(await runtime.get("call")(body)));
+  direct.push(JSON.parse(runtime.get("direct")(funcName, args)));
 }
 timings.calls_s = (performance.now() - t) / 1000;
 
 const emptyCells = JSON.parse(runtime.get("empty_cells")());
-writeFileSync(resultPath, JSON.stringify({ ...loaded, results, empty_cells: emptyCells, timings }));
+writeFileSync(resultPath, JSON.stringify({ ...loaded, results, direct, empty_cells: emptyCells, timings }));
