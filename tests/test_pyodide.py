@@ -36,7 +36,11 @@ from addin.cli import main as gpucredit
 from tests.pyodide import prepare
 from tests.test_lite import _office_js, _serial, run_lite
 
-pytestmark = pytest.mark.pyodide
+
+def in_pyodide(test: Any) -> Any:
+    """Mark a test that runs Node and Pyodide (about a minute for the whole module)."""
+    return pytest.mark.slow(pytest.mark.pyodide(test))
+
 
 RUNNER = Path(prepare.__file__).with_name("run.mjs")
 RUNTIME = Path(prepare.__file__).with_name("lite_runtime.py")
@@ -160,6 +164,7 @@ def cpython_run(lite_folder: Path) -> dict[str, Any]:
     return run_lite(str(lite_folder / "main.py"), lite_folder)
 
 
+@in_pyodide
 def test_pyodide_is_the_pinned_release_with_its_own_builds(
     pyodide_run: dict[str, Any], cache: Path
 ) -> None:
@@ -172,10 +177,12 @@ def test_pyodide_is_the_pinned_release_with_its_own_builds(
     assert pyodide_run["versions"]["xlwings"] == xlwings_wheel.split("-")[1]
 
 
+@in_pyodide
 def test_main_py_loads_the_bundled_addin(pyodide_run: dict[str, Any]) -> None:
     assert pyodide_run["origin"].startswith("<gpucredit-lite>/addin/")
 
 
+@in_pyodide
 def test_loading_main_py_writes_no_file_and_starts_no_thread_or_process(
     pyodide_run: dict[str, Any],
 ) -> None:
@@ -183,11 +190,13 @@ def test_loading_main_py_writes_no_file_and_starts_no_thread_or_process(
     assert pyodide_run["log_handlers"] == 0
 
 
+@in_pyodide
 def test_metadata_is_cpythons(pyodide_run: dict[str, Any], cpython_run: dict[str, Any]) -> None:
     assert pyodide_run["meta"] == cpython_run["meta"]
     assert len(pyodide_run["meta"]["functions"]) >= len({c.function for c in gallery.CASES})
 
 
+@in_pyodide
 def test_empty_cells_arrive_as_jsnull(pyodide_run: dict[str, Any]) -> None:
     """Office.js sends null for an empty cell; Pyodide 0.28 makes it jsnull, not None."""
     assert any(None in _leaves(c.args) for c in gallery.CASES)  # the gallery has empty cells
@@ -195,6 +204,7 @@ def test_empty_cells_arrive_as_jsnull(pyodide_run: dict[str, Any]) -> None:
     assert pyodide_run["jsnull"].endswith("JsNull")
 
 
+@in_pyodide
 def test_every_gallery_call_returns_a_value(pyodide_run: dict[str, Any]) -> None:
     errors = {
         case.function: result["error"]
@@ -228,6 +238,7 @@ def _agree(got: Any, want: Any, tol: float, where: str) -> None:
         assert got == want, where
 
 
+@in_pyodide
 def test_results_are_cpythons_within_the_gallery_tolerance(
     pyodide_run: dict[str, Any], cpython_run: dict[str, Any]
 ) -> None:
@@ -253,11 +264,13 @@ def _matches_gallery(case: gallery.Case, result: Any, where: str) -> None:
                 assert r == e, where
 
 
+@in_pyodide
 def test_results_match_the_gallery(pyodide_run: dict[str, Any]) -> None:
     for i, (case, result) in enumerate(zip(gallery.CASES, pyodide_run["results"], strict=True)):
         _matches_gallery(case, result, f"case {i} {case.function}")
 
 
+@in_pyodide
 def test_an_empty_cell_inside_a_range_is_empty_as_on_cpython(
     pyodide_run: dict[str, Any],
 ) -> None:
@@ -274,6 +287,7 @@ def test_an_empty_cell_inside_a_range_is_empty_as_on_cpython(
             _matches_gallery(gallery.CASES[i], result, where)
 
 
+@in_pyodide
 def test_the_addin_itself_treats_jsnull_as_empty(pyodide_run: dict[str, Any]) -> None:
     """Called without xlwings (older versions pass jsnull on), each function is CPython's."""
     calls = [(i, c.function, [_office_js(a) for a in c.args]) for i, c in enumerate(gallery.CASES)]

@@ -168,7 +168,18 @@ def _pip_download(arguments: list[str], into: Path) -> None:
     uv = shutil.which("uv")
     if uv is None:
         raise PreparationError("`uv` is needed to download wheels (pip download through uvx)")
-    command = [uv, "tool", "run", "--from", "pip", "pip", "download", "--no-deps", "--quiet"]
+    command = [
+        uv,
+        "tool",
+        "run",
+        "--from",
+        "pip",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--no-cache-dir",
+    ]
     _run([*command, "--dest", str(into), *arguments], cwd=into)
 
 
