@@ -186,6 +186,7 @@ def test_main_py_loads_the_bundled_addin(pyodide_run: dict[str, Any]) -> None:
 def test_loading_main_py_writes_no_file_and_starts_no_thread_or_process(
     pyodide_run: dict[str, Any],
 ) -> None:
+    assert pyodide_run["audit_hook_records_writes"]  # the hook sees a write made after loading
     assert pyodide_run["events"] == []
     assert pyodide_run["log_handlers"] == 0
 

@@ -53,12 +53,16 @@ def load_main(source: str) -> str:
     sys.modules["main"] = module
     exec(compile(source, "main.py", "exec"), module.__dict__)
     events = list(EVENTS)
+    with open("/tmp/audit-probe.txt", "w"):  # the control: this write must be recorded
+        pass
+    hook_works = any("audit-probe" in event for event in EVENTS[len(events) :])
     MODULE["main"] = module
     addin = sys.modules["addin"]
     from pyodide.ffi import jsnull
 
     return json.dumps({
         "events": events,
+        "audit_hook_records_writes": hook_works,
         "origin": addin.__spec__.origin if addin.__spec__ else None,
         "log_handlers": len(logging.getLogger("gpucredit").handlers),
         "meta": xlwings.server.custom_functions_meta(module),
