@@ -96,6 +96,7 @@ def excel_errors(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def wrapper(*args: Any) -> Any:
+        args = tuple(without_jsnull(arg) for arg in args)
         try:
             return finite_result(function(*args))
         except AddinError as error:
@@ -109,6 +110,22 @@ def excel_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             return f"{ERROR_PREFIX}internal error in {function.__name__}; details logged in {where}"
 
     return wrapper
+
+
+def without_jsnull(value: Cell) -> Cell:
+    """An argument with Pyodide's ``jsnull`` (an empty cell in Lite) replaced by None.
+
+    Pyodide >= 0.28 hands JavaScript ``null`` to Python as ``pyodide.ffi.jsnull``, not
+    None. Recent xlwings (0.37.8) converts it, but an older one that a workbook may pin
+    (0.33.20, say) passes it on; ``tests/test_pyodide.py`` calls the functions both ways.
+    """
+    if isinstance(value, list | tuple):
+        items = [without_jsnull(item) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    kind = type(value)
+    if kind.__name__ == "JsNull" and kind.__module__.startswith("pyodide"):
+        return None
+    return value
 
 
 def finite_result(result: Any) -> Any:
