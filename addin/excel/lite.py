@@ -125,6 +125,15 @@ def _names(nodes: Iterable[ast.AST]) -> set[str]:
     return found
 
 
+def _is_type_checking_block(node: ast.AST) -> bool:
+    """True for ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", "")
+    return name == "TYPE_CHECKING"
+
+
 def _imports(path: Path, lazy: bool) -> set[str]:
     """The modules a file imports: at module level only, or anywhere (``lazy``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -134,6 +143,9 @@ def _imports(path: Path, lazy: bool) -> set[str]:
     todo: list[ast.AST] = list(tree.body)
     while todo:  # module level, including inside if/try blocks, not inside functions
         node = todo.pop()
+        if _is_type_checking_block(node):  # runs only under a type checker
+            todo.extend(node.orelse)  # type: ignore[attr-defined]
+            continue
         nodes.append(node)
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             todo.extend(

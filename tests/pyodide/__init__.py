@@ -1,1 +1,1 @@
-"""An offline Pyodide for the xlwings Lite test (``tests/test_pyodide.py``)."""
+"""An offline Pyodide for the xlwings Lite test (``tests/excel/test_pyodide.py``)."""

@@ -1,4 +1,4 @@
-"""Prepare an offline Pyodide for ``tests/test_pyodide.py``: the runtime and its wheels.
+"""Prepare an offline Pyodide for ``tests/excel/test_pyodide.py``: the runtime and its wheels.
 
 The cache holds what xlwings Lite loads, and nothing is run from it before it is checked:
 

@@ -2,7 +2,7 @@
 //
 //   node run.mjs <pyodide index dir> <request.json> <result.json>
 //
-// The request (written by tests/test_pyodide.py) holds main.py's text, the requirements
+// The request (written by tests/excel/test_pyodide.py) holds main.py's text, the requirements
 // to install (local wheels as emfs: paths), the environment, the Python runtime that
 // stands in for Lite's, and the calls. Each call's body is built here as a JavaScript
 // object, as Office.js hands it to Lite: an empty cell is JavaScript null.

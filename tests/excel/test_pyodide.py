@@ -5,7 +5,7 @@
 cut (``unshare -n``): micropip installs ``requirements.txt`` (Pyodide's own numpy, pandas
 and scipy, and xlwings' pure-Python wheel), ``tests/pyodide/lite_runtime.py`` loads main.py
 from its text as Lite does and registers the functions, and every case of
-``addin.gallery.CASES`` is called through ``xlwings.server.custom_functions_call`` with the
+``addin.excel.gallery.CASES`` is called through ``xlwings.server.custom_functions_call`` with the
 body Office.js sends, built in JavaScript: an empty cell is JavaScript ``null``, which
 Pyodide >= 0.28 hands to Python as ``pyodide.ffi.jsnull`` (not None).
 
@@ -30,11 +30,12 @@ from typing import Any
 
 import pytest
 
-# Every reference to the add-in is here (re-point these lines when the package moves).
-from addin import gallery, udfs
 from addin.cli import main as gpucredit
+
+# Every reference to the add-in is here (re-point these lines when the package moves).
+from addin.excel import gallery, udfs
+from tests.excel.test_lite import _office_js, _serial, run_lite
 from tests.pyodide import prepare
-from tests.test_lite import _office_js, _serial, run_lite
 
 
 def in_pyodide(test: Any) -> Any:
