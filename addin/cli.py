@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from addin.model.errors import AddinError
+from addin.model.errors import AddinError, OutputError
 from addin.version import VERSION
 
 if TYPE_CHECKING:  # the engines load only when a command needs them: --help stays quick
@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # the engines load only when a command needs them: --help sta
 
     from addin.analytics.dscr import DscrSummary
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = 2  # a bad deal file, argument or option: the message says which
+EXIT_ENVIRONMENT = 3  # a file could not be written: the message gives the path and reason
 
 
 def _percent(value: float | None) -> str:
@@ -110,6 +111,7 @@ def run_memo(
     from pathlib import Path
 
     from addin.io.office import find_soffice
+    from addin.io.xlsx import remove_stale_temporaries
     from addin.memo.batch import (
         default_jobs,
         example_deal_path,
@@ -134,7 +136,13 @@ def run_memo(
         print("gpucredit memo: --pdf needs LibreOffice (soffice), which is not installed",
               file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
-    planned, refused = plan_jobs(paths, Path(outdir), force, pdf, live)
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        print(f"gpucredit memo: -o: got {outdir!r}, a file; allowed: a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if out.is_dir():
+        remove_stale_temporaries(out)  # left by a run that was killed
+    planned, refused = plan_jobs(paths, out, force, pdf, live)
     outcomes = run_jobs(planned, workers) + refused
     frame = summary_frame(outcomes)
     print(format_summary(frame))
@@ -148,6 +156,8 @@ def run_memo(
         print(f"wrote {write_summary_workbook(frame, Path(outdir))}")
     if any(outcome.internal for outcome in outcomes):
         return 1
+    if any(outcome.environment for outcome in outcomes):
+        return EXIT_ENVIRONMENT
     return 0 if all(outcome.ok for outcome in outcomes) else EXIT_BAD_INPUT
 
 
@@ -219,6 +229,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             args.example)  # fmt: skip
         if args.command == "intake":
             return run_intake_new(args.file, args.source, args.force)
+    except OutputError as error:
+        print(f"gpucredit: {error}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except AddinError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import math
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.model.deal import KEY_SPECS
-from addin.model.errors import OutputExistsError
+from addin.model.errors import OutputError, OutputExistsError
 
 # Number formats
 USD = "#,##0;[Red]-#,##0"
@@ -271,15 +272,68 @@ def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:
     path = Path(path)
     if path.exists() and not force:
         raise OutputExistsError(str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        wb.save(temp)
-        publish(temp, path, force)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = temporary_file(path.parent)
+        temp = Path(name)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                wb.save(file)
+            publish(temp, path, force)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    except OSError as error:
+        raise OutputError(
+            str(error.filename or path), error.strerror or type(error).__name__
+        ) from None
     return path
+
+
+TEMPORARY_PREFIX = ".gpucredit-"
+
+
+def temporary_file(folder: Path) -> tuple[int, str]:
+    """Create a new temporary file in ``folder``, exclusively, under an unpredictable name.
+
+    ``tempfile.mkstemp`` opens it with ``O_EXCL``, so a symlink planted at any name cannot
+    redirect the write; the name carries this process's id so that
+    :func:`remove_stale_temporaries` can tell a killed run's leftovers from a live one's.
+    """
+    return tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files that runs no longer alive left in ``folder``; return them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".gpucredit-999999999-abc.tmp").write_bytes(b"half a workbook")
+    >>> [p.name for p in remove_stale_temporaries(folder)]
+    ['.gpucredit-999999999-abc.tmp']
+    """
+    removed = []
+    for temp in folder.glob(f"{TEMPORARY_PREFIX}*-*.tmp"):
+        pid = temp.name[len(TEMPORARY_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+                removed.append(temp)
+    return removed
+
+
+def _is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except OSError:  # e.g. another user's live process: leave its files alone
+        return True
+    return True
 
 
 def publish(temp: Path, path: Path, force: bool) -> None:

@@ -10,6 +10,7 @@ import concurrent.futures
 import datetime as dt
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,7 +25,7 @@ from addin.io.deal_files import read_deal
 from addin.io.xlsx import save_workbook
 from addin.log import log_unexpected
 from addin.memo.builder import write_memo
-from addin.model.errors import AddinError, DealFileError, OutputExistsError
+from addin.model.errors import AddinError, DealFileError, OutputError, OutputExistsError
 
 EXAMPLE_DEAL = "example_deal.toml"
 EXAMPLE_MEMO = "example_memo.xlsx"
@@ -69,6 +70,7 @@ class Outcome:
     metrics: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     internal: bool = False  # True for an unexpected error (a bug), False for bad input
+    environment: bool = False  # True when a file could not be written (disk, permissions)
     seconds: float = 0.0
 
     @property
@@ -89,9 +91,7 @@ def run_job(job: Job) -> Outcome:
         data = write_memo(deal, job.memo_path, job.force, job.live, source=job.deal_path.name)
         outcome.memo_path = job.memo_path
         if job.pdf:
-            from addin.io.office import export_pdf
-
-            outcome.pdf_path = export_pdf(job.memo_path, pdf_path, job.force)
+            outcome.pdf_path = _export_pdf_or_remove_memo(job.memo_path, pdf_path, job.force)
         s = data.summary
         outcome.metrics = {
             "deal": deal.name,
@@ -106,6 +106,10 @@ def run_job(job: Job) -> Outcome:
             "ltv_close_liquidation": data.collateral.get("ltv_close_liquidation"),
             "red_flags": sum(flag.status == "red" for flag in data.flags),
         }
+    except OutputError as error:  # the environment: disk full, read-only, name too long
+        outcome.error = str(error)
+        outcome.environment = True
+        outcome.memo_path = None
     except DealFileError as error:  # already names the file
         outcome.error = str(error)
     except AddinError as error:
@@ -116,6 +120,35 @@ def run_job(job: Job) -> Outcome:
         outcome.internal = True
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+def _export_pdf_or_remove_memo(memo: Path, pdf: Path, force: bool) -> Path:
+    """Export the memo's PDF; if that fails, remove the memo so a rerun is not blocked."""
+    from addin.io.office import export_pdf
+
+    try:
+        return export_pdf(memo, pdf, force)
+    except BaseException:
+        memo.unlink(missing_ok=True)
+        raise
+
+
+def _stop_with_parent(parent: int) -> None:
+    """In a worker process: exit within a second once the parent process has died.
+
+    A worker killed this way leaves at most one temporary file, which the next run removes
+    (:func:`addin.io.xlsx.remove_stale_temporaries`).
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="gpucredit-parent-watch", daemon=True).start()
+
+
+EXIT_ORPHANED = 3
 
 
 def _bar(done: int, total: int, width: int = 24) -> str:
@@ -151,7 +184,11 @@ def run_jobs(jobs: list[Job], workers: int, progress: TextIO | None = None) -> l
         for index, job in enumerate(jobs):
             report(index, run_job(job))
     else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=min(workers, len(jobs)),
+            initializer=_stop_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {pool.submit(run_job, job): index for index, job in enumerate(jobs)}
             for future in concurrent.futures.as_completed(futures):
                 report(futures[future], future.result())

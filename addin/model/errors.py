@@ -87,3 +87,13 @@ class OutputExistsError(AddinError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"{path}: exists; allowed: a new file name, or --force to overwrite")
+
+
+class OutputError(AddinError):
+    """A file cannot be written (read-only or full disk, a folder that is a file, a name too
+    long): names the path and the system's reason."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: cannot be written ({reason})")
