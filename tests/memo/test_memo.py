@@ -30,7 +30,7 @@ from addin.memo.batch import example_deal_path
 from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, period_columns
 from addin.memo.risk import BTC_DRAWDOWNS, RENT_DECLINES, effective_maturity
 from addin.model.deal import KEY_SPECS, Deal, load_deal
-from addin.model.errors import OutputExistsError
+from addin.model.errors import OutputError, OutputExistsError
 from tests.deals import BASE_DEAL, EXAMPLES
 from tests.memo.deals import variant
 
@@ -273,12 +273,12 @@ def test_no_overwrite_without_force(tmp_path: Path) -> None:
 
 
 def test_failed_save_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_save(self: Any, filename: Any) -> None:
-        Path(filename).write_bytes(b"half a workbook")
-        raise OSError("disk full")
+    def broken_save(self: Any, file: Any) -> None:
+        file.write(b"half a workbook")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"m.xlsx: cannot be written \(No space left on device\)"):
         write_memo(read_deal(NEOCLOUD), tmp_path / "m.xlsx")
     assert list(tmp_path.iterdir()) == []
 
@@ -298,7 +298,7 @@ def _deal_file(folder: Path, name: str, text: str) -> Path:
             r"bad\.toml: .*unknown key 'anual_decline'; did you mean "
             r"'annual_decline'\?",
         ),
-        ("annual_decline = = 0.3", r"bad\.toml: is not valid TOML: .*line 1"),
+        ("annual_decline = = 0.3", r"bad\.toml: is not valid TOML at line 1, column 18 \(key 'annual_decline'\)"),
     ],
 )
 def test_bad_deal_exit_2_names_file_and_key(
