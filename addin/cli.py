@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -72,12 +73,13 @@ def run_dscr(path: str, annual_decline: float | None) -> int:
     from addin.io.deal_files import read_deal
 
     deal = read_deal(path)
+    schedule = dscr_schedule(deal, annual_decline)  # a bad --decline fails before any output
+    lines = summary_lines(dscr_summary(deal, annual_decline))
     print(f"{deal.name}: {deal.gpus:,} x {deal.gpu_model}, {deal.amortization} loan over "
           f"{deal.tenor_years:g} years")  # fmt: skip
     print()
-    print(format_schedule(dscr_schedule(deal, annual_decline)))
+    print(format_schedule(schedule))
     print()
-    lines = summary_lines(dscr_summary(deal, annual_decline))
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         print(f"{label:<{width}}  {value}")
@@ -217,6 +219,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gpucredit`` command; return its exit code (2 for bad input)."""
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        # Results are checked for finiteness and errors name the input; numpy's overflow
+        # warnings (with source paths) would only alarm a reader.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command; errors become one line on standard error and an exit code."""
     try:
         if args.command == "dscr":
             return run_dscr(args.deal, args.decline)

@@ -235,29 +235,39 @@ def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
     """Stream each worksheet's XML once and refuse a sheet larger than the form can be.
 
     Costs one pass over at most :data:`MAX_UNZIPPED_BYTES` of XML with constant memory, and
-    stops at the first row, cell, merged range or dimension past the bounds.
+    stops at the first row, cell, merged range or dimension past the bounds, or at a
+    number cell whose text is not a number (openpyxl would fail on it naming no cell).
     """
     for member in archive.infolist():
         if not (member.filename.startswith(_SHEET_PARTS) and member.filename.endswith(".xml")):
             continue
         cells = merged = row = 0
+        cell, numeric = "", False
         with archive.open(member) as stream:
-            for _, element in iterparse(stream, events=("start",)):
+            for event, element in iterparse(stream, events=("start", "end")):
                 tag = element.tag.rsplit("}", 1)[-1]
+                if event == "end":
+                    if tag == "v" and numeric and not _is_number(element.text):
+                        raise DealFileError(
+                            str(path),
+                            f"cell {cell}: got {show_value(element.text)}; allowed: a number "
+                            "(the file marks the cell as one)",
+                        )
+                    element.clear()
+                    continue
                 if tag in ("dimension", "mergeCell"):
                     merged += tag == "mergeCell"
                     _check_area(path, tag, element.get("ref", ""))
                 elif tag == "row":  # a row without r="..." is the one after the last
-                    row = (
-                        int(element.get("r") or row + 1)
-                        if (element.get("r") or "1").isdigit()
-                        else -1
-                    )
+                    given = element.get("r")
+                    row = int(given) if given and given.isdigit() else row + 1
                     _check_area(path, tag, f"A{row}")
                 elif tag == "c":
                     cells += 1
+                    cell = element.get("r") or f"in row {row}"
+                    numeric = element.get("t", "n") == "n"
                     if element.get("r"):
-                        _check_area(path, "cell", element.get("r", ""))
+                        _check_area(path, "cell", cell)
                 if cells > MAX_CELLS or merged > MAX_MERGED:
                     what = (
                         f"{MAX_CELLS:,} cells"
@@ -269,7 +279,14 @@ def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
                         f"sheet {member.filename} holds more than {what}; allowed: "
                         "an intake form (gpucredit intake new)",
                     )
-                element.clear()
+
+
+def _is_number(text: str | None) -> bool:
+    try:
+        float(text or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _check_area(path: Path, what: str, ref: str) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from addin.cli import main
 from addin.io.deal_files import MAX_DEAL_FILE_BYTES, read_deal
-from addin.io.intake import MAX_MERGED, write_intake
+from addin.io.intake import MAX_MERGED, key_row, write_intake
 from addin.model.errors import DealFileError
 from tests.deals import EXAMPLES
 
@@ -129,3 +129,30 @@ def test_toml_errors_name_the_line_the_column_and_the_key(tmp_path: Path) -> Non
         DealFileError, match=r"at line 2, column 14 \(key 'start_date'\): Invalid date"
     ):
         read_deal(path)
+
+
+def test_text_in_a_number_cell_names_the_cell(form: Path) -> None:
+    # A borrower's tool wrote "abc" into a cell it marks as a number.
+    with zipfile.ZipFile(form) as src:
+        sheet = src.read(SHEET_PART)
+    cell = f"B{key_row('gpus')}"
+    start = sheet.index(b"<v>", sheet.index(f'<c r="{cell}"'.encode()))
+    end = sheet.index(b"</v>", start)
+    attack = form.with_name("abc.xlsx")
+    with zipfile.ZipFile(form) as src, zipfile.ZipFile(attack, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            dst.writestr(
+                item,
+                sheet[: start + 3] + b"abc" + sheet[end:] if item.filename == SHEET_PART else data,
+            )
+    with pytest.raises(DealFileError, match=rf"cell {cell}: got 'abc'; allowed: a number"):
+        read_deal(attack)
+
+
+def test_dscr_with_a_nan_decline_prints_only_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dscr", str(EXAMPLES / "neocloud_h100.toml"), "--decline", "nan"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "annual_decline: got nan" in err
