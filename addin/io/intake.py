@@ -247,7 +247,7 @@ def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
             for event, element in iterparse(stream, events=("start", "end")):
                 tag = element.tag.rsplit("}", 1)[-1]
                 if event == "end":
-                    if tag == "v" and numeric and not _is_number(element.text):
+                    if tag == "v" and numeric and element.text and not _is_number(element.text):
                         raise DealFileError(
                             str(path),
                             f"cell {cell}: got {show_value(element.text)}; allowed: a number "
@@ -281,9 +281,9 @@ def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
                     )
 
 
-def _is_number(text: str | None) -> bool:
+def _is_number(text: str) -> bool:
     try:
-        float(text or "")
+        float(text)
     except ValueError:
         return False
     return True
