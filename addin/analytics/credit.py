@@ -148,13 +148,26 @@ def default_threshold(pd: FloatArray, dof: float | None) -> FloatArray:
 # ---- two obligors ------------------------------------------------------------------------
 
 
+TAIL_LIMIT = 38.0  # Phi(-38) < 1e-315: a standard normal limit this far out is infinite
+
+
 def _bivariate_normal_cdf(x: FloatArray, y: FloatArray, rho: float) -> FloatArray:
-    """:math:`\\Phi_2(x, y; \\rho)` elementwise (scipy's bivariate algorithm, ~1e-15)."""
+    """:math:`\\Phi_2(x, y; \\rho)` elementwise (scipy's bivariate algorithm, ~1e-15).
+
+    Infinite limits are exact: 0 when either is :math:`-\\infty`, the other margin when one
+    is :math:`+\\infty` (scipy's algorithm mishandles them).
+    """
     points = np.stack(np.broadcast_arrays(x, y), axis=-1)
     if rho == 0.0:
         return np.asarray(ndtr(points[..., 0]) * ndtr(points[..., 1]), dtype=float)
-    law = stats.multivariate_normal(mean=[0.0, 0.0], cov=[[1.0, rho], [rho, 1.0]])
-    return np.asarray(law.cdf(points), dtype=float)
+    # Beyond |38| a margin is 0 or 1 to double precision: treat the limit as infinite.
+    points = np.where(np.abs(points) > TAIL_LIMIT, np.copysign(np.inf, points), points)
+    finite = np.isfinite(points).all(axis=-1)
+    result = np.array(np.minimum(ndtr(points[..., 0]), ndtr(points[..., 1])), dtype=float, ndmin=1)
+    if finite.any():
+        law = stats.multivariate_normal(mean=[0.0, 0.0], cov=[[1.0, rho], [rho, 1.0]])
+        result[finite.reshape(result.shape)] = law.cdf(points[finite])
+    return result.reshape(finite.shape)
 
 
 def joint_default_probability(
@@ -207,9 +220,12 @@ def joint_default_probability(
     nu = check_copula(copula, dof)
     c1, c2 = default_threshold(np.array([p1, p2]), nu)
     if nu is None:
-        return float(_bivariate_normal_cdf(np.asarray(c1), np.asarray(c2), correlation))
-    scale, weight = chi_scale_nodes(nu)
-    return float(weight @ _bivariate_normal_cdf(c1 * scale, c2 * scale, correlation))
+        joint = float(_bivariate_normal_cdf(np.asarray(c1), np.asarray(c2), correlation))
+    else:
+        scale, weight = chi_scale_nodes(nu)
+        joint = float(weight @ _bivariate_normal_cdf(c1 * scale, c2 * scale, correlation))
+    # Within the Frechet bounds, whatever the rounding of the quadrature.
+    return min(max(joint, p1 + p2 - 1.0, 0.0), p1, p2)
 
 
 def default_correlation(
@@ -242,7 +258,11 @@ def default_correlation(
     """
     joint = joint_default_probability(pd1, pd2, rho, copula, dof)
     p1, p2 = float(pd1), float(pd2)
-    return (joint - p1 * p2) / (math.sqrt(p1 * (1 - p1)) * math.sqrt(p2 * (1 - p2)))
+    covariance = joint - p1 * p2
+    if covariance == 0.0:
+        return 0.0
+    scale = math.sqrt(p1 * (1 - p1)) * math.sqrt(p2 * (1 - p2))
+    return min(max(covariance / scale, -1.0), 1.0)  # rounding at extreme PDs stays in range
 
 
 def conditional_pd(pd: ArrayLike, rho: ArrayLike, factor: ArrayLike) -> float | FloatArray:

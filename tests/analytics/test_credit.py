@@ -341,3 +341,33 @@ def test_copula_name_is_case_insensitive_and_dof_ignored_for_gaussian() -> None:
     assert joint_default_probability(0.1, 0.1, 0.2, " Gaussian ", 5) == joint_default_probability(
         0.1, 0.1, 0.2
     )
+
+
+_PD = st.one_of(
+    st.floats(1e-300, 1e-3),
+    st.floats(1e-3, 1 - 1e-3),
+    st.floats(1 - 1e-3, 1 - 1e-15),
+)
+
+
+@given(
+    pd1=_PD,
+    pd2=_PD,
+    rho=st.floats(0.0, 0.9999),
+    dof=st.one_of(st.none(), st.floats(1.0, 1e6)),
+)
+def test_joint_default_within_frechet_bounds_and_correlation_in_range(
+    pd1: float, pd2: float, rho: float, dof: float | None
+) -> None:
+    # Issue 11: DEFAULT_JOINT(1e-100, 0.5, 0.9999, "t", 1) gave 0.5 and DEFAULT_CORR 1e50.
+    # A joint probability lies in the Frechet bounds [max(0, p1 + p2 - 1), min(p1, p2)].
+    copula = "gaussian" if dof is None else "t"
+    joint = joint_default_probability(pd1, pd2, rho, copula, dof)
+    assert max(0.0, pd1 + pd2 - 1.0) <= joint <= min(pd1, pd2)
+    assert -1.0 <= default_correlation(pd1, pd2, rho, copula, dof) <= 1.0
+
+
+def test_extreme_pds_of_the_issue() -> None:
+    joint = joint_default_probability(1e-100, 0.5, 0.9999, "t", 1)
+    assert 0.0 <= joint <= 1e-100
+    assert abs(default_correlation(1e-100, 0.5, 0.9999, "t", 1)) <= 1e-49
