@@ -25,10 +25,16 @@ from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.xlsx import put_text
 from addin.memo import SHEETS, analyse, build_workbook, write_memo
-from addin.memo.analysis import STRESS_DECLINES, STRESS_UTILIZATIONS
 from addin.memo.batch import example_deal_path
-from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, period_columns
-from addin.memo.risk import BTC_DRAWDOWNS, RENT_DECLINES, effective_maturity
+from addin.memo.cash_flow import CASH_FLOW, FIRST_ROW, HEADER_ROW, period_columns
+from addin.memo.charts import chart_series
+from addin.memo.results import (
+    BTC_DRAWDOWNS,
+    RENT_DECLINES,
+    STRESS_DECLINES,
+    STRESS_UTILIZATIONS,
+    effective_maturity,
+)
 from addin.model.deal import KEY_SPECS, Deal, load_deal
 from addin.model.errors import OutputExistsError
 from tests.deals import BASE_DEAL, EXAMPLES
@@ -395,7 +401,7 @@ def test_without_market_absorption_the_memo_still_builds() -> None:
     deal: Deal = load_deal(BASE_DEAL)
     data = analyse(deal)
     wb = build_workbook(data)
-    assert "Liquidation value" not in data.collateral["chart_values"]
+    assert "Liquidation value" not in chart_series(data.collateral)
     texts = [c.value for row in wb["Collateral"].iter_rows() for c in row]
     assert "need market_absorption" in texts
 
