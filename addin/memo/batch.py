@@ -92,7 +92,7 @@ def run_job(job: Job) -> Outcome:
         outcome.memo_path = job.memo_path
         if job.pdf:
             outcome.pdf_path = _export_pdf_or_remove_memo(job.memo_path, pdf_path, job.force)
-        s = data.summary
+        s, sale = data.summary, data.collateral.liquidation
         outcome.metrics = {
             "deal": deal.name,
             "borrower_type": deal.borrower_type,
@@ -102,8 +102,8 @@ def run_job(job: Job) -> Outcome:
             "llcr": s.llcr,
             "breakeven_decline": s.breakeven_decline,
             "first_default_breach": s.first_default_breach,
-            "ltv_close_book": data.collateral.get("ltv_close_book"),
-            "ltv_close_liquidation": data.collateral.get("ltv_close_liquidation"),
+            "ltv_close_book": data.collateral.ltv_close_book,
+            "ltv_close_liquidation": None if sale is None else sale.ltv_close,
             "red_flags": sum(flag.status == "red" for flag in data.flags),
         }
     except OutputError as error:  # the environment: disk full, read-only, name too long

@@ -12,10 +12,16 @@ from pathlib import Path
 from openpyxl.workbook.workbook import Workbook
 
 from addin.io.xlsx import save_workbook
-from addin.memo.analysis import MemoData, analyse
-from addin.memo.cashflow import write_cash_flow, write_inputs
-from addin.memo.risk_sheets import write_collateral, write_credit
-from addin.memo.sheets import write_charts, write_live, write_sources, write_stress, write_summary
+from addin.memo.cash_flow import write_cash_flow
+from addin.memo.charts import write_charts
+from addin.memo.collateral import write_collateral
+from addin.memo.credit import write_credit
+from addin.memo.inputs import write_inputs
+from addin.memo.live import write_live
+from addin.memo.results import MemoData, analyse
+from addin.memo.sources import write_sources
+from addin.memo.stress import write_stress
+from addin.memo.summary import write_summary
 from addin.model.deal import Deal
 
 SHEETS = (
@@ -36,7 +42,7 @@ def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = F
     Parameters
     ----------
     data : MemoData
-        Results of :func:`addin.memo.analysis.analyse`.
+        Results of :func:`addin.memo.results.analyse`.
     source : str
         Where the deal came from, shown on the Summary and Sources sheets.
     live : bool, default False

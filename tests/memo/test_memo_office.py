@@ -29,7 +29,7 @@ from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.office import convert, find_soffice
 from addin.memo import SHEETS, write_memo
-from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
+from addin.memo.cash_flow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
 from addin.model.deal import Deal, load_deal
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
 

@@ -1,6 +1,6 @@
-"""The Inputs sheet (every deal key, named ranges) and the live Cash flow sheet.
+"""The live Cash flow sheet: the period schedule in native Excel formulas.
 
-The Cash flow sheet is native Excel formulas on the Inputs sheet's named ranges, the
+The sheet is native Excel formulas on the Inputs sheet's named ranges, the
 same conventions as :mod:`addin.analytics.dscr`, so an analyst who edits an input sees the whole
 schedule, the DSCRs and the LLCR recalculate without the add-in. Only functions that
 Excel 2016 and LibreOffice 7 both compute are used (IF, MAX, MIN, AVERAGE, COUNT, ABS,
@@ -11,20 +11,16 @@ Each row is one period; the row count is the deal's number of periods when gener
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.io import xlsx as c
-from addin.io.xlsx import value_format
-from addin.memo.text import key_source
-from addin.model.deal import DEFAULTS, KEY_SPECS, Deal
+from addin.memo.layout import define_name
+from addin.model.deal import Deal
 
-INPUTS = "Inputs"
 CASH_FLOW = "Cash flow"
-INPUTS_FIRST_ROW = 5
 HEADER_ROW = 13  # the period table's header on the Cash flow sheet
 FIRST_ROW = HEADER_ROW + 1
 
@@ -127,64 +123,21 @@ TOTALLED = ("revenue", "power_cost", "opex", "cfads", "interest", "principal", "
 
 
 def period_columns(deal: Deal) -> list[Column]:
-    """The period table's columns for a deal (no date column without a start date)."""
+    """The period table's columns for a deal (no date column without a start date).
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    >>> [col.key for col in period_columns(deal)][:3]
+    ['period', 'year', 'market_rate']
+    """
     return [col for col in PERIOD_COLUMNS if col.key != "date" or deal.start_date is not None]
 
 
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return str(get_column_letter(index))
-
-
-def _name(wb: Workbook, name: str, sheet: str, ref: str) -> None:
-    wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!{ref}")
-
-
-def named_keys() -> list[str]:
-    """Deal keys given a workbook name on the Inputs sheet (every non-text key)."""
-    return [key for key, spec in KEY_SPECS.items() if spec.kind != "text" or key == "amortization"]
-
-
-def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
-    """The Inputs sheet: one row per deal key with value, unit, group, source and help.
-
-    Columns A:B form the named range ``Deal`` (a two-column key/value range the add-in's
-    functions accept); each non-text key's value cell is named after the key.
-    """
-    ws = wb.create_sheet(INPUTS)
-    c.title(
-        ws,
-        f"Inputs: {deal.name}",
-        "Yellow cells are inputs: change one and the Cash flow sheet recalculates. "
-        "Other sheets show the engine's results as generated.",
-    )
-    c.header_row(ws, INPUTS_FIRST_ROW - 1, ["Key", "Value", "Unit", "Group", "Source", "Meaning"])
-    values = deal.to_dict()
-    row = INPUTS_FIRST_ROW
-    for key, spec in KEY_SPECS.items():
-        value = values[key]
-        c.put_text(ws, f"A{row}", key)
-        cell = c.put(ws, f"B{row}", value, value_format(key))
-        c.style_input(cell)
-        cell.alignment = c.WRAP
-        c.put_text(ws, f"C{row}", spec.unit)
-        c.put_text(ws, f"D{row}", spec.group)
-        c.put_text(ws, f"E{row}", key_source(key, value, DEFAULTS.get(key, dataclasses.MISSING)))
-        c.put_text(ws, f"F{row}", spec.help)
-        for col in "ACDEF":
-            ws[f"{col}{row}"].border = c.BOX
-            ws[f"{col}{row}"].alignment = c.WRAP
-        row += 1
-    last = row - 1
-    for key in named_keys():
-        index = list(KEY_SPECS).index(key)
-        _name(wb, key, INPUTS, f"$B${INPUTS_FIRST_ROW + index}")
-    _name(wb, "Deal", INPUTS, f"$A${INPUTS_FIRST_ROW}:$B${last}")
-    c.widths(ws, {"A": 24, "B": 26, "C": 27, "D": 11, "E": 50, "F": 62})
-    ws.freeze_panes = f"A{INPUTS_FIRST_ROW}"
-    c.print_setup(ws, deal.name)
-    return ws
 
 
 def _expand(template: str, refs: dict[str, str]) -> str:
@@ -195,7 +148,16 @@ def _expand(template: str, refs: dict[str, str]) -> str:
 
 
 def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
-    """The live schedule: derived inputs, summary formulas and one row per period."""
+    """The live schedule: derived inputs, summary formulas and one row per period.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    >>> write_cash_flow(Workbook(), deal)["I4"].value  # the live min DSCR
+    '=IF(COUNT($P$14:$P$49)=0,"",MIN($P$14:$P$49))'
+    """
     ws = wb.create_sheet(CASH_FLOW)
     columns = period_columns(deal)
     letter = {col.key: _letter(i) for i, col in enumerate(columns, start=1)}
@@ -278,10 +240,10 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
         ws.merge_cells(f"A{row}:C{row}")
         c.put_text(ws, f"A{row}", label)
         c.put_formula(ws, f"D{row}", formula, fmt).border = c.BOX
-        _name(wb, name, CASH_FLOW, f"$D${row}")
+        define_name(wb, name, CASH_FLOW, f"$D${row}")
     for offset, (label, name, formula, fmt) in enumerate(summary):
         row = 4 + offset
-        _name(wb, name, CASH_FLOW, f"$I${row}")
+        define_name(wb, name, CASH_FLOW, f"$I${row}")
         ws.merge_cells(f"F{row}:H{row}")
         c.put_text(ws, f"F{row}", label)
         cell = c.put_formula(ws, f"I{row}", formula, fmt)
@@ -317,8 +279,19 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     return ws
 
 
-def cash_flow_ranges(deal: Deal) -> dict[str, Any]:
-    """Sheet-qualified ranges of the period table's columns, for charts and links."""
+def cash_flow_ranges(deal: Deal) -> dict[str, tuple[str, int, int]]:
+    """Where each column of the period table is: ``{key: (letter, first row, last row)}``.
+
+    For charts and links to the Cash flow sheet.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
+    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    >>> cash_flow_ranges(deal)["dscr"]  # no start date: no date column
+    ('P', 14, 49)
+    """
     columns = period_columns(deal)
     first, last = FIRST_ROW, FIRST_ROW + deal.periods - 1
     return {col.key: (_letter(i), first, last) for i, col in enumerate(columns, start=1)}

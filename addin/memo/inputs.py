@@ -1,0 +1,82 @@
+"""The Inputs sheet: every deal key with its value, unit, source and help, as named cells.
+
+Columns A:B form the workbook name ``Deal`` (the two-column key/value range the add-in's
+functions accept), and each non-text key's value cell is named after the key, so the
+Cash flow sheet's formulas read ``=gpus*kw_per_gpu*...``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from addin.io import xlsx as c
+from addin.io.xlsx import value_format
+from addin.memo.layout import define_name
+from addin.memo.text import key_source
+from addin.model.deal import DEFAULTS, KEY_SPECS, Deal
+
+INPUTS = "Inputs"
+INPUTS_FIRST_ROW = 5
+
+
+def named_keys() -> list[str]:
+    """Deal keys given a workbook name on the Inputs sheet (every non-text key).
+
+    Examples
+    --------
+    >>> "gpus" in named_keys(), "name" in named_keys()
+    (True, False)
+    """
+    return [key for key, spec in KEY_SPECS.items() if spec.kind != "text" or key == "amortization"]
+
+
+def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
+    """The Inputs sheet: one row per deal key with value, unit, group, source and help.
+
+    Columns A:B form the named range ``Deal`` (a two-column key/value range the add-in's
+    functions accept); each non-text key's value cell is named after the key.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
+    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    >>> write_inputs(Workbook(), deal)["B9"].value  # gpus
+    100
+    """
+    ws = wb.create_sheet(INPUTS)
+    c.title(
+        ws,
+        f"Inputs: {deal.name}",
+        "Yellow cells are inputs: change one and the Cash flow sheet recalculates. "
+        "Other sheets show the engine's results as generated.",
+    )
+    c.header_row(ws, INPUTS_FIRST_ROW - 1, ["Key", "Value", "Unit", "Group", "Source", "Meaning"])
+    values = deal.to_dict()
+    row = INPUTS_FIRST_ROW
+    for key, spec in KEY_SPECS.items():
+        value = values[key]
+        c.put_text(ws, f"A{row}", key)
+        cell = c.put(ws, f"B{row}", value, value_format(key))
+        c.style_input(cell)
+        cell.alignment = c.WRAP
+        c.put_text(ws, f"C{row}", spec.unit)
+        c.put_text(ws, f"D{row}", spec.group)
+        c.put_text(ws, f"E{row}", key_source(key, value, DEFAULTS.get(key, dataclasses.MISSING)))
+        c.put_text(ws, f"F{row}", spec.help)
+        for col in "ACDEF":
+            ws[f"{col}{row}"].border = c.BOX
+            ws[f"{col}{row}"].alignment = c.WRAP
+        row += 1
+    last = row - 1
+    for key in named_keys():
+        index = list(KEY_SPECS).index(key)
+        define_name(wb, key, INPUTS, f"$B${INPUTS_FIRST_ROW + index}")
+    define_name(wb, "Deal", INPUTS, f"$A${INPUTS_FIRST_ROW}:$B${last}")
+    c.widths(ws, {"A": 24, "B": 26, "C": 27, "D": 11, "E": 50, "F": 62})
+    ws.freeze_panes = f"A{INPUTS_FIRST_ROW}"
+    c.print_setup(ws, deal.name)
+    return ws
