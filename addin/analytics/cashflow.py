@@ -26,18 +26,117 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from addin.model.deal import Deal
+from addin.model.deal import PERIODS_PER_YEAR, Deal
 from addin.model.errors import InputError
 from addin.model.types import ArrayLike, FloatArray
+from addin.model.units import HOURS_PER_YEAR
 from addin.model.validate import finite_number
 
-HOURS_PER_YEAR = 8760.0
 BREAKEVEN_MAX_DECLINE = 0.99
 DECLINE_ALLOWED = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
 
 
+PERIODS_ALLOWED = "one of " + ", ".join(str(p) for p in PERIODS_PER_YEAR)
+
+
 def _check_decline(name: str, value: float) -> float:
     return finite_number(name, value, 0.0, BREAKEVEN_MAX_DECLINE, DECLINE_ALLOWED)
+
+
+def check_periods_per_year(periods_per_year: int) -> int:
+    """Return ``periods_per_year`` if it is one of 12, 4, 2, 1, else raise.
+
+    Raises
+    ------
+    InputError
+        Naming ``periods_per_year``, the value and the allowed values.
+
+    Examples
+    --------
+    >>> check_periods_per_year(4)
+    4
+    """
+    if periods_per_year not in PERIODS_PER_YEAR:
+        raise InputError("periods_per_year", periods_per_year, PERIODS_ALLOWED)
+    return periods_per_year
+
+
+def rent_path(
+    start_rate: ArrayLike, annual_decline: ArrayLike, years: ArrayLike, floor: float = 0.0
+) -> FloatArray:
+    r"""Market rent after ``years`` when it deflates at a constant yearly rate: the one formula.
+
+    Inputs are not checked (the callers do); arrays broadcast together.
+
+    Parameters
+    ----------
+    start_rate : float or array
+        Rent at time 0, USD per GPU-hour.
+    annual_decline : float or array
+        Yearly fall of the rent, decimal (0.30 = 30% a year).
+    years : float or array
+        Time from 0, years.
+    floor : float, default 0
+        Lowest rent, USD per GPU-hour.
+
+    Returns
+    -------
+    numpy.ndarray
+        USD per GPU-hour, :math:`\max(\text{floor}, r_0 (1 - d)^t)`.
+
+    Examples
+    --------
+    >>> rent_path(2.0, 0.30, [0.0, 1.0, 2.0], floor=1.2).round(4).tolist()
+    [2.0, 1.4, 1.2]
+    """
+    growth = (1.0 - np.asarray(annual_decline, dtype=float)) ** np.asarray(years, dtype=float)
+    rent: FloatArray = np.maximum(floor, start_rate * growth)
+    return rent
+
+
+def power_cost(
+    kw: float,
+    pue: float,
+    power_price: float,
+    billed_share: float | FloatArray,
+    idle_power_share: float,
+    gpus: float = 1.0,
+    hours: float = 1.0,
+) -> FloatArray:
+    r"""Electricity cost of GPUs over some hours, billed hours at full power, idle at a share.
+
+    Inputs are not checked (the callers do); ``billed_share`` may be an array.
+
+    Parameters
+    ----------
+    kw : float
+        All-in IT power per GPU incl. its share of the server, kW.
+    pue : float
+        Power usage effectiveness of the data centre (>= 1).
+    power_price : float
+        USD per kWh.
+    billed_share : float or array
+        Share of the GPU-hours billed, :math:`b` (0 to 1).
+    idle_power_share : float
+        Share of full power drawn in unbilled hours (0 to 1).
+    gpus : float, default 1
+        Number of GPUs.
+    hours : float, default 1
+        Hours covered.
+
+    Returns
+    -------
+    numpy.ndarray
+        USD: :math:`\text{gpus} \times \text{kW} \times \text{PUE} \times \text{hours}
+        \times \text{price} \times (b + \text{idle} (1 - b))`.
+
+    Examples
+    --------
+    >>> round(float(power_cost(1.275, 1.3, 0.08, 0.8, 0.25)), 6)  # one GPU for one hour
+    0.11271
+    """
+    full_power = gpus * kw * pue * hours * power_price
+    return np.asarray(full_power * (billed_share + idle_power_share * (1.0 - billed_share)))
 
 
 def deflated_rent(
@@ -80,8 +179,7 @@ def deflated_rent(
     """
     finite_number("start_rate", start_rate, 0.0, None, "a rent >= 0 in USD per GPU-hour")
     _check_decline("annual_decline", annual_decline)
-    if periods_per_year not in (12, 4, 2, 1):
-        raise InputError("periods_per_year", periods_per_year, "one of 12, 4, 2, 1")
+    check_periods_per_year(periods_per_year)
     n = years * periods_per_year
     horizon = "years > 0 and <= 100 giving a whole number of periods"
     finite_number("years", years, 0.0, 100.0, horizon, low_open=True)
@@ -89,7 +187,7 @@ def deflated_rent(
         raise InputError("years", years, horizon)
     finite_number("floor", floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
     t = np.arange(round(n)) / periods_per_year
-    return np.maximum(floor, start_rate * (1.0 - annual_decline) ** t)
+    return rent_path(start_rate, annual_decline, t, floor)
 
 
 @dataclass(frozen=True)
@@ -112,8 +210,15 @@ def _volumes(
     contracted = np.where(t < deal.contract_years, deal.gpus * share, 0.0)
     spot_billed = (deal.gpus - contracted) * np.asarray(utilization, float)[..., None]
     billed_share = (contracted + spot_billed) / deal.gpus
-    full_power = deal.gpus * deal.kw_per_gpu * deal.pue * hours * deal.power_price
-    power = full_power * (billed_share + deal.idle_power_share * (1.0 - billed_share))
+    power = power_cost(
+        deal.kw_per_gpu,
+        deal.pue,
+        deal.power_price,
+        billed_share,
+        deal.idle_power_share,
+        deal.gpus,
+        hours,
+    )
     return contracted * deal.effective_contract_rate * hours, spot_billed * hours, power
 
 
@@ -183,6 +288,6 @@ def _flows(
             deal.utilization if utilization is None else utilization,
             deal.contracted_share if contracted_share is None else contracted_share,
         )
-    rent = np.maximum(deal.rent_floor, deal.market_rate * (1.0 - d[..., None]) ** fleet.t)
+    rent = rent_path(deal.market_rate, d[..., None], fleet.t, deal.rent_floor)
     revenue = contract_revenue + spot_hours * rent
     return fleet, rent, revenue, power, revenue - power - fleet.opex

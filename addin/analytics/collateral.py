@@ -42,13 +42,19 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
+from addin.analytics.cashflow import (
+    DECLINE_ALLOWED,
+    check_periods_per_year,
+    power_cost,
+    rent_path,
+)
 from addin.model.catalog import catalog_row
 from addin.model.deal import DEFAULTS, Deal, load_deal
 from addin.model.errors import InputError
 from addin.model.types import FloatArray
+from addin.model.units import HOURS_PER_YEAR
 from addin.model.validate import finite_number
 
-HOURS_PER_YEAR = 8760.0
 MAX_ECONOMIC_LIFE_YEARS = 15.0
 METHODS = ("book", "market", "economic")
 _STEP_TOLERANCE = 1e-9  # years: an age this close below a generation step counts as past it
@@ -84,8 +90,7 @@ def _out(values: FloatArray, like: AgeInput) -> Any:
 
 
 _COST = "a cost in USD per GPU >= 0"
-_DECLINE = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
-_SHARE = "a decimal share from 0 to 1"
+SHARE_ALLOWED = "a decimal share from 0 to 1"
 
 
 # ---- book, market, economic ----------------------------------------------------------------
@@ -142,7 +147,7 @@ def book_value(
     life = finite_number(
         "useful_life_years", useful_life_years, 0.0, None, "years > 0", low_open=True
     )
-    s = finite_number("salvage_value", salvage_value, 0.0, 1.0, _SHARE)
+    s = finite_number("salvage_value", salvage_value, 0.0, 1.0, SHARE_ALLOWED)
     age = _scalar_age(age_years)
     if age is not None:
         return c * (1.0 - (1.0 - s) * min(age, life) / life)
@@ -216,8 +221,8 @@ def market_value(
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 2, "market")``.
     """
     c = finite_number("cost", cost, 0.0, None, _COST)
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
-    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
+    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, DECLINE_ALLOWED)
+    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, SHARE_ALLOWED)
     big_g = finite_number(
         "generation_years", generation_years, 0.0, None, "years > 0", low_open=True
     )
@@ -268,9 +273,9 @@ def power_cost_per_hour(
     k = finite_number("kw", kw, 0.0, None, "power per GPU in kW >= 0")
     e = finite_number("pue", pue, 1.0, None, "a PUE >= 1, e.g. 1.3")
     price = finite_number("power_price", power_price, 0.0, None, "a price in USD per kWh >= 0")
-    u = finite_number("utilization", utilization, 0.0, 1.0, _SHARE)
-    idle = finite_number("idle_power_share", idle_power_share, 0.0, 1.0, _SHARE)
-    return k * e * price * (u + idle * (1.0 - u))
+    u = finite_number("utilization", utilization, 0.0, 1.0, SHARE_ALLOWED)
+    idle = finite_number("idle_power_share", idle_power_share, 0.0, 1.0, SHARE_ALLOWED)
+    return float(power_cost(k, e, price, u, idle))
 
 
 def _life(rent: float, decline: float, utilization: float, cost_per_hour: float) -> float:
@@ -330,7 +335,7 @@ def economic_life(
     In Excel: ``=GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08)``.
     """
     r = finite_number("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
+    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, DECLINE_ALLOWED)
     c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
     return _life(r, d, float(utilization), c)
 
@@ -345,11 +350,18 @@ def _economic_values(
     periods_per_year: int,
 ) -> FloatArray:
     """PV per GPU (USD) for each starting rent (unfloored, USD per GPU-hour); validated."""
-    path = _growth(1.0 - decline, periods_per_year, 0)
-    rent = np.maximum(floor, np.multiply.outer(rents, path))
+    rent = rent_path(rents[:, None], decline, _period_starts(periods_per_year), floor)
     net = np.maximum(rent * utilization - cost_per_hour, 0.0) * (HOURS_PER_YEAR / periods_per_year)
     values: FloatArray = net @ _growth(1.0 / (1.0 + discount_rate), periods_per_year, 1)
     return values
+
+
+@functools.lru_cache(maxsize=16)
+def _period_starts(periods_per_year: int) -> FloatArray:
+    """Start of each period over the longest economic life, years (read-only, cached)."""
+    out = np.arange(round(MAX_ECONOMIC_LIFE_YEARS * periods_per_year)) / periods_per_year
+    out.setflags(write=False)
+    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -420,11 +432,10 @@ def economic_value(
     In Excel: ``=GPU_RESIDUAL(Deal, 3, "economic")``.
     """
     r = finite_number("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, _DECLINE)
+    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, DECLINE_ALLOWED)
     rho = finite_number("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
     floor = finite_number("rent_floor", rent_floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    if periods_per_year not in (12, 4, 2, 1):
-        raise InputError("periods_per_year", periods_per_year, "one of 12, 4, 2, 1")
+    check_periods_per_year(periods_per_year)
     c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
     values = _economic_values(np.array([r]), d, floor, float(utilization), c, rho, periods_per_year)
     return float(values[0])
@@ -470,8 +481,8 @@ def half_life(
     >>> round(half_life(0.20, 0.15), 4)  # the second generation ships before it halves
     2.378
     """
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
-    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, _SHARE)
+    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, DECLINE_ALLOWED)
+    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, SHARE_ALLOWED)
     big_g = finite_number(
         "generation_years", generation_years, 0.0, None, "years > 0", low_open=True
     )
@@ -568,7 +579,7 @@ def _deal_economic(deal: Deal, years_from_start: FloatArray) -> FloatArray:
     c = power_cost_per_hour(
         deal.kw_per_gpu, deal.pue, deal.power_price, deal.utilization, deal.idle_power_share
     )
-    rents = deal.market_rate * (1.0 - deal.annual_decline) ** years_from_start
+    rents = rent_path(deal.market_rate, deal.annual_decline, years_from_start)  # start, unfloored
     return _economic_values(
         np.asarray(rents, dtype=float).ravel(),
         deal.annual_decline,

@@ -16,13 +16,13 @@ Examples
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
+from dateutil.relativedelta import relativedelta
 
 from addin.analytics.cashflow import cash_flows
 from addin.model.deal import Deal
@@ -157,16 +157,30 @@ def debt_schedule(deal: Deal) -> Debt:
     return Debt(loan, interest, principal, principal + interest, closing)
 
 
-def _add_months(start: dt.date, months: int) -> dt.date:
-    year, month0 = divmod(start.month - 1 + months, 12)
-    year += start.year
-    day = min(start.day, calendar.monthrange(year, month0 + 1)[1])
-    return dt.date(year, month0 + 1, day)
-
-
 def period_dates(deal: Deal) -> list[dt.date] | None:
-    """Payment date of each period (the period's end), or None without a start date."""
+    """Payment date of each period (the period's end), or None without a start date.
+
+    Parameters
+    ----------
+    deal : Deal
+
+    Returns
+    -------
+    list of datetime.date or None
+        The start date plus k x 12 / periods_per_year calendar months for k = 1..n; a day
+        past the end of a shorter month becomes that month's last day (Jan 31 + 1 month =
+        Feb 28 or 29), as Excel's EDATE does.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 8, "market_rate": 2, "loan_amount": 1000,
+    ...                   "interest_rate": 0.1, "tenor_years": 1, "periods_per_year": 4,
+    ...                   "start_date": "2026-11-30"})
+    >>> [str(d) for d in period_dates(deal)]
+    ['2027-02-28', '2027-05-30', '2027-08-30', '2027-11-30']
+    """
     if deal.start_date is None:
         return None
-    step = 12 // deal.periods_per_year
-    return [_add_months(deal.start_date, step * k) for k in range(1, deal.periods + 1)]
+    start, step = deal.start_date, 12 // deal.periods_per_year
+    return [start + relativedelta(months=step * k) for k in range(1, deal.periods + 1)]

@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from addin.analytics.collateral import _DECLINE, _SHARE
+from addin.analytics.cashflow import DECLINE_ALLOWED
+from addin.analytics.collateral import SHARE_ALLOWED
 from addin.model.catalog import catalog_row
 from addin.model.deal import Deal
 from addin.model.errors import InputError, MissingInputError
@@ -168,9 +169,9 @@ def liquidation_value(
         "unit_value", unit_value, 0.0, None, "a price in USD per GPU > 0", low_open=True
     )
     a = finite_number("market_absorption", market_absorption, 0.0, None, "GPUs per month > 0", True)
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
+    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, DECLINE_ALLOWED)
     k = finite_number("impact", impact, 0.0, None, "a coefficient >= 0, e.g. 0.5")
-    cap = finite_number("max_haircut", max_haircut, 0.0, 1.0, _SHARE)
+    cap = finite_number("max_haircut", max_haircut, 0.0, 1.0, SHARE_ALLOWED)
     months = finite_number("max_months", max_months, 1.0, 120.0, "whole months from 1 to 120")
     if not months.is_integer():
         raise InputError("max_months", max_months, "whole months from 1 to 120")

@@ -24,7 +24,6 @@ import pytest
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
-from addin.analytics.cashflow import HOURS_PER_YEAR
 from addin.analytics.debt import debt_schedule
 from addin.analytics.dscr import dscr_schedule, dscr_summary
 from addin.cli import main
@@ -33,6 +32,7 @@ from addin.io.office import convert, find_soffice
 from addin.memo import SHEETS, write_memo
 from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
 from addin.model.deal import Deal, load_deal
+from addin.model.units import HOURS_PER_YEAR
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
 
 REL = 1e-9  # the tolerance: relative, with a 1e-9 absolute floor for exact zeros
