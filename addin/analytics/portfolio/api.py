@@ -21,6 +21,7 @@ from addin.analytics.portfolio.models import (
     one_factor_model,
     two_factor_model,
 )
+from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings, check_settings
 from addin.analytics.portfolio.statistics import (
     as_frame,
     es_of,
@@ -36,6 +37,7 @@ def loss_distribution(
     rho: Any,
     copula: str = "gaussian",
     dof: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Exact distribution of the portfolio loss under the one-factor Gaussian or t copula.
 
@@ -55,6 +57,8 @@ def loss_distribution(
         Case-insensitive. Default "gaussian".
     dof : float, optional
         Degrees of freedom (1 to 1e6) of the t copula; required for "t", ignored otherwise.
+    settings : EngineSettings, optional
+        Accuracy settings of the engine. Default ``DEFAULT_SETTINGS``.
 
     Returns
     -------
@@ -79,14 +83,20 @@ def loss_distribution(
 
     Excel: ``=PORTFOLIO_LOSS_DIST(PDs, Exposures, LGDs, 0.2)``
     """
+    settings = check_settings(settings)
     book = portfolio(pds, exposures, lgds)
-    model = one_factor_model(book, correlations(rho, book.pds.size), check_copula(copula, dof))
-    losses, probs, grid = distribution_arrays(book, model)
+    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
+    model = one_factor_model(book, rhos, nu, settings)
+    losses, probs, grid = distribution_arrays(book, model, settings=settings)
     return as_frame(losses, probs, grid, book.total_exposure)
 
 
 def default_count_distribution(
-    pds: Any, rho: Any, copula: str = "gaussian", dof: float | None = None
+    pds: Any,
+    rho: Any,
+    copula: str = "gaussian",
+    dof: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """P(k defaults) for k = 0..n under the one-factor Gaussian or t copula.
 
@@ -103,9 +113,11 @@ def default_count_distribution(
     >>> round(float(dist["probability"].iloc[1]), 6)  # 10 x 0.02 x 0.98^9
     0.16675
     """
+    settings = check_settings(settings)
     book = portfolio(pds, 1.0, 1.0)
-    model = one_factor_model(book, correlations(rho, book.pds.size), check_copula(copula, dof))
-    losses, probs, grid = distribution_arrays(book, model)
+    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
+    model = one_factor_model(book, rhos, nu, settings)
+    losses, probs, grid = distribution_arrays(book, model, settings=settings)
     frame = as_frame(losses, probs, grid, book.total_exposure, "defaults")
     frame["defaults"] = frame["defaults"].round().astype(int)
     return frame
@@ -133,6 +145,7 @@ def portfolio_var(
     rho: Any,
     copula: str = "gaussian",
     dof: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> float:
     """Value at risk of the portfolio loss, USD: the ``confidence`` quantile.
 
@@ -140,7 +153,7 @@ def portfolio_var(
     ----------
     confidence : float
         Level strictly between 0 and 1 (0.999 = 99.9%).
-    pds, exposures, lgds, rho, copula, dof
+    pds, exposures, lgds, rho, copula, dof, settings
         As in :func:`loss_distribution`.
 
     Returns
@@ -157,7 +170,7 @@ def portfolio_var(
     Excel: ``=PORTFOLIO_VAR(0.99, PDs, Exposures, LGDs, 0.2)``
     """
     level = check_confidence(confidence)
-    dist = loss_distribution(pds, exposures, lgds, rho, copula, dof)
+    dist = loss_distribution(pds, exposures, lgds, rho, copula, dof, settings)
     return var_of(dist["loss"].to_numpy(), dist["probability"].to_numpy(), level)
 
 
@@ -169,6 +182,7 @@ def portfolio_es(
     rho: Any,
     copula: str = "gaussian",
     dof: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> float:
     """Expected shortfall of the portfolio loss, USD, at ``confidence``.
 
@@ -190,7 +204,7 @@ def portfolio_es(
     Excel: ``=PORTFOLIO_ES(0.99, PDs, Exposures, LGDs, 0.2)``
     """
     level = check_confidence(confidence)
-    dist = loss_distribution(pds, exposures, lgds, rho, copula, dof)
+    dist = loss_distribution(pds, exposures, lgds, rho, copula, dof, settings)
     return es_of(dist["loss"].to_numpy(), dist["probability"].to_numpy(), level)
 
 
@@ -203,6 +217,7 @@ def tranche_expected_loss(
     rho: Any,
     copula: str = "gaussian",
     dof: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> float:
     """Expected loss of tranche [attach, detach] as a fraction of its notional.
 
@@ -210,7 +225,7 @@ def tranche_expected_loss(
     ----------
     attach, detach : float
         Tranche bounds as fractions of total exposure, 0 <= attach < detach <= 1.
-    pds, exposures, lgds, rho, copula, dof
+    pds, exposures, lgds, rho, copula, dof, settings
         As in :func:`loss_distribution`.
 
     Returns
@@ -231,10 +246,12 @@ def tranche_expected_loss(
     Excel: ``=TRANCHE_EL(0, 0.1, PDs, Exposures, LGDs, 0.3)``
     """
     a, d = check_tranche(attach, detach)
+    settings = check_settings(settings)
     book = portfolio(pds, exposures, lgds)
-    model = one_factor_model(book, correlations(rho, book.pds.size), check_copula(copula, dof))
+    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
+    model = one_factor_model(book, rhos, nu, settings)
     total = book.total_exposure
-    losses, probs, _ = distribution_arrays(book, model, cap_loss=d * total)
+    losses, probs, _ = distribution_arrays(book, model, d * total, settings)
     return tranche_of(losses, probs, a, d, total)
 
 
@@ -247,6 +264,7 @@ def two_factor_loss_distribution(
     factor_corr: float,
     stress_prob: float = 0.0,
     stress_corr: float = 0.8,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> pd.DataFrame:
     """Exact loss distribution under the two-factor crypto / compute-rent model.
 
@@ -263,6 +281,8 @@ def two_factor_loss_distribution(
         Probability of the correlation-convergence regime, 0 to 1. Default 0.
     stress_corr : float, optional
         Factor correlation in that regime. Default 0.8.
+    settings : EngineSettings, optional
+        Accuracy settings of the engine. Default ``DEFAULT_SETTINGS``.
 
     Returns
     -------
@@ -283,12 +303,13 @@ def two_factor_loss_distribution(
     >>> round(float(dist["probability"].iloc[-1]), 6)
     0.002427
     """
+    settings = check_settings(settings)
     book = portfolio(pds, exposures, lgds)
     factors = two_factor_inputs(
         book.pds.size, crypto_loadings, compute_loadings, factor_corr, stress_prob, stress_corr
     )
-    model = two_factor_model(book, *factors)
-    losses, probs, grid = distribution_arrays(book, model)
+    model = two_factor_model(book, *factors, settings)
+    losses, probs, grid = distribution_arrays(book, model, settings=settings)
     return as_frame(losses, probs, grid, book.total_exposure)
 
 

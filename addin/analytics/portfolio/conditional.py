@@ -10,13 +10,13 @@ import numpy.typing as npt
 from scipy.fft import next_fast_len
 from scipy.special import gammaln
 
-from addin.analytics.portfolio import settings
 from addin.analytics.portfolio.grid import (
     LossGrid,
 )
 from addin.analytics.portfolio.inputs import (
     IntArray,
 )
+from addin.analytics.portfolio.settings import EngineSettings
 from addin.model.types import FloatArray
 
 
@@ -49,7 +49,11 @@ def binomial_pmf(count: IntArray, n: int, p: FloatArray) -> FloatArray:
     """Binomial probabilities P(k defaults of n) for each k (rows) and PD p (columns).
 
     exp(ln C(n, k) + k ln p + (n - k) ln(1 - p)), with scipy's gammaln and the logarithms
-    taken once per PD (p = 0 and 1 handled); relative accuracy about 1e-13.
+    taken once per PD (p = 0 and 1 handled). Against ``scipy.stats.binom.pmf`` (tested in
+    ``tests/analytics/test_portfolio.py``): relative differences about 1e-13 for n <= 100,
+    2e-12 at n = 1000, 2e-11 at n = 5000 (absolute below 1e-12). Kept because it is 10 to
+    20 times faster on the engine's shapes (measured: 0.22 ms against 4.0 ms for 101
+    counts x 200 PDs, 5.4 ms against 61 ms for 1,001 x 200).
     """
     log_choose = gammaln(n + 1) - gammaln(count + 1) - gammaln(n - count + 1)
     with np.errstate(divide="ignore"):
@@ -70,11 +74,11 @@ def padded(polys: FloatArray, length: int) -> FloatArray:
     return out
 
 
-def convolve(a: FloatArray, b: FloatArray, length: int) -> FloatArray:
+def convolve(a: FloatArray, b: FloatArray, length: int, settings: EngineSettings) -> FloatArray:
     """Coefficients 0..length - 1 of the product of polynomials ``a`` and ``b``.
 
     Coefficients run along axis 0; the other axes (polynomials, nodes) broadcast. A short
-    factor (at most ``DIRECT_TERMS`` terms) is multiplied in term by term, exactly up to
+    factor (at most ``settings.direct_terms`` terms) is multiplied in term by term, exactly up to
     rounding in each coefficient (a sum of positive products); longer products go through
     numpy's real FFT, whose rounding error is absolute, about 1e-16 of the largest
     coefficient.
@@ -88,8 +92,8 @@ def convolve(a: FloatArray, b: FloatArray, length: int) -> FloatArray:
     if rest != b.shape[1:]:
         rest = np.broadcast_shapes(rest, b.shape[1:])
     if (
-        rows <= settings.DIRECT_TERMS
-        and rows * (rows + cols) * math.prod(rest) <= settings.CHUNK_CELLS
+        rows <= settings.direct_terms
+        and rows * (rows + cols) * math.prod(rest) <= settings.chunk_cells
     ):
         table = np.zeros((rows, rows + cols, *rest))  # every product b_i a_j at once
         np.multiply(b[:, None], a[None], out=table[:, :cols])
@@ -97,7 +101,7 @@ def convolve(a: FloatArray, b: FloatArray, length: int) -> FloatArray:
         # so the columns of the skewed table are the coefficients of the product
         skewed = table.reshape(rows * (rows + cols), *rest)[: rows * full]
         return np.asarray(skewed.reshape(rows, full, *rest)[:, :kept].sum(axis=0))
-    if rows <= settings.DIRECT_TERMS:  # the same, one term of b at a time
+    if rows <= settings.direct_terms:  # the same, one term of b at a time
         out = np.zeros((kept, *rest))
         for i in range(min(rows, kept)):
             out[i : i + cols] += a[: kept - i] * b[i]
@@ -107,12 +111,14 @@ def convolve(a: FloatArray, b: FloatArray, length: int) -> FloatArray:
     return np.asarray(np.fft.irfft(spectrum, size, axis=0)[:kept], dtype=float)
 
 
-def halve(polys: FloatArray, degrees: IntArray, length: int) -> tuple[FloatArray, IntArray]:
+def halve(
+    polys: FloatArray, degrees: IntArray, length: int, settings: EngineSettings
+) -> tuple[FloatArray, IntArray]:
     """One level of the product tree: polynomials (terms x k x ...) of the given degrees
     (k x ...) multiplied in pairs (the first half by the second), an odd one carried."""
     count = polys.shape[1]
     half = count // 2
-    product = convolve(polys[:, :half], polys[:, half : 2 * half], length)
+    product = convolve(polys[:, :half], polys[:, half : 2 * half], length, settings)
     merged = degrees[:half] + degrees[half : 2 * half]
     if count % 2:
         product = np.concatenate([product, padded(polys[:, 2 * half :], product.shape[0])], 1)
@@ -121,17 +127,17 @@ def halve(polys: FloatArray, degrees: IntArray, length: int) -> tuple[FloatArray
 
 
 def reduced(
-    polys: FloatArray, degrees: IntArray, length: int, final: int
+    polys: FloatArray, degrees: IntArray, length: int, final: int, settings: EngineSettings
 ) -> tuple[FloatArray, IntArray]:
     """Multiply a stack of polynomials in pairs while they are short (a level costs a few
     numpy calls) or while transforming what is left at the end, ``final`` values per
-    polynomial of the stack, would cost more than ``FOURIER_WORK`` values per node (a
+    polynomial of the stack, would cost more than ``settings.fourier_work`` values per node (a
     measured trade-off)."""
     while polys.shape[1] > 1 and (
-        polys.shape[0] <= settings.DIRECT_TERMS // 2
-        or polys.shape[1] * final > settings.FOURIER_WORK
+        polys.shape[0] <= settings.direct_terms // 2
+        or polys.shape[1] * final > settings.fourier_work
     ):
-        polys, degrees = halve(polys, degrees, length)
+        polys, degrees = halve(polys, degrees, length, settings)
     return polys, degrees
 
 
@@ -139,7 +145,9 @@ def reduced(
 Stack = tuple[FloatArray, IntArray, int]
 
 
-def obligor_stacks(cond_pd: FloatArray, grid: LossGrid, cap: int) -> list[Stack]:
+def obligor_stacks(
+    cond_pd: FloatArray, grid: LossGrid, cap: int, settings: EngineSettings
+) -> list[Stack]:
     """Polynomials whose product, up to x^cap, is the conditional loss distribution.
 
     Obligors whose loss is the same whole number s of grid units are counted together (a
@@ -171,7 +179,7 @@ def obligor_stacks(cond_pd: FloatArray, grid: LossGrid, cap: int) -> list[Stack]
         for j, (count, _, rows) in enumerate(batch):
             stack[1, :count, j], degrees[:count, j] = rows, 1
         np.subtract(1.0, stack[1], out=stack[0])
-        polys, degrees = reduced(stack, degrees, cap // step + 1, final * len(batch))
+        polys, degrees = reduced(stack, degrees, cap // step + 1, final * len(batch), settings)
         for j, (_, s, _) in enumerate(batch):
             stacks.append((polys[: cap // s + 1, :, j], degrees[:, j], s))
     classes = np.frexp(low + 1.0)[1]
@@ -185,7 +193,8 @@ def obligor_stacks(cond_pd: FloatArray, grid: LossGrid, cap: int) -> list[Stack]
         polys[0] = 1 - p
         polys[np.minimum(low[members], terms), column] += p * (1 - w)
         polys[np.minimum(low[members] + 1, terms), column] += p * w
-        stacks.append((*reduced(polys[:terms], low[members] + 1, length, final * len(kinds)), 1))
+        shared = final * len(kinds)
+        stacks.append((*reduced(polys[:terms], low[members] + 1, length, shared, settings), 1))
     return stacks
 
 
@@ -204,7 +213,7 @@ def roots_table(terms: int, stride: int, size: int) -> FloatArray:
     values of a polynomial in x^stride at the roots of unity exp(-2 pi i f / size).
 
     Cached; callers take ``roots_table.__wrapped__`` for tables larger than
-    ``CACHED_TABLE_CELLS`` numbers, so that the cache stays small."""
+    ``settings.cached_table_cells`` numbers, so that the cache stays small."""
     f = np.arange(size // 2 + 1)
     phase = (np.outer(np.arange(terms) * stride % size, f) % size) * (2 * math.pi / size)
     table = np.empty((terms, 2 * f.size))
@@ -213,17 +222,19 @@ def roots_table(terms: int, stride: int, size: int) -> FloatArray:
     return table
 
 
-def spectra(polys: FloatArray, stride: int, size: int) -> npt.NDArray[np.complex128]:
+def spectra(
+    polys: FloatArray, stride: int, size: int, settings: EngineSettings
+) -> npt.NDArray[np.complex128]:
     """Values (k x nodes x size // 2 + 1) of polynomials in x^stride (coefficients along
     axis 0) at the roots of unity exp(-2 pi i f / size).
 
-    Short polynomials (at most ``TABLE_TERMS_PER_BIT`` x log2(size) terms) go through one
+    Short polynomials (at most ``settings.table_terms_per_bit`` x log2(size) terms) go through one
     matrix product with :func:`roots_table` (BLAS, far quicker than many short FFTs),
     longer ones through numpy's real FFT; either way rounding is about 1e-16 per value.
     """
     terms, count, nodes = polys.shape
-    if terms <= settings.TABLE_TERMS_PER_BIT * math.log2(size):
-        small = terms * (size + 2) <= settings.CACHED_TABLE_CELLS
+    if terms <= settings.table_terms_per_bit * math.log2(size):
+        small = terms * (size + 2) <= settings.cached_table_cells
         table = (roots_table if small else roots_table.__wrapped__)(terms, stride, size)
         pairs = polys.reshape(terms, count * nodes).T @ table
         return pairs.view(np.complex128).reshape(count, nodes, size // 2 + 1)
@@ -232,7 +243,9 @@ def spectra(polys: FloatArray, stride: int, size: int) -> npt.NDArray[np.complex
     return np.fft.rfft(dense, axis=-1)
 
 
-def product_mixture(stacks: list[Stack], length: int, weights: FloatArray) -> FloatArray:
+def product_mixture(
+    stacks: list[Stack], length: int, weights: FloatArray, settings: EngineSettings
+) -> FloatArray:
     """sum_j weights_j prod (every polynomial of every stack)[:, j], terms 0..length - 1.
 
     The polynomials are evaluated at more roots of unity than the degree of their product
@@ -242,14 +255,16 @@ def product_mixture(stacks: list[Stack], length: int, weights: FloatArray) -> Fl
     1e-16. A single polynomial or a short product is multiplied out directly.
     """
     degree = sum(int(np.minimum(d * s, length - 1).sum()) for _, d, s in stacks)
-    if sum(d.size for _, d, _ in stacks) == 1 or degree <= 4 * settings.DIRECT_TERMS:
+    if sum(d.size for _, d, _ in stacks) == 1 or degree <= 4 * settings.direct_terms:
         product = np.ones((1, weights.size))
         for polys, _, stride in stacks:
             for j in range(polys.shape[1]):
-                product = convolve(product, spread(polys[:, j], stride, length), length)
+                product = convolve(product, spread(polys[:, j], stride, length), length, settings)
         return np.asarray(product @ weights, dtype=float)
     size = next_fast_len(degree + 1, real=True)
-    values = math.prod(spectra(polys, stride, size).prod(axis=0) for polys, _, stride in stacks)
+    values = math.prod(
+        spectra(polys, stride, size, settings).prod(axis=0) for polys, _, stride in stacks
+    )
     # complex matrix products can be very slow in some BLAS builds: real and imaginary
     # parts (interleaved in memory) go through one real product
     average = (weights @ values.view(np.float64)).view(np.complex128)

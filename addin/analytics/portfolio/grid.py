@@ -9,11 +9,11 @@ from functools import cached_property
 
 import numpy as np
 
-from addin.analytics.portfolio import settings
 from addin.analytics.portfolio.inputs import (
     IntArray,
     Portfolio,
 )
+from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings
 from addin.model.types import FloatArray
 
 
@@ -42,7 +42,7 @@ class LossGrid:
         return int(self.high.sum())
 
 
-def common_unit(losses: FloatArray, limit: int = settings.EXACT_GRID_LIMIT) -> float | None:
+def common_unit(losses: FloatArray, limit: int = DEFAULT_SETTINGS.exact_grid_limit) -> float | None:
     """The largest unit of which every loss is a whole multiple, or None.
 
     When every loss is a whole multiple of the smallest (relative error 1e-9 allowed), the
@@ -76,16 +76,18 @@ def common_unit(losses: FloatArray, limit: int = settings.EXACT_GRID_LIMIT) -> f
     return scale * unit / denominator
 
 
-def loss_grid(book: Portfolio, points: int = settings.GRID_POINTS) -> LossGrid:
-    """Put each obligor's loss on a grid: exactly on a common unit, else mean-preserving."""
+def loss_grid(book: Portfolio, settings: EngineSettings = DEFAULT_SETTINGS) -> LossGrid:
+    """Put each obligor's loss on a grid: exactly on a common unit (at most
+    ``settings.exact_grid_limit`` points), else ``settings.grid_points`` points,
+    mean-preserving."""
     losses = book.losses
     if not losses.any():
         return LossGrid(1.0, np.zeros(losses.size, np.int64), np.zeros(losses.size), 0.0)
-    unit = common_unit(losses)
+    unit = common_unit(losses, settings.exact_grid_limit)
     if unit is not None:
         steps = np.rint(losses / unit).astype(np.int64)
         return LossGrid(unit, steps, np.zeros(losses.size), 0.0)
-    unit = float(losses.sum()) / points
+    unit = float(losses.sum()) / settings.grid_points
     low = np.floor(losses / unit).astype(np.int64)
     frac = losses / unit - low
     bound = unit * math.sqrt(float((book.pds * frac * (1 - frac)).sum()))

@@ -13,12 +13,12 @@ from addin.analytics.credit import (
     default_threshold,
     idiosyncratic_weight,
 )
-from addin.analytics.portfolio import settings
 from addin.analytics.portfolio.inputs import (
     correlations,
     portfolio,
     two_factor_inputs,
 )
+from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings, check_settings
 from addin.model.errors import InputError
 from addin.model.types import FloatArray
 from addin.model.validate import finite_array
@@ -29,10 +29,11 @@ def _simulate(
     n_paths: int,
     seed: int,
     draw_latent_defaults: Callable[[np.random.Generator, int], npt.NDArray[np.bool_]],
+    chunk_cells: int,
 ) -> FloatArray:
     """Loss of each path, drawing defaults chunk by chunk."""
     rng = np.random.default_rng(seed)
-    chunk = max(1, settings.CHUNK_CELLS // max(losses.size, 1))
+    chunk = max(1, chunk_cells // max(losses.size, 1))
     out = np.empty(n_paths)
     for start in range(0, n_paths, chunk):
         size = min(chunk, n_paths - start)
@@ -60,6 +61,7 @@ def simulate_losses(
     dof: float | None = None,
     n_paths: int = 100_000,
     seed: int = 0,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> FloatArray:
     """Monte Carlo portfolio losses (USD, one per path) under the Gaussian or t copula.
 
@@ -71,12 +73,15 @@ def simulate_losses(
         Number of paths. Default 100,000.
     seed : int, optional
         Seed of numpy's default generator. Default 0.
+    settings : EngineSettings, optional
+        Only ``chunk_cells`` is used (memory; the paths do not depend on it). Default
+        ``DEFAULT_SETTINGS``.
 
     Returns
     -------
     ndarray
-        Loss of each path, USD. Draws are made in chunks of at most ``CHUNK_CELLS``
-        latent variables, so memory stays bounded.
+        Loss of each path, USD. Draws are made in chunks of at most
+        ``settings.chunk_cells`` latent variables, so memory stays bounded.
 
     Examples
     --------
@@ -84,6 +89,7 @@ def simulate_losses(
     >>> paths.shape
     (1000,)
     """
+    settings = check_settings(settings)
     book = portfolio(pds, exposures, lgds)
     rho_i = correlations(rho, book.pds.size)
     nu = check_copula(copula, dof)
@@ -99,7 +105,7 @@ def simulate_losses(
         scale = np.sqrt(rng.chisquare(nu, (size, 1)) / nu)
         return x < threshold * scale
 
-    return _simulate(book.losses, paths, seed_, defaults)
+    return _simulate(book.losses, paths, seed_, defaults, settings.chunk_cells)
 
 
 def simulate_two_factor_losses(
@@ -113,6 +119,7 @@ def simulate_two_factor_losses(
     stress_corr: float = 0.8,
     n_paths: int = 100_000,
     seed: int = 0,
+    settings: EngineSettings = DEFAULT_SETTINGS,
 ) -> FloatArray:
     """Monte Carlo portfolio losses (USD) under the two-factor model with stress regime.
 
@@ -126,6 +133,7 @@ def simulate_two_factor_losses(
     >>> paths.shape
     (1000,)
     """
+    settings = check_settings(settings)
     book = portfolio(pds, exposures, lgds)
     n = book.pds.size
     a, b, rho, prob, stressed = two_factor_inputs(
@@ -145,4 +153,4 @@ def simulate_two_factor_losses(
         x = a * c + b * r + s * rng.standard_normal((size, n))
         return np.asarray(x < threshold, dtype=bool)
 
-    return _simulate(book.losses, paths, seed_, defaults)
+    return _simulate(book.losses, paths, seed_, defaults, settings.chunk_cells)
