@@ -24,23 +24,28 @@ Targets (issue 4): faster than financepy on the 100-name portfolios at 100x its 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from addin import (
-    copula,
-    default,
-    distribution_tranche_el,
-    loss_distribution,
-    two_factor_loss_distribution,
-)
+from addin import distribution_tranche_el, loss_distribution, two_factor_loss_distribution
+from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings
+from addin.analytics.portfolio.statistics import tranche_of
 
 TRANCHES = [(0.0, 0.03), (0.03, 0.07), (0.07, 0.10), (0.10, 0.15), (0.15, 0.30), (0.30, 1.0)]
 LGD = 0.6
 UNIT = 1e6  # exposures are whole USD millions, so every engine shares the loss unit
+#: The converged reference: quadrature steps four times finer, a finer mixing grid.
+CONVERGED = dataclasses.replace(
+    DEFAULT_SETTINGS,
+    step_factor=DEFAULT_SETTINGS.step_factor / 4,
+    max_step=DEFAULT_SETTINGS.max_step / 4,
+    chi_step=DEFAULT_SETTINGS.chi_step / 4,
+    chi_per_spread=DEFAULT_SETTINGS.chi_per_spread * 4,
+)
 
 
 def best_ms(function: Callable[[], Any], repeat: int = 7) -> float:
@@ -60,21 +65,15 @@ def tranche_errors(probs: np.ndarray, reference: np.ndarray, units: np.ndarray) 
     losses = np.arange(reference.size, dtype=float)
     worst = 0.0
     for a, d in TRANCHES:
-        ours = copula.tranche_of(losses, probs[: reference.size], a, d, total_units)
-        ref = copula.tranche_of(losses, reference, a, d, total_units)
+        ours = tranche_of(losses, probs[: reference.size], a, d, total_units)
+        ref = tranche_of(losses, reference, a, d, total_units)
         worst = max(worst, abs(ours - ref))
     return worst
 
 
-def converged(function: Callable[[], Any]) -> Any:
-    """Run with quadrature steps four times finer (the converged reference)."""
-    saved = copula.STEP_FACTOR, copula.MAX_STEP, default.CHI_STEP, default.CHI_PER_SPREAD
-    copula.STEP_FACTOR, copula.MAX_STEP = saved[0] / 4, saved[1] / 4
-    default.CHI_STEP, default.CHI_PER_SPREAD = saved[2] / 4, saved[3] * 4
-    try:
-        return function()
-    finally:
-        copula.STEP_FACTOR, copula.MAX_STEP, default.CHI_STEP, default.CHI_PER_SPREAD = saved
+def converged(function: Callable[..., Any]) -> Any:
+    """Run with the converged reference settings."""
+    return function(settings=CONVERGED)
 
 
 def financepy_runner(pds: np.ndarray, units: np.ndarray, rho: np.ndarray, steps: int) -> Any:
@@ -120,8 +119,9 @@ def main() -> None:
             rho: Any = rho,
             kind: str = kind,
             dof: Any = dof,
+            settings: EngineSettings = DEFAULT_SETTINGS,
         ) -> Any:
-            return loss_distribution(pds, exposures, LGD, rho, kind, dof)
+            return loss_distribution(pds, exposures, LGD, rho, kind, dof, settings)
 
         ms = best_ms(ours, 5 if pds.size > 500 else 51)
         probs = ours()["probability"].to_numpy()
@@ -147,8 +147,8 @@ def main() -> None:
     book = portfolio(25, 7, True, True)
     odd = book["units"] * UNIT + 0.137  # USD amounts with cents: no common loss unit
 
-    def t_split() -> Any:
-        return loss_distribution(book["pds"], odd, LGD, book["rho"], "t", 5.0)
+    def t_split(settings: EngineSettings = DEFAULT_SETTINGS) -> Any:
+        return loss_distribution(book["pds"], odd, LGD, book["rho"], "t", 5.0, settings)
 
     ms = best_ms(t_split, 3)
     dist, fine = t_split(), converged(t_split)
@@ -167,8 +167,10 @@ def main() -> None:
     miner = np.arange(n) % 2 == 0
     crypto, compute = np.where(miner, 0.5, 0.1), np.where(miner, 0.3, 0.5)
 
-    def two_factor() -> Any:
-        return two_factor_loss_distribution(pds, UNIT, LGD, crypto, compute, 0.2, 0.25, 0.8)
+    def two_factor(settings: EngineSettings = DEFAULT_SETTINGS) -> Any:
+        return two_factor_loss_distribution(
+            pds, UNIT, LGD, crypto, compute, 0.2, 0.25, 0.8, settings=settings
+        )
 
     ms = best_ms(two_factor, 3)
     probs = two_factor()["probability"].to_numpy()

@@ -109,15 +109,17 @@ def scalar_or_array(value: FloatArray) -> float | FloatArray:
 # ---- quadrature over the t copula's mixing variable ---------------------------------------
 
 
-def chi_scale_nodes(dof: float) -> tuple[FloatArray, FloatArray]:
+def chi_scale_nodes(
+    dof: float, step: float = CHI_STEP, per_spread: float = CHI_PER_SPREAD
+) -> tuple[FloatArray, FloatArray]:
     """Nodes and weights for expectations over :math:`V = \\sqrt{\\chi^2_\\nu / \\nu}`.
 
     A t-copula obligor defaults when its Gaussian part is below :math:`t_\\nu^{-1}(PD)\\,V`.
     The rule is the trapezoid rule in :math:`y = \\ln \\chi^2_\\nu`, whose density is smooth
     and decays exponentially at both ends, so the rule converges geometrically in 1/step;
-    the step is at most ``CHI_STEP`` and 1 / ``CHI_PER_SPREAD`` of the standard deviation of
-    ln chi-square, and the range leaves out mass ``CHI_TAIL`` at each end (about 60 nodes
-    for 4 degrees of freedom, 150 for 1).
+    the step is at most ``step`` (default ``CHI_STEP``) and 1 / ``per_spread`` (default
+    ``CHI_PER_SPREAD``) of the standard deviation of ln chi-square, and the range leaves
+    out mass ``CHI_TAIL`` at each end (about 60 nodes for 4 degrees of freedom, 150 for 1).
 
     Returns
     -------
@@ -127,7 +129,7 @@ def chi_scale_nodes(dof: float) -> tuple[FloatArray, FloatArray]:
     low = math.log(stats.chi2.ppf(CHI_TAIL, dof))
     high = math.log(stats.chi2.isf(CHI_TAIL, dof))
     spread = math.sqrt(float(polygamma(1, dof / 2)))  # standard deviation of ln chi-square
-    y = np.linspace(low, high, math.ceil((high - low) / min(CHI_STEP, spread / CHI_PER_SPREAD)) + 1)
+    y = np.linspace(low, high, math.ceil((high - low) / min(step, spread / per_spread)) + 1)
     log_weight = stats.chi2.logpdf(np.exp(y), dof) + y
     weight = np.exp(log_weight - log_weight.max())
     return np.sqrt(np.exp(y) / dof), weight / weight.sum()

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import inspect
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -226,21 +227,27 @@ def requirements(wheel_url: str | None = None) -> list[str]:
     """Lines of ``requirements.txt``: the third-party packages the bundled modules import.
 
     Pure-Python packages (and xlwings) are pinned to the versions installed here; packages
-    Pyodide builds itself (numpy, pandas, scipy) are not, as Lite's docs require.
+    Pyodide builds itself (numpy, pandas, scipy) are not, as Lite's docs require, and neither
+    are the packages those depend on (python-dateutil comes with Pyodide's pandas).
     """
     _, others = module_closure()
+    distributions = {d for d in map(_distribution, others) if d is not None}  # None: stdlib
+    built = {d for d in distributions if d not in ALWAYS_PINNED and not _is_pure(d)}
+    with_built = {_normalized(r) for d in built for r in importlib.metadata.requires(d) or []}
     lines = set()
-    for module in others:
-        distribution = _distribution(module)
-        if distribution is None:  # the standard library
-            continue
-        if distribution in ALWAYS_PINNED or _is_pure(distribution):
-            version = importlib.metadata.version(distribution)
-            lines.add(f"{distribution}=={version}")
-        else:
+    for distribution in distributions:
+        if distribution in built or _normalized(distribution) in with_built:
             lines.add(distribution)
+        else:
+            lines.add(f"{distribution}=={importlib.metadata.version(distribution)}")
     result = sorted(lines, key=str.lower)
     return [*result, wheel_url] if wheel_url else result
+
+
+def _normalized(requirement: str) -> str:
+    """The project name of a requirement line, normalised (PEP 503): ``Foo_Bar>=1`` -> foo-bar."""
+    name = re.split(r"[\s;<>=!~\[(]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def udf_names() -> list[str]:

@@ -30,15 +30,12 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from addin.analytics.cashflow import DECLINE_ALLOWED, deflated_rent
 from addin.analytics.collateral import (
     METHODS,
-    duration_mismatch,
     economic_life,
-    liquidation_value,
-    ltv_schedule,
     residual_curve,
     residual_value,
-    underwater_period,
 )
 from addin.analytics.credit import (
     CONFIDENCE_ALLOWED,
@@ -54,17 +51,17 @@ from addin.analytics.credit import (
     tail_dependence,
     worst_case_default_rate,
 )
+from addin.analytics.debt import sculpted_debt_capacity
 from addin.analytics.dscr import (
-    DECLINE_ALLOWED,
     avg_dscr,
     breakeven_decline,
-    deflated_rent,
     dscr_schedule,
     first_breach,
     llcr,
     min_dscr,
-    sculpted_debt_capacity,
 )
+from addin.analytics.liquidation import liquidation_value
+from addin.analytics.ltv import duration_mismatch, ltv_schedule, underwater_period
 from addin.analytics.portfolio import (
     EXPOSURE_ALLOWED,
     PORTFOLIO_PD_ALLOWED,

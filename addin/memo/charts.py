@@ -32,7 +32,7 @@ def chart_series(collateral: CollateralResults) -> dict[str, FloatArray]:
     Examples
     --------
     >>> from addin.model.deal import load_deal
-    >>> from addin.analytics.dscr import debt_schedule
+    >>> from addin.analytics.debt import debt_schedule
     >>> from addin.memo.results import collateral_results
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.09, "tenor_years": 3})

@@ -24,27 +24,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from addin.analytics.collateral import (
-    DurationMismatch,
-    Liquidation,
-    duration_mismatch,
-    fleet_absorption,
-    liquidation_value,
-    ltv_schedule,
-    underwater_period,
-    unit_cost,
-)
+from addin.analytics.collateral import unit_cost
 from addin.analytics.credit import irb_risk_weight, miner_stress_pd
+from addin.analytics.debt import Debt, debt_schedule
 from addin.analytics.dscr import (
-    Debt,
     DscrSummary,
     breakeven_decline,
-    debt_schedule,
     dscr_schedule,
     dscr_summary,
     llcr,
     min_dscr_grid,
 )
+from addin.analytics.liquidation import Liquidation, fleet_absorption, liquidation_value
+from addin.analytics.ltv import DurationMismatch, duration_mismatch, ltv_schedule, underwater_period
 from addin.memo.flags import Flag, dscr_flags, liquidation_flags, mismatch_flag
 from addin.model.deal import Deal
 from addin.model.errors import InputError
@@ -280,7 +272,7 @@ def collateral_results(deal: Deal, debt: Debt) -> CollateralResults:
     ----------
     deal : Deal
     debt : Debt
-        The deal's debt schedule (:func:`addin.analytics.dscr.debt_schedule`).
+        The deal's debt schedule (:func:`addin.analytics.debt.debt_schedule`).
 
     Returns
     -------
@@ -370,7 +362,7 @@ def credit_results(deal: Deal, debt: Debt) -> CreditResults:
     ----------
     deal : Deal
     debt : Debt
-        The deal's debt schedule (:func:`addin.analytics.dscr.debt_schedule`).
+        The deal's debt schedule (:func:`addin.analytics.debt.debt_schedule`).
 
     Returns
     -------

@@ -198,7 +198,7 @@ def collateral_metrics(collateral: CollateralResults) -> list[Metric]:
     Examples
     --------
     >>> from addin.model.deal import load_deal
-    >>> from addin.analytics.dscr import debt_schedule
+    >>> from addin.analytics.debt import debt_schedule
     >>> from addin.memo.results import collateral_results
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
@@ -279,7 +279,7 @@ def credit_metrics(deal: Deal, credit: CreditResults) -> list[Metric]:
     Examples
     --------
     >>> from addin.model.deal import load_deal
-    >>> from addin.analytics.dscr import debt_schedule
+    >>> from addin.analytics.debt import debt_schedule
     >>> from addin.memo.results import credit_results
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
     ...                   "interest_rate": 0.09, "tenor_years": 5, "borrower_type": "miner"})

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.worksheet.formula import ArrayFormula
 
-from addin.analytics.collateral import ltv_schedule
 from addin.analytics.credit import irb_risk_weight, miner_stress_pd
-from addin.analytics.dscr import breakeven_decline, debt_schedule, dscr_schedule, min_dscr_grid
+from addin.analytics.debt import debt_schedule
+from addin.analytics.dscr import breakeven_decline, dscr_schedule, min_dscr_grid
+from addin.analytics.ltv import ltv_schedule
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.xlsx import put_text
@@ -311,7 +312,10 @@ def _deal_file(folder: Path, name: str, text: str) -> Path:
             r"bad\.toml: .*unknown key 'anual_decline'; did you mean "
             r"'annual_decline'\?",
         ),
-        ("annual_decline = = 0.3", r"bad\.toml: is not valid TOML at line 1, column 18 \(key 'annual_decline'\)"),
+        (
+            "annual_decline = = 0.3",
+            r"bad\.toml: is not valid TOML at line 1, column 18 \(key 'annual_decline'\)",
+        ),
     ],
 )
 def test_bad_deal_exit_2_names_file_and_key(

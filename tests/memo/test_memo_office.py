@@ -24,13 +24,15 @@ import pytest
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
-from addin.analytics.dscr import HOURS_PER_YEAR, debt_schedule, dscr_schedule, dscr_summary
+from addin.analytics.debt import debt_schedule
+from addin.analytics.dscr import dscr_schedule, dscr_summary
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.office import convert, find_soffice
 from addin.memo import SHEETS, write_memo
 from addin.memo.cash_flow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
 from addin.model.deal import Deal, load_deal
+from addin.model.units import HOURS_PER_YEAR
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
 
 REL = 1e-9  # the tolerance: relative, with a 1e-9 absolute floor for exact zeros
