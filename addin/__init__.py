@@ -29,20 +29,17 @@ from typing import TYPE_CHECKING, Any
 from addin.version import VERSION
 
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
+    from addin.analytics.cashflow import (
+        deflated_rent,
+    )
     from addin.analytics.collateral import (
-        DurationMismatch,
-        Liquidation,
         book_value,
-        duration_mismatch,
         economic_life,
         economic_value,
         half_life,
-        liquidation_value,
-        ltv_schedule,
         market_value,
         residual_curve,
         residual_value,
-        underwater_period,
     )
     from addin.analytics.credit import (
         conditional_pd,
@@ -57,16 +54,27 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
         vasicek_tranche_expected_loss,
         worst_case_default_rate,
     )
+    from addin.analytics.debt import (
+        sculpted_debt_capacity,
+    )
     from addin.analytics.dscr import (
         avg_dscr,
         breakeven_decline,
-        deflated_rent,
         dscr_schedule,
         dscr_summary,
         first_breach,
         llcr,
         min_dscr,
-        sculpted_debt_capacity,
+    )
+    from addin.analytics.liquidation import (
+        Liquidation,
+        liquidation_value,
+    )
+    from addin.analytics.ltv import (
+        DurationMismatch,
+        duration_mismatch,
+        ltv_schedule,
+        underwater_period,
     )
     from addin.analytics.portfolio import (
         default_count_distribution,
@@ -100,20 +108,15 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     )
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
+    "addin.analytics.cashflow": ("deflated_rent",),
     "addin.analytics.collateral": (
-        "DurationMismatch",
-        "Liquidation",
         "book_value",
-        "duration_mismatch",
         "economic_life",
         "economic_value",
         "half_life",
-        "liquidation_value",
-        "ltv_schedule",
         "market_value",
         "residual_curve",
         "residual_value",
-        "underwater_period",
     ),
     "addin.analytics.credit": (
         "conditional_pd",
@@ -128,16 +131,25 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "vasicek_tranche_expected_loss",
         "worst_case_default_rate",
     ),
+    "addin.analytics.debt": ("sculpted_debt_capacity",),
     "addin.analytics.dscr": (
         "avg_dscr",
         "breakeven_decline",
-        "deflated_rent",
         "dscr_schedule",
         "dscr_summary",
         "first_breach",
         "llcr",
         "min_dscr",
-        "sculpted_debt_capacity",
+    ),
+    "addin.analytics.liquidation": (
+        "Liquidation",
+        "liquidation_value",
+    ),
+    "addin.analytics.ltv": (
+        "DurationMismatch",
+        "duration_mismatch",
+        "ltv_schedule",
+        "underwater_period",
     ),
     "addin.analytics.portfolio": (
         "default_count_distribution",

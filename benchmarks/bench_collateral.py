@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from addin.analytics.dscr import debt_schedule
+from addin.analytics.debt import debt_schedule
 from addin.excel.udfs import GPU_LIQUIDATION, GPU_RESIDUAL, LTV_TABLE, _deal_from_cells
 from addin.model.deal import load_deal
 

@@ -21,7 +21,8 @@ Conventions (the tests, the docs and the Excel functions rely on them):
   :math:`c = \text{kW} \times \text{PUE} \times \text{price} \times (u + \text{idle}(1-u))`
   USD per hour, discounted by :math:`(1 + \rho)^{-k/p}`; only periods with positive net
   rent count, and at most 15 years. Other operating costs are not deducted.
-* **Liquidation**: see :func:`liquidation_value`.
+* **Liquidation**: see :mod:`addin.analytics.liquidation`; loan-to-value over the loan's
+  life: :mod:`addin.analytics.ltv`.
 
 Examples
 --------
@@ -33,20 +34,17 @@ An H100 SXM bought at its launch price (USD 33,600) and valued 3.5 years later:
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, NamedTuple, overload
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
 
-from addin.analytics.dscr import debt_schedule, period_dates
 from addin.model.catalog import catalog_row
 from addin.model.deal import DEFAULTS, Deal, load_deal
-from addin.model.errors import InputError, MissingInputError
+from addin.model.errors import InputError
 from addin.model.types import FloatArray
 from addin.model.validate import finite_number
 
@@ -54,7 +52,6 @@ HOURS_PER_YEAR = 8760.0
 MAX_ECONOMIC_LIFE_YEARS = 15.0
 METHODS = ("book", "market", "economic")
 _STEP_TOLERANCE = 1e-9  # years: an age this close below a generation step counts as past it
-_TIE = 1e-12  # relative: liquidation plans this close to the best count as equally good
 
 AgeInput = float | FloatArray | list[float]
 
@@ -526,163 +523,6 @@ def half_life(
     return math.inf  # pragma: no cover - the estimate is within a step or two of j*
 
 
-# ---- liquidation --------------------------------------------------------------------------
-
-
-class Liquidation(NamedTuple):
-    """Best fire sale of a batch of GPUs.
-
-    Attributes
-    ----------
-    net_proceeds : float
-        Present value of sales less carrying costs, USD.
-    recovery : float
-        net_proceeds / (units x unit_value), decimal share.
-    months : int
-        Whole months over which to sell (the best m in 1..max_months).
-    """
-
-    net_proceeds: float
-    recovery: float
-    months: int
-
-
-def _liquidation_grid(
-    units: float,
-    unit_values: FloatArray,
-    absorption: float,
-    hardware_decline: float,
-    impact: float,
-    max_haircut: float,
-    max_months: int,
-    discount_rate: float,
-    carry_cost: float,
-) -> tuple[FloatArray, FloatArray]:
-    """Best net proceeds (USD) and months for each unit value; inputs already validated.
-
-    Proceeds of a sale over m months (q = Q/m cards a month, months j = 1..m):
-    q V (1 - h_m) sum_j x^j  -  carry sum_j (Q - (j-1) q) w^j,
-    with x^j = ((1 - hardware_decline)/(1 + rate))^(j/12), w^j = (1 + rate)^(-j/12) and
-    h_m = min(max_haircut, impact sqrt(q/A)).
-    """
-    m, sum_x, sum_w, sum_jw = _month_sums(hardware_decline, discount_rate, max_months)
-    q = units / m
-    if absorption > 0:
-        haircut = np.minimum(max_haircut, impact * np.sqrt(q / absorption))
-    else:
-        haircut = np.full(m.shape, max_haircut)
-    sales = q * (1.0 - haircut) * sum_x  # per USD of unit value
-    carry = carry_cost * (units * sum_w - q * sum_jw)
-    proceeds = np.multiply.outer(unit_values, sales) - carry  # (values, months)
-    best = proceeds.max(axis=-1, keepdims=True)
-    good = proceeds >= best - _TIE * np.maximum(np.abs(best), 1.0)
-    index = np.argmax(good, axis=-1)  # first (shortest) plan within the tie tolerance
-    chosen = np.take_along_axis(proceeds, index[..., None], axis=-1)[..., 0]
-    return chosen, (index + 1).astype(float)
-
-
-@functools.lru_cache(maxsize=256)
-def _month_sums(
-    hardware_decline: float, discount_rate: float, max_months: int
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """m = 1..M and the cumulative sums over j <= m of x^j, w^j and (j - 1) w^j (cached)."""
-    m = np.arange(1, max_months + 1, dtype=float)
-    w = (1.0 + discount_rate) ** (-m / 12.0)
-    x = (1.0 - hardware_decline) ** (m / 12.0) * w
-    sums = (m, np.cumsum(x), np.cumsum(w), np.cumsum((m - 1.0) * w))
-    for array in sums:
-        array.setflags(write=False)
-    return sums
-
-
-def liquidation_value(
-    units: float,
-    unit_value: float,
-    market_absorption: float,
-    hardware_decline: float = 0.30,
-    impact: float = 0.5,
-    max_haircut: float = 0.9,
-    max_months: int = 12,
-    discount_rate: float = 0.0,
-    carry_cost: float = 0.0,
-) -> Liquidation:
-    r"""Net proceeds of selling a batch of GPUs into a thin market, over the best period.
-
-    Parameters
-    ----------
-    units : float
-        GPUs to sell, :math:`Q` (> 0).
-    unit_value : float
-        Quoted market price per GPU today, :math:`V`, USD (> 0).
-    market_absorption : float
-        GPUs the market absorbs a month at the quoted price, :math:`A` (> 0). Scale it
-        down for liquid-cooled GPUs (deal key ``liquid_cooling_absorption``, 0.5).
-    hardware_decline : float, default 0.30
-        Yearly fall in the price while selling, decimal (0 to 0.99).
-    impact : float, default 0.5
-        Price impact coefficient: haircut = impact x sqrt(monthly sales / A) (>= 0).
-    max_haircut : float, default 0.9
-        Largest haircut, decimal share (0 to 1).
-    max_months : int, default 12
-        Longest sale considered, whole months (1 to 120).
-    discount_rate : float, default 0.0
-        Decimal per year (0 to 1).
-    carry_cost : float, default 0.0
-        USD per unsold GPU per month (space, power, security), paid at each month's start
-        on the cards still unsold.
-
-    Returns
-    -------
-    Liquidation
-        ``net_proceeds`` (USD), ``recovery`` (net proceeds / (Q x V)) and ``months``
-        (the whole number of months m in 1..max_months with the highest net proceeds; the
-        shortest among equals).
-
-    Notes
-    -----
-    Selling evenly over :math:`m` months, :math:`q = Q/m` a month, with haircut
-    :math:`\eta_m = \min(\eta_{max}, \kappa \sqrt{q / A})`:
-
-    .. math::
-        P(m) = \sum_{j=1}^{m} \left[q V (1-h)^{j/12} (1 - \eta_m)
-               - c_{carry} (Q - (j-1) q)\right] (1 + \rho)^{-j/12}
-
-    The square-root impact follows the empirical square-root law of market impact
-    (Almgren et al. 2005; Tóth et al. 2011); its coefficient, the absorption and the cap
-    are assumptions for the user to set: no public data on GPU fire sales exists.
-
-    References
-    ----------
-    R. Almgren, C. Thum, E. Hauptmann and H. Li, "Direct Estimation of Equity Market
-    Impact", Risk 18(7), 2005. B. Tóth et al., "Anomalous Price Impact and the Critical
-    Nature of Liquidity in Financial Markets", Physical Review X 1, 021006, 2011.
-
-    Examples
-    --------
-    >>> sale = liquidation_value(10_000, 8_196, 2_000)
-    >>> round(sale.net_proceeds), round(sale.recovery, 4), sale.months
-    (45997081, 0.5612, 12)
-
-    In Excel: ``=GPU_LIQUIDATION(10000, 8196, 2000)``.
-    """
-    q = finite_number("units", units, 0.0, None, "a number of GPUs > 0", low_open=True)
-    v = finite_number(
-        "unit_value", unit_value, 0.0, None, "a price in USD per GPU > 0", low_open=True
-    )
-    a = finite_number("market_absorption", market_absorption, 0.0, None, "GPUs per month > 0", True)
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, _DECLINE)
-    k = finite_number("impact", impact, 0.0, None, "a coefficient >= 0, e.g. 0.5")
-    cap = finite_number("max_haircut", max_haircut, 0.0, 1.0, _SHARE)
-    months = finite_number("max_months", max_months, 1.0, 120.0, "whole months from 1 to 120")
-    if not months.is_integer():
-        raise InputError("max_months", max_months, "whole months from 1 to 120")
-    rho = finite_number("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
-    carry = finite_number("carry_cost", carry_cost, 0.0, None, "USD per GPU per month >= 0")
-    proceeds, best = _liquidation_grid(q, np.array([v]), a, h, k, cap, int(months), rho, carry)
-    net = float(proceeds[0])
-    return Liquidation(net, net / (q * v), int(best[0]))
-
-
 # ---- deals and catalog models -------------------------------------------------------------
 
 
@@ -844,279 +684,15 @@ def residual_curve(deal: Deal | Mapping[str, Any], years: float | None = None) -
     )
 
 
-# ---- over the loan's life -----------------------------------------------------------------
-
-
-def fleet_absorption(deal: Deal) -> float:
-    """GPUs a month the market absorbs for this deal's fleet, after the liquid-cooling factor.
-
-    Raises
-    ------
-    MissingInputError
-        ``market_absorption`` is empty: it is required for liquidation.
-
-    Examples
-    --------
-    >>> d = load_deal({"name": "X", "gpus": 72, "gpu_model": "GB200", "market_rate": 4,
-    ...                "loan_amount": 1e6, "interest_rate": 0.1, "tenor_years": 3,
-    ...                "market_absorption": 500})
-    >>> fleet_absorption(d)  # GB200 is liquid-cooled: 500 x 0.5
-    250.0
-    """
-    if deal.market_absorption is None:
-        raise MissingInputError(
-            "market_absorption",
-            "GPUs per month the secondary market absorbs at the quoted price (> 0); "
-            "required for liquidation values",
-        )
-    liquid = catalog_row(deal.gpu_model, "gpu_model")["cooling"] == "liquid"
-    factor = deal.liquid_cooling_absorption if liquid else 1.0
-    return float(deal.market_absorption) * factor
-
-
-def _ltv(balance: FloatArray, value: FloatArray) -> FloatArray:
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # tiny value: inf LTV
-        ratio = balance / value
-    ratio = np.where(value > 0, ratio, np.where(balance > 0, np.inf, np.nan))
-    return np.asarray(ratio, dtype=float)
-
-
-def ltv_schedule(deal: Deal | Mapping[str, Any]) -> pd.DataFrame:
-    r"""Loan balance against the fleet's book, market, economic and liquidation values.
-
-    Parameters
-    ----------
-    deal : Deal, mapping or deal file path
-        ``market_absorption`` must be set (liquidation needs it).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row at close (period 0) and one at the end of each period k = 1..n:
-        ``period``, ``date`` (start_date for period 0, then payment dates; only with a
-        start date), ``year`` (k / periods_per_year, years from close),
-        ``fleet_age_years``, ``balance`` (USD: the loan at close, then the closing balance
-        of the DSCR schedule), the fleet's ``book_value``, ``market_value``,
-        ``economic_value`` and ``liquidation_value`` (USD, gpus x per-GPU value),
-        ``liquidation_recovery`` (liquidation / market value), ``liquidation_months``,
-        and ``ltv_book``, ``ltv_market``, ``ltv_economic``, ``ltv_liquidation``
-        (balance / value, decimal; ``inf`` where a value is 0 and the balance is not).
-
-    Notes
-    -----
-    The liquidation value of a period is the fire-sale net proceeds, valued at that date,
-    of selling the whole fleet from then on at its market value per GPU, as
-    :func:`liquidation_value` with the deal's market_absorption (times
-    liquid_cooling_absorption for liquid-cooled models), hardware_decline, impact,
-    max_haircut, max_liquidation_months, discount rate and carry_cost. The economic value
-    at time :math:`t` starts from the market rent :math:`r_0(1-d)^t` (spot rent: contracts
-    are not part of the collateral's value).
-
-    Examples
-    --------
-    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-    ...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
-    >>> table = ltv_schedule(d)
-    >>> len(table), f"{table['ltv_book'].iloc[0]:.4f}"
-    (61, '0.5952')
-
-    In Excel: ``=LTV_TABLE(Deal)``.
-    """
-    the_deal = load_deal(deal)
-    absorption = fleet_absorption(the_deal)
-    p = the_deal.periods_per_year
-    n = the_deal.periods
-    periods = np.arange(n + 1)
-    t = periods / p
-    ages = the_deal.gpu_age_years + t
-    debt = debt_schedule(the_deal)
-    balance = np.concatenate(([debt.loan_amount], debt.balance))
-    cost = unit_cost(the_deal)
-    gpus = float(the_deal.gpus)
-    book = gpus * book_value(cost, ages, the_deal.useful_life_years, the_deal.salvage_value)
-    unit_market = market_value(
-        cost,
-        ages,
-        the_deal.hardware_decline,
-        the_deal.generation_shock,
-        the_deal.generation_years,
-    )
-    market = gpus * unit_market
-    economic = gpus * _deal_economic(the_deal, t)
-    liquidation, months = _liquidation_grid(
-        gpus,
-        unit_market,
-        absorption,
-        the_deal.hardware_decline,
-        the_deal.impact,
-        the_deal.max_haircut,
-        the_deal.max_liquidation_months,
-        the_deal.effective_discount_rate,
-        the_deal.carry_cost,
-    )
-    columns: dict[str, Any] = {"period": periods}
-    dates = period_dates(the_deal)
-    if dates is not None:
-        columns["date"] = [the_deal.start_date, *dates]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        recovery = np.where(market > 0, liquidation / market, np.nan)
-    columns.update(
-        year=t,
-        fleet_age_years=ages,
-        balance=balance,
-        book_value=book,
-        market_value=market,
-        economic_value=economic,
-        liquidation_value=liquidation,
-        liquidation_recovery=recovery,
-        liquidation_months=months.astype(int),
-        ltv_book=_ltv(balance, book),
-        ltv_market=_ltv(balance, market),
-        ltv_economic=_ltv(balance, economic),
-        ltv_liquidation=_ltv(balance, liquidation),
-    )
-    return pd.DataFrame(columns)
-
-
-def underwater_period(
-    deal: Deal | Mapping[str, Any],
-) -> tuple[int, dt.date | None] | None:
-    """First period whose loan balance exceeds the fleet's liquidation value.
-
-    Parameters
-    ----------
-    deal : Deal, mapping or deal file path
-        ``market_absorption`` must be set.
-
-    Returns
-    -------
-    tuple or None
-        ``(period, date)``: period 0 means already at close; date is the start date for
-        period 0 and the payment date otherwise (None without a start date). None when the
-        balance never exceeds the liquidation value.
-
-    Examples
-    --------
-    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-    ...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
-    >>> underwater_period(d)
-    (5, None)
-    >>> underwater_period({**d.to_dict(), "loan_amount": 5e6}) is None
-    True
-
-    In Excel: ``=LTV_UNDERWATER(Deal)``.
-    """
-    table = ltv_schedule(deal)
-    under = np.flatnonzero(table["balance"].to_numpy() > table["liquidation_value"].to_numpy())
-    if under.size == 0:
-        return None
-    row = int(under[0])
-    date = table["date"].iloc[row] if "date" in table.columns else None
-    return int(table["period"].iloc[row]), date
-
-
-@dataclass(frozen=True)
-class DurationMismatch:
-    """The loan's weighted average life against how long the collateral holds value.
-
-    Attributes
-    ----------
-    wal_years : float
-        Principal-weighted average life of the loan, years from close.
-    half_life_years : float
-        Years from close until the GPUs' market value is half its value at close.
-    economic_life_years : float
-        Years from close until the market rent no longer covers power (at most 15).
-    wal_to_half_life, wal_to_economic_life : float
-        wal_years / half_life_years and wal_years / economic_life_years (x); above 1 the
-        loan outlives the measure (``inf`` when the economic life is 0).
-    """
-
-    wal_years: float
-    half_life_years: float
-    economic_life_years: float
-    wal_to_half_life: float
-    wal_to_economic_life: float
-
-
-def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
-    r"""Weighted average life of the loan against the GPUs' half-life and economic life.
-
-    Parameters
-    ----------
-    deal : Deal, mapping or deal file path
-
-    Returns
-    -------
-    DurationMismatch
-        Years and ratios (see the class).
-
-    Notes
-    -----
-    .. math:: WAL = \frac{\sum_k (k/p)\, \text{principal}_k}{\sum_k \text{principal}_k}
-
-    with principal from the DSCR schedule, paid at the end of period k. The half-life
-    counts from the age at close (:func:`half_life`); the economic life is
-    :func:`economic_life` at the deal's market rent (15 years when the rent floor alone
-    covers power).
-
-    Examples
-    --------
-    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-    ...                "interest_rate": 0.09, "tenor_years": 5, "amortization": "bullet"})
-    >>> m = duration_mismatch(d)
-    >>> m.wal_years, round(m.half_life_years, 4), round(m.wal_to_half_life, 4)
-    (5.0, 1.9434, 2.5729)
-
-    In Excel: ``=LTV_DURATION_MISMATCH(Deal)``.
-    """
-    the_deal = load_deal(deal)
-    debt = debt_schedule(the_deal)
-    times = np.arange(1, the_deal.periods + 1) / the_deal.periods_per_year
-    total = float(np.sum(debt.principal))
-    wal = float(np.sum(times * debt.principal) / total) if total != 0 else math.nan
-    half = half_life(
-        the_deal.hardware_decline,
-        the_deal.generation_shock,
-        the_deal.generation_years,
-        the_deal.gpu_age_years,
-    )
-    c = power_cost_per_hour(
-        the_deal.kw_per_gpu,
-        the_deal.pue,
-        the_deal.power_price,
-        the_deal.utilization,
-        the_deal.idle_power_share,
-    )
-    if the_deal.rent_floor * the_deal.utilization > c:
-        life = MAX_ECONOMIC_LIFE_YEARS
-    else:
-        life = _life(the_deal.market_rate, the_deal.annual_decline, the_deal.utilization, c)
-    return DurationMismatch(
-        wal_years=wal,
-        half_life_years=half,
-        economic_life_years=life,
-        wal_to_half_life=wal / half if half > 0 else math.inf,
-        wal_to_economic_life=wal / life if life > 0 else math.inf,
-    )
-
-
 __all__ = [
     "METHODS",
-    "DurationMismatch",
-    "Liquidation",
     "book_value",
-    "duration_mismatch",
     "economic_life",
     "economic_value",
-    "fleet_absorption",
     "half_life",
-    "liquidation_value",
-    "ltv_schedule",
     "market_value",
     "power_cost_per_hour",
     "residual_curve",
     "residual_value",
-    "underwater_period",
     "unit_cost",
 ]

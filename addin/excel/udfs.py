@@ -22,15 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from addin.analytics.collateral import (
-    duration_mismatch,
-    economic_life,
-    liquidation_value,
-    ltv_schedule,
-    residual_curve,
-    residual_value,
-    underwater_period,
-)
+from addin.analytics.cashflow import deflated_rent
+from addin.analytics.collateral import economic_life, residual_curve, residual_value
 from addin.analytics.credit import (
     conditional_pd,
     default_correlation,
@@ -40,16 +33,17 @@ from addin.analytics.credit import (
     tail_dependence,
     worst_case_default_rate,
 )
+from addin.analytics.debt import sculpted_debt_capacity
 from addin.analytics.dscr import (
     avg_dscr,
     breakeven_decline,
-    deflated_rent,
     dscr_schedule,
     first_breach,
     llcr,
     min_dscr,
-    sculpted_debt_capacity,
 )
+from addin.analytics.liquidation import liquidation_value
+from addin.analytics.ltv import duration_mismatch, ltv_schedule, underwater_period
 from addin.analytics.portfolio import (
     loss_distribution,
     portfolio_es,

@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from addin.analytics.debt import debt_schedule
 from addin.analytics.dscr import (
     DscrSummary,
     breakeven_decline,
-    debt_schedule,
     dscr_schedule,
     dscr_summary,
     llcr,

@@ -4,7 +4,7 @@
 Examples
 --------
 >>> from addin.model.deal import load_deal
->>> from addin.analytics.dscr import debt_schedule
+>>> from addin.analytics.debt import debt_schedule
 >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
 ...                   "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
 >>> round(collateral_results(deal, debt_schedule(deal))["ltv_close_book"], 4)
@@ -18,16 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from addin.analytics.collateral import (
-    duration_mismatch,
-    fleet_absorption,
-    liquidation_value,
-    ltv_schedule,
-    underwater_period,
-    unit_cost,
-)
+from addin.analytics.collateral import unit_cost
 from addin.analytics.credit import irb_risk_weight, miner_stress_pd
-from addin.analytics.dscr import Debt
+from addin.analytics.debt import Debt
+from addin.analytics.liquidation import fleet_absorption, liquidation_value
+from addin.analytics.ltv import duration_mismatch, ltv_schedule, underwater_period
 from addin.memo.flags import Flag, grade
 from addin.model.deal import Deal
 
@@ -173,7 +168,7 @@ def effective_maturity(deal: Deal, debt: Debt) -> float:
     Examples
     --------
     >>> from addin.model.deal import load_deal
-    >>> from addin.analytics.dscr import debt_schedule
+    >>> from addin.analytics.debt import debt_schedule
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.0, "tenor_years": 3, "periods_per_year": 1,
     ...                   "amortization": "linear"})

@@ -27,7 +27,8 @@ from addin import (
     residual_value,
     underwater_period,
 )
-from addin.analytics.collateral import fleet_absorption, power_cost_per_hour
+from addin.analytics.collateral import power_cost_per_hour
+from addin.analytics.liquidation import fleet_absorption
 from addin.model.errors import InputError, MissingInputError
 from tests.deals import BASE_DEAL, EXAMPLES
 

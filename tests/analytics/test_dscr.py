@@ -22,7 +22,8 @@ from addin import (
     min_dscr,
     sculpted_debt_capacity,
 )
-from addin.analytics.dscr import debt_schedule, min_dscr_grid
+from addin.analytics.debt import debt_schedule
+from addin.analytics.dscr import min_dscr_grid
 from addin.model.errors import InputError
 from tests.deals import BASE_DEAL
 

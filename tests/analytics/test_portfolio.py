@@ -143,8 +143,8 @@ def converged(monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def run(function: Any, *args: Any, **kwargs: Any) -> Any:
         with monkeypatch.context() as patch:
-            patch.setattr(copula, "STEP_FACTOR", copula.STEP_FACTOR / 4)
-            patch.setattr(copula, "MAX_STEP", copula.MAX_STEP / 4)
+            patch.setattr(copula.settings, "STEP_FACTOR", copula.settings.STEP_FACTOR / 4)
+            patch.setattr(copula.settings, "MAX_STEP", copula.settings.MAX_STEP / 4)
             return function(*args, **kwargs)
 
     return run
@@ -224,17 +224,17 @@ def test_t_copula_on_a_grid_without_common_unit_within_1e8_of_converged_referenc
 # ---- the fast engine against the plain recursion ----------------------------------------
 
 
-def tabulated(weights: np.ndarray, cond: np.ndarray) -> copula.Model:
+def tabulated(weights: np.ndarray, cond: np.ndarray) -> copula.models.Model:
     """A model whose conditional PDs (obligors x nodes) are given."""
-    return copula.Model(weights, lambda start, stop: cond[:, start:stop])
+    return copula.models.Model(weights, lambda start, stop: cond[:, start:stop])
 
 
-def exact_grid(steps: Any) -> copula.LossGrid:
+def exact_grid(steps: Any) -> copula.grid.LossGrid:
     steps = np.asarray(steps, dtype=np.int64)
-    return copula.LossGrid(1.0, steps, np.zeros(steps.size), 0.0)
+    return copula.grid.LossGrid(1.0, steps, np.zeros(steps.size), 0.0)
 
 
-def recursion_cases() -> list[tuple[str, np.ndarray, copula.LossGrid, int]]:
+def recursion_cases() -> list[tuple[str, np.ndarray, copula.grid.LossGrid, int]]:
     rng = np.random.default_rng(11)
     unit = rng.random((100, 9)) ** 3
     unit[3], unit[7] = 0.0, 1.0  # a node-independent PD 0 and PD 1
@@ -245,7 +245,7 @@ def recursion_cases() -> list[tuple[str, np.ndarray, copula.LossGrid, int]]:
     lows[:5] = [0, 1, 2, 300, 700]
     fractions = rng.random(90)
     fractions[10:20] = 0.0  # some losses on the grid, most split
-    split = copula.LossGrid(1.0, lows, fractions, 0.0)
+    split = copula.grid.LossGrid(1.0, lows, fractions, 0.0)
     splits = rng.random((90, 9)) ** 4
     return [
         ("unit losses", unit, exact_grid(np.ones(100)), 100),
@@ -257,12 +257,12 @@ def recursion_cases() -> list[tuple[str, np.ndarray, copula.LossGrid, int]]:
     ]
 
 
-@pytest.mark.parametrize("table_terms", [copula.TABLE_TERMS_PER_BIT, 0, 10_000])
+@pytest.mark.parametrize("table_terms", [copula.settings.TABLE_TERMS_PER_BIT, 0, 10_000])
 @pytest.mark.parametrize(("name", "cond", "grid", "cap"), recursion_cases())
 def test_product_tree_matches_plain_recursion(
     name: str,
     cond: np.ndarray,
-    grid: copula.LossGrid,
+    grid: copula.grid.LossGrid,
     cap: int,
     table_terms: int,
     monkeypatch: pytest.MonkeyPatch,
@@ -271,12 +271,14 @@ def test_product_tree_matches_plain_recursion(
     # unity by FFT or by the table product, as the engine chooses or all one way) against
     # the plain Andersen-Sidenius-Basu recursion on the same conditional PDs: rounding is
     # absolute, about 1e-16 (seen: 7e-17).
-    monkeypatch.setattr(copula, "TABLE_TERMS_PER_BIT", table_terms)
+    monkeypatch.setattr(copula.settings, "TABLE_TERMS_PER_BIT", table_terms)
     weights = np.random.default_rng(3).random(9)
     weights /= weights.sum()
-    fast = copula.loss_mixture(tabulated(weights, cond), grid, cap)
+    fast = copula.models.loss_mixture(tabulated(weights, cond), grid, cap)
     assert fast.shape == (cap + 1,)
-    assert_allclose(fast, copula.recursion(cond, grid, cap) @ weights, rtol=0, atol=1e-15)
+    assert_allclose(
+        fast, copula.conditional.recursion(cond, grid, cap) @ weights, rtol=0, atol=1e-15
+    )
 
 
 def test_node_chunks_and_memory_fallbacks_give_the_same_distribution(
@@ -284,9 +286,9 @@ def test_node_chunks_and_memory_fallbacks_give_the_same_distribution(
 ) -> None:
     _, cond, grid, cap = recursion_cases()[1]
     weights = np.full(9, 1 / 9)
-    whole = copula.loss_mixture(tabulated(weights, cond), grid, cap)
-    monkeypatch.setattr(copula, "CHUNK_CELLS", 2000)  # 4 nodes per chunk, no product table
-    chunked = copula.loss_mixture(tabulated(weights, cond), grid, cap)
+    whole = copula.models.loss_mixture(tabulated(weights, cond), grid, cap)
+    monkeypatch.setattr(copula.settings, "CHUNK_CELLS", 2000)  # 4 nodes per chunk, no product table
+    chunked = copula.models.loss_mixture(tabulated(weights, cond), grid, cap)
     assert_allclose(chunked, whole, rtol=0, atol=1e-15)
 
 
@@ -341,7 +343,7 @@ def test_two_factor_engine_agrees_with_monte_carlo() -> None:
 def test_monte_carlo_is_seeded_and_chunked(monkeypatch: pytest.MonkeyPatch) -> None:
     one = simulate_losses(HET_PDS, HET_EXPOSURES, 0.6, 0.2, n_paths=5000, seed=3)
     assert_allclose(one, simulate_losses(HET_PDS, HET_EXPOSURES, 0.6, 0.2, n_paths=5000, seed=3))
-    monkeypatch.setattr(copula, "CHUNK_CELLS", 400)  # 10 paths per chunk: same paths count
+    monkeypatch.setattr(copula.settings, "CHUNK_CELLS", 400)  # 10 paths per chunk: same paths count
     small = simulate_losses(HET_PDS, HET_EXPOSURES, 0.6, 0.2, n_paths=5000, seed=3)
     assert small.shape == (5000,)
     assert abs(small.mean() - one.mean()) < 6 * one.std() / math.sqrt(5000)
@@ -417,12 +419,12 @@ def test_correlation_moves_senior_up_and_equity_down(
 def test_common_unit_detection() -> None:
     # gcd(450,000, 900,000, 750,000) = 150,000 despite the floating-point products
     losses = np.array([1e6 * 0.45, 2e6 * 0.45, 1.5e6 * 0.5])
-    assert copula.common_unit(losses) == pytest.approx(150_000.0, rel=1e-12)
-    assert copula.common_unit(np.array([1.0, math.pi])) is None  # no common unit
-    assert copula.common_unit(np.array([1.0, 1e-4 * 3]), limit=1000) is None  # grid too long
+    assert copula.grid.common_unit(losses) == pytest.approx(150_000.0, rel=1e-12)
+    assert copula.grid.common_unit(np.array([1.0, math.pi])) is None  # no common unit
+    assert copula.grid.common_unit(np.array([1.0, 1e-4 * 3]), limit=1000) is None  # grid too long
     # whole multiples of the smallest loss (the quick path): the smallest, 0.6 x USD 1m
-    assert copula.common_unit(np.array([0.6e6, 1.8e6, 0.0, 3.0e6])) == 0.6e6
-    assert copula.common_unit(np.array([1e-300, 1e300])) is None  # 1e600 grid points
+    assert copula.grid.common_unit(np.array([0.6e6, 1.8e6, 0.0, 3.0e6])) == 0.6e6
+    assert copula.grid.common_unit(np.array([1e-300, 1e300])) is None  # 1e600 grid points
 
 
 def test_discretisation_bound_holds_against_exact_grid() -> None:
@@ -431,18 +433,18 @@ def test_discretisation_bound_holds_against_exact_grid() -> None:
     # the stated bound; the expected loss does not move.
     rng = np.random.default_rng(5)
     pds, exposures = rng.uniform(0.01, 0.1, 30), rng.uniform(1.0, 9.0, 30) * 1e6 + 0.137
-    book = copula.portfolio(pds, exposures, 0.55)
-    model = copula.one_factor_model(book, np.full(30, 0.25), None)
-    coarse_losses, coarse, grid = copula.distribution_arrays(book, model, points=64)
-    fine_losses, fine, fine_grid = copula.distribution_arrays(book, model, points=2**16)
+    book = copula.inputs.portfolio(pds, exposures, 0.55)
+    model = copula.models.one_factor_model(book, np.full(30, 0.25), None)
+    coarse_losses, coarse, grid = copula.models.distribution_arrays(book, model, points=64)
+    fine_losses, fine, fine_grid = copula.models.distribution_arrays(book, model, points=2**16)
     assert grid.bound > 0
     assert fine_grid.bound < grid.bound / 100
     total = book.total_exposure
     for a, d in TRANCHES:
         width = (d - a) * total
         gap = abs(
-            copula.tranche_of(coarse_losses, coarse, a, d, total)
-            - copula.tranche_of(fine_losses, fine, a, d, total)
+            copula.statistics.tranche_of(coarse_losses, coarse, a, d, total)
+            - copula.statistics.tranche_of(fine_losses, fine, a, d, total)
         )
         assert gap * width <= grid.bound + fine_grid.bound
     el = float(book.pds @ book.losses)

@@ -18,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.worksheet.formula import ArrayFormula
 
-from addin.analytics.collateral import ltv_schedule
 from addin.analytics.credit import irb_risk_weight, miner_stress_pd
-from addin.analytics.dscr import breakeven_decline, debt_schedule, dscr_schedule, min_dscr_grid
+from addin.analytics.debt import debt_schedule
+from addin.analytics.dscr import breakeven_decline, dscr_schedule, min_dscr_grid
+from addin.analytics.ltv import ltv_schedule
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.xlsx import put_text

@@ -24,7 +24,9 @@ import pytest
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
-from addin.analytics.dscr import HOURS_PER_YEAR, debt_schedule, dscr_schedule, dscr_summary
+from addin.analytics.cashflow import HOURS_PER_YEAR
+from addin.analytics.debt import debt_schedule
+from addin.analytics.dscr import dscr_schedule, dscr_summary
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.office import convert, find_soffice

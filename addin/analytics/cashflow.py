@@ -1,0 +1,188 @@
+r"""Cash flows of a GPU financing: the rent path, the fleet's revenue, power cost and CFADS.
+
+Conventions (the tests and the memo's Excel formulas rely on them):
+
+* Periods :math:`k = 1..n`, :math:`n` = tenor_years x periods_per_year, each
+  :math:`h = 8760 / p` hours long (:math:`p` periods per year), starting at
+  :math:`t_k = (k - 1) / p` years.
+* Market rent :math:`r_k = \max(\text{floor}, r_0 (1 - d)^{t_k})` USD per GPU-hour.
+* Contracted GPUs (gpus x contracted_share) earn contract_rate on every hour while
+  :math:`t_k <` contract_years, then join the spot fleet; spot GPUs earn :math:`r_k` on
+  ``utilization`` of their hours.
+* Billed share :math:`b_k` = billed GPU-hours / all GPU-hours. Power cost = gpus x kW x PUE x
+  h x power_price x :math:`(b_k + \text{idle} (1 - b_k))`; other opex = gpus x
+  opex_per_gpu_year / p; CFADS = revenue - power - other opex.
+
+Examples
+--------
+>>> deflated_rent(2.0, 0.30, 2, periods_per_year=1).round(4).tolist()
+[2.0, 1.4]
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from addin.model.deal import Deal
+from addin.model.errors import InputError
+from addin.model.types import ArrayLike, FloatArray
+from addin.model.validate import finite_number
+
+HOURS_PER_YEAR = 8760.0
+BREAKEVEN_MAX_DECLINE = 0.99
+DECLINE_ALLOWED = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
+
+
+def _check_decline(name: str, value: float) -> float:
+    return finite_number(name, value, 0.0, BREAKEVEN_MAX_DECLINE, DECLINE_ALLOWED)
+
+
+def deflated_rent(
+    start_rate: float,
+    annual_decline: float,
+    years: float,
+    periods_per_year: int = 12,
+    floor: float = 0.0,
+) -> FloatArray:
+    r"""Market rent of each period when rents deflate at a constant yearly rate.
+
+    Parameters
+    ----------
+    start_rate : float
+        Rent today, USD per GPU-hour.
+    annual_decline : float
+        Yearly fall of the rent, decimal (0.30 = 30% a year), from 0 to 0.99.
+    years : float
+        Horizon in years; years x periods_per_year must be a whole number.
+    periods_per_year : int, default 12
+        12, 4, 2 or 1.
+    floor : float, default 0
+        Lowest rent, USD per GPU-hour.
+
+    Returns
+    -------
+    numpy.ndarray
+        Rent of periods 1..n in USD per GPU-hour, taken at each period's start.
+
+    Notes
+    -----
+    .. math:: r_k = \max(\text{floor}, r_0 (1 - d)^{(k-1)/p})
+
+    Examples
+    --------
+    >>> deflated_rent(2.0, 0.30, 2, periods_per_year=1).round(4).tolist()
+    [2.0, 1.4]
+
+    In Excel: ``=DSCR_RENT_CURVE(2, 0.30, 2, 1)``.
+    """
+    finite_number("start_rate", start_rate, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    _check_decline("annual_decline", annual_decline)
+    if periods_per_year not in (12, 4, 2, 1):
+        raise InputError("periods_per_year", periods_per_year, "one of 12, 4, 2, 1")
+    n = years * periods_per_year
+    horizon = "years > 0 and <= 100 giving a whole number of periods"
+    finite_number("years", years, 0.0, 100.0, horizon, low_open=True)
+    if abs(n - round(n)) > 1e-9 or round(n) < 1:
+        raise InputError("years", years, horizon)
+    finite_number("floor", floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    t = np.arange(round(n)) / periods_per_year
+    return np.maximum(floor, start_rate * (1.0 - annual_decline) ** t)
+
+
+@dataclass(frozen=True)
+class _Fleet:
+    """Everything in the cash flows that does not depend on the rent path."""
+
+    t: FloatArray  # period start, years
+    contract_revenue: FloatArray  # USD per period
+    spot_hours: FloatArray  # billed spot GPU-hours per period
+    power: FloatArray  # USD per period
+    opex: float  # USD per period
+
+
+def _volumes(
+    deal: Deal, t: FloatArray, utilization: ArrayLike, contracted_share: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Contract revenue, billed spot GPU-hours and power cost per period (scenario-shaped)."""
+    hours = HOURS_PER_YEAR / deal.periods_per_year
+    share = np.asarray(contracted_share, float)[..., None]
+    contracted = np.where(t < deal.contract_years, deal.gpus * share, 0.0)
+    spot_billed = (deal.gpus - contracted) * np.asarray(utilization, float)[..., None]
+    billed_share = (contracted + spot_billed) / deal.gpus
+    full_power = deal.gpus * deal.kw_per_gpu * deal.pue * hours * deal.power_price
+    power = full_power * (billed_share + deal.idle_power_share * (1.0 - billed_share))
+    return contracted * deal.effective_contract_rate * hours, spot_billed * hours, power
+
+
+@functools.lru_cache(maxsize=256)
+def _fleet(deal: Deal) -> _Fleet:
+    t = np.arange(deal.periods) / deal.periods_per_year
+    volumes = _volumes(deal, t, deal.utilization, deal.contracted_share)
+    return _Fleet(t, *volumes, deal.gpus * deal.opex_per_gpu_year / deal.periods_per_year)
+
+
+def cash_flows(
+    deal: Deal,
+    annual_decline: ArrayLike | None = None,
+    utilization: ArrayLike | None = None,
+    contracted_share: ArrayLike | None = None,
+) -> dict[str, FloatArray]:
+    """Revenue, power, opex and CFADS per period, broadcasting over scenario arrays.
+
+    Parameters
+    ----------
+    deal : Deal
+    annual_decline, utilization, contracted_share : float or array, optional
+        Override the deal's value (decimals); arrays of any shape broadcast against a
+        trailing period axis, so a grid of scenarios is computed at once.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``market_rate`` (USD per GPU-hour), ``revenue``, ``power_cost``, ``opex`` and
+        ``cfads`` (USD per period), shaped ``scenario_shape + (periods,)``.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 1, "market_rate": 2.0, "loan_amount": 1e4,
+    ...                   "interest_rate": 0.1, "tenor_years": 1, "periods_per_year": 1,
+    ...                   "utilization": 1.0})
+    >>> round(float(cash_flows(deal)["revenue"][0]), 2)  # 2 USD x 8760 h
+    17520.0
+    """
+    fleet, rent, revenue, power, cfads = _flows(deal, annual_decline, utilization, contracted_share)
+    shape = cfads.shape
+    return {
+        "market_rate": np.broadcast_to(rent, shape),
+        "revenue": np.broadcast_to(revenue, shape),
+        "power_cost": np.broadcast_to(power, shape),
+        "opex": np.full(shape, fleet.opex),
+        "cfads": cfads,
+    }
+
+
+def _flows(
+    deal: Deal,
+    annual_decline: ArrayLike | None,
+    utilization: ArrayLike | None,
+    contracted_share: ArrayLike | None,
+) -> tuple[_Fleet, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Fleet constants, rent, revenue, power and CFADS (see :func:`cash_flows`)."""
+    d = np.asarray(deal.annual_decline if annual_decline is None else annual_decline, float)
+    fleet = _fleet(deal)
+    if utilization is None and contracted_share is None:
+        contract_revenue, spot_hours, power = fleet.contract_revenue, fleet.spot_hours, fleet.power
+    else:
+        contract_revenue, spot_hours, power = _volumes(
+            deal,
+            fleet.t,
+            deal.utilization if utilization is None else utilization,
+            deal.contracted_share if contracted_share is None else contracted_share,
+        )
+    rent = np.maximum(deal.rent_floor, deal.market_rate * (1.0 - d[..., None]) ** fleet.t)
+    revenue = contract_revenue + spot_hours * rent
+    return fleet, rent, revenue, power, revenue - power - fleet.opex

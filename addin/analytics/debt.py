@@ -1,0 +1,172 @@
+r"""The loan of a GPU financing: interest, principal, debt service and balance per period.
+
+Conventions (the tests and the memo's Excel formulas rely on them): periods as in
+:mod:`addin.analytics.cashflow`. Interest = opening balance x :math:`i`, :math:`i` =
+interest_rate / p. Annuity: level payment :math:`P = (L - B(1+i)^{-n})\, i / (1 - (1+i)^{-n})`,
+balloon :math:`B` paid on top in the last period; linear: :math:`L(1 - \text{balloon})/n` a
+period plus :math:`B` at the end; bullet: all principal at the end; sculpted: debt service
+:math:`\max(\text{CFADS}_k, 0)/\text{target}` at the deal's own decline, loan
+:math:`= \sum_k DS_k (1+i)^{-k}`, kept as sized under any other decline.
+
+Examples
+--------
+>>> round(sculpted_debt_capacity([130.0, 130.0], 0.0, 1.3), 6)
+200.0
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from addin.analytics.cashflow import cash_flows
+from addin.model.deal import Deal
+from addin.model.errors import InputError
+from addin.model.types import ArrayLike, FloatArray
+from addin.model.validate import finite_number
+
+
+@dataclass(frozen=True)
+class Debt:
+    """Debt schedule of a deal: arrays over periods 1..n, money in USD."""
+
+    loan_amount: float
+    interest: FloatArray
+    principal: FloatArray
+    debt_service: FloatArray
+    balance: FloatArray  # closing balance after the period's payment
+
+
+def sculpted_debt_capacity(cfads: ArrayLike, rate_per_period: float, target_dscr: float) -> float:
+    r"""Largest loan whose debt service keeps every period's DSCR at the target.
+
+    Parameters
+    ----------
+    cfads : array_like
+        Cash flow available for debt service of periods 1..n, USD.
+    rate_per_period : float
+        Interest rate per period, decimal (0.0075 = 0.75% a month).
+    target_dscr : float
+        Target coverage, e.g. 1.30.
+
+    Returns
+    -------
+    float
+        Debt capacity in USD: :math:`\sum_k \max(CFADS_k, 0) / \text{target} / (1+i)^k`.
+
+    References
+    ----------
+    E. R. Yescombe, *Principles of Project Finance*, 2nd ed. (2014), ch. 14: "sculpting"
+    sets debt service to CFADS / target DSCR; the loan is its present value at the loan rate.
+
+    Examples
+    --------
+    >>> round(sculpted_debt_capacity([130.0, 130.0], 0.0, 1.3), 6)
+    200.0
+
+    In Excel: ``=DSCR_DEBT_CAPACITY(B2:B121, 0.0075, 1.3)``.
+    """
+    flows = np.asarray(cfads, dtype=float).ravel()
+    if flows.size == 0 or not np.all(np.isfinite(flows)):
+        raise InputError("cfads", cfads, "one or more finite amounts in USD")
+    finite_number(
+        "rate_per_period",
+        rate_per_period,
+        -1.0,
+        1.0,
+        "a decimal per period > -1 and <= 1",
+        low_open=True,
+    )
+    finite_number("target_dscr", target_dscr, 0.0, None, "a coverage > 0, e.g. 1.30", low_open=True)
+    k = np.arange(1, flows.size + 1)
+    return float(np.sum(np.maximum(flows, 0.0) / target_dscr / (1.0 + rate_per_period) ** k))
+
+
+def _amortize(balance0: float, i: float, debt_service: FloatArray) -> Debt:
+    """Roll a balance forward given each period's debt service."""
+    n = debt_service.size
+    interest = np.empty(n)
+    principal = np.empty(n)
+    closing = np.empty(n)
+    balance = balance0
+    for k in range(n):  # short loop (n <= 360); the recurrence is inherently sequential
+        interest[k] = balance * i
+        principal[k] = debt_service[k] - interest[k]
+        balance -= principal[k]
+        closing[k] = balance
+    closing[np.abs(closing) < 1e-9 * max(balance0, 1.0)] = 0.0
+    return Debt(balance0, interest, principal, debt_service.copy(), closing)
+
+
+@functools.lru_cache(maxsize=256)
+def debt_schedule(deal: Deal) -> Debt:
+    """Interest, principal, debt service and balance of the deal's loan.
+
+    Parameters
+    ----------
+    deal : Deal
+
+    Returns
+    -------
+    Debt
+        Arrays over periods 1..n in USD. A sculpted loan is sized on the deal's own
+        annual_decline and keeps that debt service under any other decline.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 8, "market_rate": 2, "loan_amount": 1000,
+    ...                   "interest_rate": 0.1, "tenor_years": 2, "periods_per_year": 1,
+    ...                   "amortization": "linear"})
+    >>> debt_schedule(deal).debt_service.tolist()
+    [600.0, 550.0]
+    """
+    n = deal.periods
+    i = deal.interest_rate / deal.periods_per_year
+    if deal.amortization == "sculpted":
+        cfads = cash_flows(deal)["cfads"]
+        ds = np.maximum(cfads, 0.0) / deal.target_dscr
+        loan = sculpted_debt_capacity(cfads, i, deal.target_dscr)
+        return _amortize(loan, i, ds)
+    loan = float(deal.loan_amount or 0.0)
+    balloon = deal.balloon * loan
+    if deal.amortization == "annuity":
+        if i == 0:
+            level = (loan - balloon) / n
+        else:
+            annuity = -math.expm1(-n * math.log1p(i))  # 1 - (1 + i)^-n, exact for tiny i
+            level = (loan - balloon * (1 + i) ** -n) * i / annuity
+        ds = np.full(n, level)
+        ds[-1] += balloon
+        return _amortize(loan, i, ds)
+    if deal.amortization == "linear":
+        principal = np.full(n, loan * (1 - deal.balloon) / n)
+    else:  # bullet
+        principal = np.zeros(n)
+        balloon = loan
+    principal[-1] += balloon
+    opening = loan - np.concatenate(([0.0], np.cumsum(principal)[:-1]))
+    interest = opening * i
+    closing = opening - principal
+    closing[np.abs(closing) < 1e-9 * max(loan, 1.0)] = 0.0
+    return Debt(loan, interest, principal, principal + interest, closing)
+
+
+def _add_months(start: dt.date, months: int) -> dt.date:
+    year, month0 = divmod(start.month - 1 + months, 12)
+    year += start.year
+    day = min(start.day, calendar.monthrange(year, month0 + 1)[1])
+    return dt.date(year, month0 + 1, day)
+
+
+def period_dates(deal: Deal) -> list[dt.date] | None:
+    """Payment date of each period (the period's end), or None without a start date."""
+    if deal.start_date is None:
+        return None
+    step = 12 // deal.periods_per_year
+    return [_add_months(deal.start_date, step * k) for k in range(1, deal.periods + 1)]
