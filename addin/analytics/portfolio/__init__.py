@@ -78,15 +78,12 @@ from addin.analytics.portfolio.api import (
     tranche_expected_loss,
     two_factor_loss_distribution,
 )
-from addin.analytics.portfolio.inputs import EXPOSURE_ALLOWED, PORTFOLIO_PD_ALLOWED
 from addin.analytics.portfolio.monte_carlo import (
     simulate_losses,
     simulate_two_factor_losses,
 )
 
 __all__ = [
-    "EXPOSURE_ALLOWED",
-    "PORTFOLIO_PD_ALLOWED",
     "default_count_distribution",
     "distribution_es",
     "distribution_tranche_el",
