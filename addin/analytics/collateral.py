@@ -53,7 +53,6 @@ MAX_ECONOMIC_LIFE_YEARS = 15.0
 _STEP_TOLERANCE = 1e-9  # years: an age this close below a generation step counts as past it
 
 AgeInput = float | FloatArray | list[float]
-_AGES = param("age_years").allowed() + ", or an array of them"
 
 
 # ---- validation --------------------------------------------------------------------------
@@ -62,19 +61,14 @@ _AGES = param("age_years").allowed() + ", or an array of them"
 def _scalar_age(age_years: Any, name: str = "age_years") -> float | None:
     """The age as a float when one number was given (the fast path of a cell), else None."""
     if isinstance(age_years, float | int) and not isinstance(age_years, bool):
-        if not (math.isfinite(age_years) and age_years >= 0):
-            raise InputError(name, age_years, _AGES)
-        return float(age_years)
+        return param("age_years").check(age_years, name)
     return None
 
 
 def _ages(age_years: AgeInput, name: str = "age_years") -> FloatArray:
-    try:
-        ages = np.asarray(age_years, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(name, age_years, _AGES) from None
-    if ages.size == 0 or not np.all(np.isfinite(ages)) or np.any(ages < 0):
-        raise InputError(name, age_years, _AGES)
+    ages = param("age_years").check_array(age_years, name)
+    if ages.size == 0:
+        raise InputError(name, age_years, param("age_years").allowed() + ", or an array of them")
     return ages
 
 
