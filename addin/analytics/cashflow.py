@@ -26,21 +26,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from addin.model.deal import PERIODS_PER_YEAR, Deal
+from addin.model.deal import Deal
 from addin.model.errors import InputError
+from addin.model.params import MAX_DECLINE, param
 from addin.model.types import ArrayLike, FloatArray
 from addin.model.units import HOURS_PER_YEAR
-from addin.model.validate import finite_number
 
-BREAKEVEN_MAX_DECLINE = 0.99
-DECLINE_ALLOWED = "a decimal per year from 0 to 0.99 (0.30 = 30%)"
-
-
-PERIODS_ALLOWED = "one of " + ", ".join(str(p) for p in PERIODS_PER_YEAR)
+BREAKEVEN_MAX_DECLINE = MAX_DECLINE
 
 
 def _check_decline(name: str, value: float) -> float:
-    return finite_number(name, value, 0.0, BREAKEVEN_MAX_DECLINE, DECLINE_ALLOWED)
+    return param("annual_decline").check(value, name)
 
 
 def check_periods_per_year(periods_per_year: int) -> int:
@@ -56,9 +52,7 @@ def check_periods_per_year(periods_per_year: int) -> int:
     >>> check_periods_per_year(4)
     4
     """
-    if periods_per_year not in PERIODS_PER_YEAR:
-        raise InputError("periods_per_year", periods_per_year, PERIODS_ALLOWED)
-    return periods_per_year
+    return int(param("periods_per_year").choose(periods_per_year))
 
 
 def rent_path(
@@ -177,15 +171,14 @@ def deflated_rent(
 
     In Excel: ``=DSCR_RENT_CURVE(2, 0.30, 2, 1)``.
     """
-    finite_number("start_rate", start_rate, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+    param("start_rate").check(start_rate)
     _check_decline("annual_decline", annual_decline)
-    check_periods_per_year(periods_per_year)
+    periods_per_year = param("periods_per_year").choose(periods_per_year)
     n = years * periods_per_year
-    horizon = "years > 0 and <= 100 giving a whole number of periods"
-    finite_number("years", years, 0.0, 100.0, horizon, low_open=True)
+    param("years").check(years)
     if abs(n - round(n)) > 1e-9 or round(n) < 1:
-        raise InputError("years", years, horizon)
-    finite_number("floor", floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
+        raise InputError("years", years, param("years").allowed() + ", whole periods")
+    param("floor").check(floor)
     t = np.arange(round(n)) / periods_per_year
     return rent_path(start_rate, annual_decline, t, floor)
 

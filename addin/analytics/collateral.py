@@ -43,20 +43,17 @@ import numpy as np
 import pandas as pd
 
 from addin.analytics.cashflow import (
-    DECLINE_ALLOWED,
-    check_periods_per_year,
     power_cost,
     rent_path,
 )
 from addin.model.catalog import catalog_row
 from addin.model.deal import DEFAULTS, Deal, load_deal
 from addin.model.errors import InputError
+from addin.model.params import METHODS, param
 from addin.model.types import FloatArray
 from addin.model.units import HOURS_PER_YEAR
-from addin.model.validate import finite_number
 
 MAX_ECONOMIC_LIFE_YEARS = 15.0
-METHODS = ("book", "market", "economic")
 _STEP_TOLERANCE = 1e-9  # years: an age this close below a generation step counts as past it
 
 AgeInput = float | FloatArray | list[float]
@@ -68,29 +65,20 @@ AgeInput = float | FloatArray | list[float]
 def _scalar_age(age_years: Any, name: str = "age_years") -> float | None:
     """The age as a float when one number was given (the fast path of a cell), else None."""
     if isinstance(age_years, float | int) and not isinstance(age_years, bool):
-        if not (math.isfinite(age_years) and age_years >= 0):
-            raise InputError(name, age_years, "an age in years >= 0, or an array of them")
-        return float(age_years)
+        return param("age_years").check(age_years, name)
     return None
 
 
 def _ages(age_years: AgeInput, name: str = "age_years") -> FloatArray:
-    try:
-        ages = np.asarray(age_years, dtype=float)
-    except (TypeError, ValueError):
-        raise InputError(name, age_years, "an age in years >= 0, or an array of them") from None
-    if ages.size == 0 or not np.all(np.isfinite(ages)) or np.any(ages < 0):
-        raise InputError(name, age_years, "an age in years >= 0, or an array of them")
+    ages = param("age_years").check_array(age_years, name)
+    if ages.size == 0:
+        raise InputError(name, age_years, param("age_years").allowed() + ", or an array of them")
     return ages
 
 
 def _out(values: FloatArray, like: AgeInput) -> Any:
     """A float for a scalar input, an array otherwise."""
     return float(values) if np.ndim(like) == 0 else values
-
-
-_COST = "a cost in USD per GPU >= 0"
-SHARE_ALLOWED = "a decimal share from 0 to 1"
 
 
 # ---- book, market, economic ----------------------------------------------------------------
@@ -143,11 +131,9 @@ def book_value(
 
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 3, "book")``.
     """
-    c = finite_number("cost", cost, 0.0, None, _COST)
-    life = finite_number(
-        "useful_life_years", useful_life_years, 0.0, None, "years > 0", low_open=True
-    )
-    s = finite_number("salvage_value", salvage_value, 0.0, 1.0, SHARE_ALLOWED)
+    c = param("cost").check(cost)
+    life = param("useful_life_years").check(useful_life_years)
+    s = param("salvage_value").check(salvage_value)
     age = _scalar_age(age_years)
     if age is not None:
         return c * (1.0 - (1.0 - s) * min(age, life) / life)
@@ -220,12 +206,10 @@ def market_value(
 
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 2, "market")``.
     """
-    c = finite_number("cost", cost, 0.0, None, _COST)
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, DECLINE_ALLOWED)
-    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, SHARE_ALLOWED)
-    big_g = finite_number(
-        "generation_years", generation_years, 0.0, None, "years > 0", low_open=True
-    )
+    c = param("cost").check(cost)
+    h = param("hardware_decline").check(hardware_decline)
+    g = param("generation_shock").check(generation_shock)
+    big_g = param("generation_years").check(generation_years)
     age = _scalar_age(age_years)
     if age is not None:
         steps = math.floor(age / big_g + _STEP_TOLERANCE / big_g)
@@ -270,11 +254,11 @@ def power_cost_per_hour(
     >>> round(power_cost_per_hour(1.275, 1.3, 0.08), 6)
     0.11271
     """
-    k = finite_number("kw", kw, 0.0, None, "power per GPU in kW >= 0")
-    e = finite_number("pue", pue, 1.0, None, "a PUE >= 1, e.g. 1.3")
-    price = finite_number("power_price", power_price, 0.0, None, "a price in USD per kWh >= 0")
-    u = finite_number("utilization", utilization, 0.0, 1.0, SHARE_ALLOWED)
-    idle = finite_number("idle_power_share", idle_power_share, 0.0, 1.0, SHARE_ALLOWED)
+    k = param("kw").check(kw)
+    e = param("pue").check(pue)
+    price = param("power_price").check(power_price)
+    u = param("utilization").check(utilization)
+    idle = param("idle_power_share").check(idle_power_share)
     return float(power_cost(k, e, price, u, idle))
 
 
@@ -334,8 +318,8 @@ def economic_life(
 
     In Excel: ``=GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08)``.
     """
-    r = finite_number("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, DECLINE_ALLOWED)
+    r = param("rent").check(rent)
+    d = param("annual_decline").check(annual_decline)
     c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
     return _life(r, d, float(utilization), c)
 
@@ -431,11 +415,11 @@ def economic_value(
 
     In Excel: ``=GPU_RESIDUAL(Deal, 3, "economic")``.
     """
-    r = finite_number("rent", rent, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    d = finite_number("annual_decline", annual_decline, 0.0, 0.99, DECLINE_ALLOWED)
-    rho = finite_number("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
-    floor = finite_number("rent_floor", rent_floor, 0.0, None, "a rent >= 0 in USD per GPU-hour")
-    check_periods_per_year(periods_per_year)
+    r = param("rent").check(rent)
+    d = param("annual_decline").check(annual_decline)
+    rho = param("discount_rate").check(discount_rate)
+    floor = param("rent_floor").check(rent_floor)
+    periods_per_year = param("periods_per_year").choose(periods_per_year)
     c = power_cost_per_hour(kw, pue, power_price, utilization, idle_power_share)
     values = _economic_values(np.array([r]), d, floor, float(utilization), c, rho, periods_per_year)
     return float(values[0])
@@ -481,12 +465,10 @@ def half_life(
     >>> round(half_life(0.20, 0.15), 4)  # the second generation ships before it halves
     2.378
     """
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, DECLINE_ALLOWED)
-    g = finite_number("generation_shock", generation_shock, 0.0, 1.0, SHARE_ALLOWED)
-    big_g = finite_number(
-        "generation_years", generation_years, 0.0, None, "years > 0", low_open=True
-    )
-    a0 = finite_number("age_years", age_years, 0.0, None, "an age in years >= 0")
+    h = param("hardware_decline").check(hardware_decline)
+    g = param("generation_shock").check(generation_shock)
+    big_g = param("generation_years").check(generation_years)
+    a0 = param("age_years").check(age_years)
     log_half = math.log(0.5)
     log_h = math.log1p(-h)
     log_g = math.log1p(-g) if g < 1.0 else -math.inf
@@ -623,9 +605,7 @@ def residual_value(
 
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 3.5, "market")`` or ``=GPU_RESIDUAL(Deal, 3.5)``.
     """
-    if not isinstance(method, str) or method.strip().lower() not in METHODS:
-        raise InputError("method", method, 'one of "book", "market", "economic"')
-    how = method.strip().lower()
+    how = param("method").choose(method)
     subject = _as_deal_or_model(deal_or_model)
     age = _scalar_age(age_years)
     ages: float | FloatArray = _ages(age_years) if age is None else age
@@ -674,7 +654,7 @@ def residual_curve(deal: Deal | Mapping[str, Any], years: float | None = None) -
     """
     the_deal = load_deal(deal)
     horizon = the_deal.useful_life_years if years is None else years
-    horizon = finite_number("years", horizon, 0.0, 30.0, "years > 0 and <= 30", low_open=True)
+    horizon = param("curve_years").check(horizon)
     steps = math.floor(horizon * the_deal.periods_per_year + 1e-9)
     t = np.arange(steps + 1) / the_deal.periods_per_year
     ages = the_deal.gpu_age_years + t

@@ -36,17 +36,10 @@ from scipy import stats
 from scipy.special import ndtr, ndtri, polygamma
 
 from addin.model.errors import InputError, MissingInputError
+from addin.model.params import COPULAS as COPULAS  # the copula names
+from addin.model.params import MAX_RHO as MAX_RHO  # nearer 1 the factor integrals are singular
+from addin.model.params import param
 from addin.model.types import ArrayLike, FloatArray
-from addin.model.validate import finite_array
-
-PD_ALLOWED = "a probability strictly between 0 and 1 (0.02 = 2%)"
-RHO_ALLOWED = "a correlation from 0 to 0.9999 (0.20 = 20%)"
-#: Highest asset correlation: nearer 1 the factor integrals become singular.
-MAX_RHO = 0.9999
-CONFIDENCE_ALLOWED = "a level strictly between 0 and 1 (0.999 = 99.9%)"
-DOF_ALLOWED = "degrees of freedom from 1 to 1e6 for the t copula (e.g. 4)"
-LGD_ALLOWED = "a decimal from 0 to 1 (0.45 = 45%)"
-COPULAS = ("gaussian", "t")
 
 #: Largest step of the trapezoid rule in ln chi-square over the t copula's mixing variable
 #: (the step is also at most 1/2.5 of the standard deviation of ln chi-square).
@@ -62,17 +55,17 @@ CHI_TAIL = 1e-13
 
 def check_pd(name: str, value: Any) -> FloatArray:
     """PDs strictly between 0 and 1."""
-    return finite_array(name, value, 0.0, 1.0, PD_ALLOWED, low_open=True, high_open=True)
+    return param("pd").check_array(value, name)
 
 
 def check_rho(name: str, value: Any) -> FloatArray:
     """Asset correlations in [0, MAX_RHO]."""
-    return finite_array(name, value, 0.0, MAX_RHO, RHO_ALLOWED)
+    return param("rho").check_array(value, name)
 
 
 def check_confidence(value: Any) -> float:
     """A confidence level strictly between 0 and 1."""
-    return float(finite_array("confidence", value, 0.0, 1.0, CONFIDENCE_ALLOWED, True, True))
+    return float(param("confidence").check_array(value))
 
 
 def check_copula(copula: Any, dof: Any) -> float | None:
@@ -81,13 +74,11 @@ def check_copula(copula: Any, dof: Any) -> float | None:
     ``dof`` is ignored for the Gaussian copula and required for the t copula (see
     :func:`check_dof`).
     """
-    kind = copula.strip().lower() if isinstance(copula, str) else copula
-    if kind not in COPULAS:
-        raise InputError("copula", copula, 'one of "gaussian", "t"')
+    kind = param("copula").choose(copula)
     if kind == "gaussian":
         return None
     if dof is None:
-        raise MissingInputError("dof", DOF_ALLOWED)
+        raise MissingInputError("dof", param("dof").allowed())
     return check_dof(dof)
 
 
@@ -98,7 +89,7 @@ def check_dof(dof: Any) -> float:
     mixing quadrature needs about 150 / dof nodes, and dof below 1 has no use in credit;
     above 1e6 the t copula equals the Gaussian one to about 1e-7.
     """
-    return float(finite_array("dof", dof, 1.0, 1e6, DOF_ALLOWED))
+    return float(param("dof").check_array(dof))
 
 
 def scalar_or_array(value: FloatArray) -> float | FloatArray:
@@ -297,7 +288,7 @@ def conditional_pd(pd: ArrayLike, rho: ArrayLike, factor: ArrayLike) -> float | 
     Excel: ``=DEFAULT_CONDITIONAL_PD(0.02, 0.20, -2)``
     """
     p, r = check_pd("pd", pd), check_rho("rho", rho)
-    m = finite_array("factor", factor, -math.inf, math.inf, "a finite number (standard normal)")
+    m = param("factor").check_array(factor)
     return scalar_or_array(ndtr((ndtri(p) - np.sqrt(r) * m) / np.sqrt(1 - r)))
 
 
@@ -419,9 +410,9 @@ def vasicek_loss_cdf(
     >>> round(vasicek_loss_cdf(0.05, 0.02, 0.20), 4)
     0.9036
     """
-    x = finite_array("loss", loss, 0.0, 1.0, "a loss fraction from 0 to 1")
+    x = param("loss").check_array(loss)
     p, r = float(check_pd("pd", pd)), float(check_rho("rho", rho))
-    g = float(finite_array("lgd", lgd, 0.0, 1.0, "a decimal above 0 up to 1", low_open=True))
+    g = float(param("pool_lgd").check_array(lgd))
     rate = np.minimum(x / g, 1.0)
     if r == 0.0:
         return scalar_or_array(np.where(x >= g * p, 1.0, 0.0))
@@ -432,10 +423,8 @@ def vasicek_loss_cdf(
 
 def check_tranche(attach: float, detach: float) -> tuple[float, float]:
     """Attachment and detachment as fractions of total exposure, 0 <= attach < detach <= 1."""
-    a = float(
-        finite_array("attach", attach, 0.0, 1.0, "a fraction of total exposure, 0 to below 1")
-    )
-    d = float(finite_array("detach", detach, 0.0, 1.0, "a fraction of total exposure up to 1"))
+    a = float(param("attach").check_array(attach))
+    d = float(param("detach").check_array(detach))
     if d <= a:
         raise InputError("detach", d, f"a fraction above attach ({a}) and at most 1")
     return a, d
@@ -475,7 +464,7 @@ def vasicek_tranche_expected_loss(
     """
     a, d = check_tranche(attach, detach)
     p, r = float(check_pd("pd", pd)), float(check_rho("rho", rho))
-    g = float(finite_array("lgd", lgd, 0.0, 1.0, "a decimal above 0 up to 1", low_open=True))
+    g = float(param("pool_lgd").check_array(lgd))
 
     def call(strike: float) -> float:
         k = strike / g
@@ -536,8 +525,8 @@ def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) ->
     Excel: ``=IRB_RISK_WEIGHT(0.01, 0.45, 2.5)``
     """
     p = check_pd("pd", pd)
-    g = finite_array("lgd", lgd, 0.0, 1.0, LGD_ALLOWED)
-    m = finite_array("maturity", maturity, 1.0, 5.0, "an effective maturity from 1 to 5 years")
+    g = param("lgd").check_array(lgd)
+    m = param("maturity").check_array(maturity)
     share = (1 - np.exp(-50 * p)) / (1 - math.exp(-50))
     r = 0.12 * share + 0.24 * (1 - share)
     b = (0.11852 - 0.05478 * np.log(p)) ** 2
@@ -574,18 +563,9 @@ def crypto_factor(
     >>> round(crypto_factor(0.5, 1.0, 0.45), 4)
     -1.5403
     """
-    x = finite_array(
-        "btc_drawdown",
-        btc_drawdown,
-        -math.inf,
-        1.0,
-        "a decimal below 1 (0.50 = a 50% fall)",
-        high_open=True,
-    )
-    h = finite_array("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
-    vol = finite_array(
-        "btc_vol", btc_vol, 0.0, math.inf, "a volatility > 0 (0.45 = 45%)", low_open=True
-    )
+    x = param("btc_drawdown").check_array(btc_drawdown)
+    h = param("horizon_years").check_array(horizon_years)
+    vol = param("btc_vol").check_array(btc_vol)
     return scalar_or_array(np.log1p(-x) / (vol * np.sqrt(h)))
 
 
@@ -619,26 +599,10 @@ def rent_factor(
     >>> round(rent_factor(0.6, 1.0, 0.25, 0.30), 4)
     -2.2385
     """
-    y = finite_array(
-        "rent_decline",
-        rent_decline,
-        -math.inf,
-        1.0,
-        "a decimal below 1 (0.60 = a 60% fall)",
-        high_open=True,
-    )
-    h = finite_array("horizon_years", horizon_years, 0.0, math.inf, "years > 0", low_open=True)
-    vol = finite_array(
-        "rent_vol", rent_vol, 0.0, math.inf, "a volatility > 0 (0.25 = 25%)", low_open=True
-    )
-    d = finite_array(
-        "expected_decline",
-        expected_decline,
-        -math.inf,
-        1.0,
-        "a decimal per year below 1 (0.30 = 30%)",
-        high_open=True,
-    )
+    y = param("rent_decline").check_array(rent_decline)
+    h = param("horizon_years").check_array(horizon_years)
+    vol = param("rent_vol").check_array(rent_vol)
+    d = param("expected_decline").check_array(expected_decline)
     return scalar_or_array((np.log1p(-y) - h * np.log1p(-d)) / (vol * np.sqrt(h)))
 
 
@@ -649,8 +613,8 @@ def idiosyncratic_weight(
     name: str = "compute_loading",
 ) -> FloatArray:
     """:math:`s = \\sqrt{1 - a^2 - b^2 - 2ab\\rho_{CR}}`, checking that it is positive."""
-    a = finite_array("crypto_loading", crypto_loading, -1.0, 1.0, "a factor loading from -1 to 1")
-    b = finite_array("compute_loading", compute_loading, -1.0, 1.0, "a factor loading from -1 to 1")
+    a = param("crypto_loading").check_array(crypto_loading)
+    b = param("compute_loading").check_array(compute_loading)
     variance = 1.0 - a**2 - b**2 - 2 * a * b * factor_corr
     if np.any(variance <= 0):
         index = int(np.flatnonzero(np.ravel(variance <= 0))[0])
@@ -666,9 +630,7 @@ def idiosyncratic_weight(
 
 def check_factor_corr(name: str, value: Any) -> float:
     """Factor correlation strictly between -1 and 1."""
-    return float(
-        finite_array(name, value, -1.0, 1.0, "a correlation strictly between -1 and 1", True, True)
-    )
+    return float(param("factor_corr").check_array(value, name))
 
 
 def miner_stress_pd(

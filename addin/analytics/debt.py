@@ -27,8 +27,8 @@ from dateutil.relativedelta import relativedelta
 from addin.analytics.cashflow import cash_flows
 from addin.model.deal import Deal
 from addin.model.errors import InputError
+from addin.model.params import param
 from addin.model.types import ArrayLike, FloatArray
-from addin.model.validate import finite_number
 
 
 @dataclass(frozen=True)
@@ -71,18 +71,11 @@ def sculpted_debt_capacity(cfads: ArrayLike, rate_per_period: float, target_dscr
 
     In Excel: ``=DSCR_DEBT_CAPACITY(B2:B121, 0.0075, 1.3)``.
     """
-    flows = np.asarray(cfads, dtype=float).ravel()
-    if flows.size == 0 or not np.all(np.isfinite(flows)):
-        raise InputError("cfads", cfads, "one or more finite amounts in USD")
-    finite_number(
-        "rate_per_period",
-        rate_per_period,
-        -1.0,
-        1.0,
-        "a decimal per period > -1 and <= 1",
-        low_open=True,
-    )
-    finite_number("target_dscr", target_dscr, 0.0, None, "a coverage > 0, e.g. 1.30", low_open=True)
+    flows = param("cfads").check_array(cfads).ravel()
+    if flows.size == 0:
+        raise InputError("cfads", cfads, "one or more amounts in USD")
+    param("rate_per_period").check(rate_per_period)
+    param("target_dscr").check(target_dscr)
     k = np.arange(1, flows.size + 1)
     return float(np.sum(np.maximum(flows, 0.0) / target_dscr / (1.0 + rate_per_period) ** k))
 

@@ -25,7 +25,6 @@ from scipy.optimize import brentq
 
 from addin.analytics.cashflow import (
     BREAKEVEN_MAX_DECLINE,
-    DECLINE_ALLOWED,
     _check_decline,
     _fleet,
     _flows,
@@ -33,8 +32,8 @@ from addin.analytics.cashflow import (
 )
 from addin.analytics.debt import debt_schedule, period_dates
 from addin.model.deal import Deal
+from addin.model.params import param
 from addin.model.types import ArrayLike, FloatArray
-from addin.model.validate import finite_array, finite_number
 
 
 def _dscr(cfads: FloatArray, debt_service: FloatArray) -> FloatArray:
@@ -100,7 +99,7 @@ def min_dscr_grid(
     ((2, 2), True)
     """
     if annual_decline is not None:
-        finite_array("annual_decline", annual_decline, 0.0, BREAKEVEN_MAX_DECLINE, DECLINE_ALLOWED)
+        param("annual_decline").check_array(annual_decline)
     cfads = _flows(deal, annual_decline, utilization, contracted_share)[-1]
     ds = debt_schedule(deal).debt_service
     if not np.any(ds > 0):
@@ -215,7 +214,7 @@ def breakeven_decline(
 
     In Excel: ``=DSCR_BREAKEVEN_DECLINE(Deal, 1.0)``.
     """
-    finite_number("threshold", threshold, 0.0, None, "a coverage >= 0, e.g. 1.00")
+    param("threshold").check(threshold)
 
     def excess(d: float) -> float:
         return float(min_dscr_grid(deal, d, utilization, contracted_share)) - threshold
@@ -342,7 +341,7 @@ def first_breach(
     In Excel: ``=DSCR_FIRST_BREACH(Deal, 1.2, 0.30)``.
     """
     level = deal.lockup_dscr if threshold is None else threshold
-    finite_number("threshold", level, 0.0, None, "a coverage >= 0, e.g. 1.20")
+    param("threshold").check(level)
     if annual_decline is not None:
         _check_decline("annual_decline", annual_decline)
     cfads = cash_flows(deal, annual_decline)["cfads"]

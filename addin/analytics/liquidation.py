@@ -17,13 +17,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from addin.analytics.cashflow import DECLINE_ALLOWED
-from addin.analytics.collateral import SHARE_ALLOWED
 from addin.model.catalog import catalog_row
 from addin.model.deal import Deal
-from addin.model.errors import InputError, MissingInputError
+from addin.model.errors import MissingInputError
+from addin.model.params import param
 from addin.model.types import FloatArray
-from addin.model.validate import finite_number
 
 _TIE = 1e-12  # relative: liquidation plans this close to the best count as equally good
 
@@ -164,19 +162,15 @@ def liquidation_value(
 
     In Excel: ``=GPU_LIQUIDATION(10000, 8196, 2000)``.
     """
-    q = finite_number("units", units, 0.0, None, "a number of GPUs > 0", low_open=True)
-    v = finite_number(
-        "unit_value", unit_value, 0.0, None, "a price in USD per GPU > 0", low_open=True
-    )
-    a = finite_number("market_absorption", market_absorption, 0.0, None, "GPUs per month > 0", True)
-    h = finite_number("hardware_decline", hardware_decline, 0.0, 0.99, DECLINE_ALLOWED)
-    k = finite_number("impact", impact, 0.0, None, "a coefficient >= 0, e.g. 0.5")
-    cap = finite_number("max_haircut", max_haircut, 0.0, 1.0, SHARE_ALLOWED)
-    months = finite_number("max_months", max_months, 1.0, 120.0, "whole months from 1 to 120")
-    if not months.is_integer():
-        raise InputError("max_months", max_months, "whole months from 1 to 120")
-    rho = finite_number("discount_rate", discount_rate, 0.0, 1.0, "a decimal per year from 0 to 1")
-    carry = finite_number("carry_cost", carry_cost, 0.0, None, "USD per GPU per month >= 0")
+    q = param("units").check(units)
+    v = param("unit_value").check(unit_value)
+    a = param("market_absorption").check(market_absorption)
+    h = param("hardware_decline").check(hardware_decline)
+    k = param("impact").check(impact)
+    cap = param("max_haircut").check(max_haircut)
+    months = param("max_months").check(max_months)
+    rho = param("discount_rate").check(discount_rate)
+    carry = param("carry_cost").check(carry_cost)
     proceeds, best = _liquidation_grid(q, np.array([v]), a, h, k, cap, int(months), rho, carry)
     net = float(proceeds[0])
     return Liquidation(net, net / (q * v), int(best[0]))

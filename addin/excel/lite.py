@@ -259,7 +259,10 @@ def udf_names() -> list[str]:
         for name, obj in vars(udfs).items()
         if name.isupper() and inspect.isfunction(obj) and hasattr(obj, "__wrapped__")
     ]
-    return [f.__name__ for f in sorted(functions, key=lambda f: f.__code__.co_firstlineno)]
+    return [
+        f.__name__
+        for f in sorted(functions, key=lambda f: inspect.unwrap(f).__code__.co_firstlineno)
+    ]
 
 
 def main_py(wheel_url: str | None = None) -> str:

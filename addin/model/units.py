@@ -1,6 +1,6 @@
 """Units shared by every layer: the hours in a period of the deal model.
 
-The allowed periods per year are ``PERIODS_PER_YEAR`` in :mod:`addin.model.deal`; a period
+The allowed periods per year are ``PERIODS_PER_YEAR`` in :mod:`addin.model.params`; a period
 of a deal with :math:`p` periods a year lasts ``HOURS_PER_YEAR / p`` hours.
 
 Examples

@@ -371,11 +371,14 @@ def test_without_impact_or_decline_month_one_is_best(
 
 
 def test_liquidation_errors() -> None:
-    with pytest.raises(InputError, match=r"^units: got 0.0; allowed: a number of GPUs > 0"):
+    with pytest.raises(InputError, match=r"^units: got 0.0; allowed: a number >= 1 \(GPUs\)"):
         liquidation_value(0.0, 1_000, 100)
     with pytest.raises(InputError, match=r"^market_absorption: got -5"):
         liquidation_value(10, 1_000, -5)
-    with pytest.raises(InputError, match=r"^max_months: got 2.5; allowed: whole months"):
+    with pytest.raises(
+        InputError,
+        match=r"^max_months: got 2.5; allowed: a whole number >= 1 and <= 120 \(months\)",
+    ):
         liquidation_value(10, 1_000, 100, max_months=2.5)  # type: ignore[arg-type]
     with pytest.raises(InputError, match=r"^hardware_decline: got 1.2"):
         liquidation_value(10, 1_000, 100, hardware_decline=1.2)
@@ -454,7 +457,9 @@ def test_residual_curve_matches_point_values() -> None:
         expected = [residual_value(deal, a, method) for a in curve["age_years"]]
         np.testing.assert_allclose(curve[f"{method}_value"], expected, rtol=1e-12)
     assert len(residual_curve(deal)) == 6 * 4 + 1  # default: useful_life_years
-    with pytest.raises(InputError, match=r"^years: got 0.0; allowed: years > 0"):
+    with pytest.raises(
+        InputError, match=r"^years: got 0.0; allowed: a number > 0 and <= 30 \(years\)"
+    ):
         residual_curve(deal, 0.0)
 
 

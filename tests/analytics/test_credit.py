@@ -304,21 +304,30 @@ def test_miner_stress_pd_averages_to_the_pd_over_the_factors() -> None:
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: joint_default_probability(0.0, 0.1, 0.2), "pd1: got 0.0; allowed: a probability"),
+        (
+            lambda: joint_default_probability(0.0, 0.1, 0.2),
+            r"pd1: got 0.0; allowed: a number > 0 and < 1 \(",
+        ),
         (lambda: joint_default_probability(0.1, 1.0, 0.2), "pd2: got 1.0"),
-        (lambda: joint_default_probability(0.1, 0.1, 1.0), "rho: got 1.0; allowed: a correlation"),
+        (
+            lambda: joint_default_probability(0.1, 0.1, 1.0),
+            r"rho: got 1.0; allowed: a number >= 0 and <= 0.9999 \(correlation",
+        ),
         (lambda: joint_default_probability(0.1, 0.1, -0.1), "rho: got -0.1"),
         (lambda: joint_default_probability(0.1, 0.1, 0.2, "clayton"), "copula: got 'clayton'"),
         (
             lambda: joint_default_probability(0.1, 0.1, 0.2, "t", 0.5),
-            "dof: got 0.5; allowed: degrees",
+            r"dof: got 0.5; allowed: a number >= 1 and <= 1e6 \(degrees of freedom",
         ),
         (lambda: default_correlation(0.1, "x", 0.2), "pd2: got 'x'"),
         (lambda: conditional_pd(0.1, 0.2, float("nan")), "factor: got nan"),
         (lambda: worst_case_default_rate(0.02, 0.1, 1.0), "confidence: got 1.0"),
         (lambda: worst_case_default_rate([0.02, 1.5], 0.1, 0.99), "pd item 2: got 1.5"),
         (lambda: tail_dependence(0.5, -1), "dof: got -1.0"),
-        (lambda: irb_risk_weight(0.01, 0.45, 7.0), "maturity: got 7.0; allowed: an effective"),
+        (
+            lambda: irb_risk_weight(0.01, 0.45, 7.0),
+            r"maturity: got 7.0; allowed: a number >= 1 and <= 5 \(years",
+        ),
         (lambda: irb_risk_weight(1.0, 0.45), "pd: got 1.0"),
         (lambda: vasicek_tranche_expected_loss(0.1, 0.05, 0.02, 0.2), "detach: got 0.05"),
         (lambda: miner_stress_pd(0.03, 0.9, 0.9, 0.5, 0.6, 1, 0.45, 0.25, 0.3), "compute_loading"),

@@ -188,7 +188,10 @@ def test_period_dates_clamp_month_end() -> None:
 
 def test_bad_arguments() -> None:
     deal = load_deal(BASE_DEAL)
-    with pytest.raises(InputError, match=r"annual_decline: got 1.2; allowed: a decimal per year"):
+    with pytest.raises(
+        InputError,
+        match=r"annual_decline: got 1.2; allowed: a number >= 0 and <= 0.99 \(decimal per year",
+    ):
         min_dscr(deal, 1.2)
     with pytest.raises(InputError, match=r"threshold: got -1"):
         breakeven_decline(deal, -1)

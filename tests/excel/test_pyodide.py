@@ -34,6 +34,7 @@ from addin.cli import main as gpucredit
 
 # Every reference to the add-in is here (re-point these lines when the package moves).
 from addin.excel import gallery, udfs
+from addin.excel.udf import ERROR_PREFIX
 from tests.excel.test_lite import _office_js, _serial, run_lite
 from tests.pyodide import prepare
 
@@ -282,9 +283,9 @@ def test_an_empty_cell_inside_a_range_is_empty_as_on_cpython(
     for (i, function, args), result in zip(calls, pyodide_run["empty_cell_results"], strict=True):
         where = f"case {i} {function} {args}"
         classic = getattr(udfs, function)(*args)  # CPython, in process: errors as text
-        if isinstance(classic, str) and classic.startswith(udfs.ERROR_PREFIX):
+        if isinstance(classic, str) and classic.startswith(ERROR_PREFIX):
             assert isinstance(result, dict), (where, result)
-            assert udfs.ERROR_PREFIX + " ".join(result["error"].split()) == classic, where
+            assert ERROR_PREFIX + " ".join(result["error"].split()) == classic, where
         else:
             _matches_gallery(gallery.CASES[i], result, where)
 
@@ -298,9 +299,9 @@ def test_the_addin_itself_treats_jsnull_as_empty(pyodide_run: dict[str, Any]) ->
     for (i, function, args), result in zip(calls, pyodide_run["direct"], strict=True):
         where = f"case {i} {function} {args}"
         classic = json.loads(json.dumps(getattr(udfs, function)(*args), default=str))
-        if isinstance(classic, str) and classic.startswith(udfs.ERROR_PREFIX):
+        if isinstance(classic, str) and classic.startswith(ERROR_PREFIX):
             assert isinstance(result, dict), (where, result)
-            assert udfs.ERROR_PREFIX + " ".join(result["error"].split()) == classic, where
+            assert ERROR_PREFIX + " ".join(result["error"].split()) == classic, where
         else:
             _agree(result, classic, gallery.CASES[i].tol, where)
 

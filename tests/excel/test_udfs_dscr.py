@@ -79,7 +79,7 @@ def test_rent_curve_and_debt_capacity_and_dscr() -> None:
     [
         (
             lambda: DSCR_MIN(DEAL, "thirty"),
-            "#VALUE! annual_decline: got 'thirty'; allowed: a decimal per year",
+            "#VALUE! annual_decline: got 'thirty'; allowed: a number >= 0 and <= 0.99 (decimal per year",
         ),
         (lambda: DSCR_MIN(DEAL, 1.5), "#VALUE! annual_decline: got 1.5"),
         (lambda: DSCR_MIN(DEAL, True), "#VALUE! annual_decline: got True"),
@@ -107,7 +107,7 @@ def test_rent_curve_and_debt_capacity_and_dscr() -> None:
         ),
         (
             lambda: DSCR_RENT_CURVE(2.0, 0.3, 1.0, 5.0, None),
-            "#VALUE! periods_per_year: got 5; allowed: one of 12, 4, 2, 1",
+            "#VALUE! periods_per_year: got 5.0; allowed: one of 12, 4, 2, 1",
         ),
         (
             lambda: DSCR_RENT_CURVE(None, 0.3, 1.0, None, None),
@@ -161,9 +161,23 @@ def test_unexpected_error_is_logged_not_shown(
 
 
 def test_lite_raises_instead_of_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    import addin.excel.udfs
+    import addin.excel.udf
     from addin.model.errors import InputError
 
-    monkeypatch.setattr(addin.excel.udfs, "IN_LITE", True)
+    monkeypatch.setattr(addin.excel.udf, "IN_LITE", True)
     with pytest.raises(InputError, match=r"annual_decline: got 1.5"):
         DSCR_MIN(DEAL, 1.5)
+
+
+def test_deal_cache_tells_true_from_one() -> None:
+    """Issue 11 item 9: True == 1 and hash(True) == hash(1), so the cache keys by type too."""
+    with_one = [[k, 1.0 if k == "gpus" else v] for k, v in DEAL]
+    with_true = [[k, True if k == "gpus" else v] for k, v in DEAL]  # Excel's TRUE
+    assert isinstance(DSCR_MIN(with_one), float)  # cached
+    assert DSCR_MIN(with_true) == "#VALUE! gpus: got True; allowed: a whole number >= 1 (count)"
+
+
+def test_deal_range_with_a_filled_third_column_is_an_error() -> None:
+    rows = [[*row, ""] for row in DEAL] + [["rent_floor", 0.5, "USD per GPU-hour"]]
+    assert DSCR_MIN(rows).startswith(f"#VALUE! deal row {len(rows)}: got 'USD per GPU-hour'")
+    assert DSCR_MIN([[*row, ""] for row in DEAL]) == DSCR_MIN(DEAL)

@@ -126,6 +126,16 @@ def test_duplicate_key_in_range() -> None:
         deal_from_range(rows)
 
 
+def test_a_third_column_must_be_empty() -> None:
+    """deal_from_range's docstring: a third column is an error unless it is empty."""
+    blank_units = [[*row, None, ""] for row in as_range(BASE_DEAL)]
+    assert deal_from_range(blank_units) == deal_from_range(as_range(BASE_DEAL))
+    rows = [*as_range(BASE_DEAL), ["rent_floor", 0.5, "USD per GPU-hour"]]
+    row = len(rows)
+    with pytest.raises(InputError, match=rf"^deal row {row}: got 'USD per GPU-hour'; allowed: two"):
+        deal_from_range(rows)
+
+
 def test_toml_errors_name_file_and_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\ngpus = \n', encoding="utf-8")

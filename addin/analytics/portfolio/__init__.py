@@ -82,7 +82,6 @@ from addin.analytics.portfolio.api import (
     tranche_expected_loss,
     two_factor_loss_distribution,
 )
-from addin.analytics.portfolio.inputs import EXPOSURE_ALLOWED, PORTFOLIO_PD_ALLOWED
 from addin.analytics.portfolio.monte_carlo import (
     simulate_losses,
     simulate_two_factor_losses,
@@ -91,8 +90,6 @@ from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings
 
 __all__ = [
     "DEFAULT_SETTINGS",
-    "EXPOSURE_ALLOWED",
-    "PORTFOLIO_PD_ALLOWED",
     "EngineSettings",
     "default_count_distribution",
     "distribution_es",

@@ -8,20 +8,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from addin.analytics.credit import (
-    LGD_ALLOWED,
-    MAX_RHO,
-    RHO_ALLOWED,
-    check_factor_corr,
-)
+from addin.analytics.credit import check_factor_corr
 from addin.model.errors import InputError
+from addin.model.params import param
 from addin.model.types import FloatArray
-from addin.model.validate import finite_array
 
 IntArray = npt.NDArray[np.int64]
-
-PORTFOLIO_PD_ALLOWED = "a probability from 0 to 1 (0 never defaults, 1 always defaults)"
-EXPOSURE_ALLOWED = "an exposure in USD from 0 to 1e15"
 
 
 @dataclass(frozen=True)
@@ -42,22 +34,18 @@ class Portfolio:
         return float(self.exposures.sum())
 
 
-def per_obligor(
-    name: str,
-    value: Any,
-    count: int | None,
-    low: float,
-    high: float,
-    allowed: str,
-    high_open: bool = False,
-) -> FloatArray:
-    """A per-obligor input as a 1-D array of ``count`` values; a single value is repeated."""
-    array = finite_array(name, value, low, high, allowed, high_open=high_open)
+def per_obligor(name: str, value: Any, count: int | None) -> FloatArray:
+    """A per-obligor input as a 1-D array of ``count`` values; a single value is repeated.
+
+    The values are checked against the catalogue entry of ``name``
+    (:func:`addin.model.params.param`); ``count`` None takes the length from ``value``.
+    """
+    array = param(name).check_array(value)
     if array.ndim > 1:
         raise InputError(name, array, "one value per obligor (a list, array or Series)")
     if count is None:
         if array.ndim == 0 or array.size == 0:
-            raise InputError(name, value, "a non-empty list of " + allowed.split(" (")[0] + "s")
+            raise InputError(name, value, "a non-empty list, each " + param(name).allowed())
         return array
     if array.ndim == 0 or array.size == 1:
         return np.full(count, float(array.ravel()[0]))
@@ -70,9 +58,9 @@ def per_obligor(
 
 def portfolio(pds: Any, exposures: Any, lgds: Any) -> Portfolio:
     """Validate the per-obligor PDs, exposures (USD) and LGDs."""
-    p = per_obligor("pds", pds, None, 0.0, 1.0, PORTFOLIO_PD_ALLOWED)
-    e = per_obligor("exposures", exposures, p.size, 0.0, 1e15, EXPOSURE_ALLOWED)
-    g = per_obligor("lgds", lgds, p.size, 0.0, 1.0, LGD_ALLOWED)
+    p = per_obligor("pds", pds, None)
+    e = per_obligor("exposures", exposures, p.size)
+    g = per_obligor("lgds", lgds, p.size)
     if not e.sum() > 0:
         raise InputError("exposures", "all zero", "at least one exposure > 0 in USD")
     return Portfolio(p, e, g)
@@ -80,7 +68,7 @@ def portfolio(pds: Any, exposures: Any, lgds: Any) -> Portfolio:
 
 def correlations(rho: Any, count: int) -> FloatArray:
     """Asset correlation per obligor in [0, 1)."""
-    return per_obligor("rho", rho, count, 0.0, MAX_RHO, RHO_ALLOWED)
+    return per_obligor("rho", rho, count)
 
 
 def two_factor_inputs(
@@ -93,11 +81,10 @@ def two_factor_inputs(
 ) -> tuple[FloatArray, FloatArray, float, float, float]:
     """Validated loadings on C and R (one per obligor), the factor correlation, the stress
     probability and the stressed factor correlation of the two-factor model."""
-    loading = "a factor loading from -1 to 1"
     return (
-        per_obligor("crypto_loadings", crypto_loadings, count, -1.0, 1.0, loading),
-        per_obligor("compute_loadings", compute_loadings, count, -1.0, 1.0, loading),
+        per_obligor("crypto_loadings", crypto_loadings, count),
+        per_obligor("compute_loadings", compute_loadings, count),
         check_factor_corr("factor_corr", factor_corr),
-        float(finite_array("stress_prob", stress_prob, 0.0, 1.0, "a probability from 0 to 1")),
+        float(param("stress_prob").check_array(stress_prob)),
         check_factor_corr("stress_corr", stress_corr),
     )

@@ -19,9 +19,8 @@ from addin.analytics.portfolio.inputs import (
     two_factor_inputs,
 )
 from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings, check_settings
-from addin.model.errors import InputError
+from addin.model.params import param
 from addin.model.types import FloatArray
-from addin.model.validate import finite_array
 
 
 def _simulate(
@@ -43,12 +42,8 @@ def _simulate(
 
 def check_paths(n_paths: Any, seed: Any) -> tuple[int, int]:
     """Path count >= 1 and an integer seed >= 0."""
-    n = float(finite_array("n_paths", n_paths, 1.0, 1e9, "a whole number of paths from 1 to 1e9"))
-    s = float(finite_array("seed", seed, 0.0, 2.0**63, "a whole number >= 0"))
-    if not n.is_integer():
-        raise InputError("n_paths", n, "a whole number of paths from 1 to 1e9")
-    if not s.is_integer():
-        raise InputError("seed", s, "a whole number >= 0")
+    n = float(param("n_paths").check_array(n_paths))
+    s = float(param("seed").check_array(seed))
     return int(n), int(s)
 
 

@@ -1,0 +1,796 @@
+"""The parameter catalogue: every input of the add-in, defined once.
+
+Each :class:`Param` gives an input's name, kind, unit, bounds (each end open or closed),
+default, one-line help and choices. The deal keys (:mod:`addin.model.deal`), the checks in
+:mod:`addin.analytics` and the Excel arguments (:mod:`addin.excel.udf`) all read it, so a
+bound, a default or a help text changes in one place. A ``Param`` describes what is
+allowed (:meth:`Param.allowed`, for errors and help) and checks a value through
+:mod:`addin.model.validate` (:meth:`Param.check`, :meth:`Param.check_array`,
+:meth:`Param.choose`).
+
+Examples
+--------
+>>> param("pue").allowed()
+'a number >= 1 and <= 3 (ratio)'
+>>> param("pue").check(1.3)
+1.3
+>>> param("pd1").check(1.0)
+Traceback (most recent call last):
+...
+addin.model.errors.InputError: pd1: got 1.0; allowed: a number > 0 and < 1 (decimal per year)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Final
+
+from addin.model.errors import InputError
+from addin.model.types import FloatArray
+from addin.model.validate import finite_array, finite_number
+
+
+class _Required:
+    """The default of an input that must be given."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Final = _Required()
+
+BORROWER_TYPES = ("neocloud", "miner", "hyperscaler", "other")
+AMORTIZATION_TYPES = ("annuity", "linear", "bullet", "sculpted")
+PERIODS_PER_YEAR = (12, 4, 2, 1)
+METHODS = ("book", "market", "economic")
+COPULAS = ("gaussian", "t")
+#: Largest asset correlation accepted (a correlation of 1 makes the models degenerate).
+MAX_RHO = 0.9999
+#: Largest yearly decline of a rent or a hardware price.
+MAX_DECLINE = 0.99
+
+NUMBER_KINDS = ("number", "int")
+
+
+def _show(bound: float) -> str:
+    """A bound as a user reads it: 0.99, 120, 1e6 (not 1e+06)."""
+    return f"{bound:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One input: what it is, its unit, its bounds, its default and its help.
+
+    Attributes
+    ----------
+    name : str
+        The argument or deal key as the user types it.
+    kind : str
+        "number", "int" (a whole number), "choice", "text", "date" or "deal" (a range of
+        deal keys and values).
+    unit : str
+        Unit in words ("USD per GPU-hour", "decimal per year, 0.30 = 30%"); required for
+        numbers.
+    help : str
+        One line of help, at most 255 characters.
+    low, high : float or None
+        Bounds; None means unbounded on that side.
+    low_open, high_open : bool
+        True excludes the bound itself.
+    default : Any
+        Value used when the input is empty; :data:`REQUIRED` if it must be given; None
+        if empty is allowed and means "decided elsewhere" (help says by what).
+    choices : tuple
+        The allowed values of a "choice" input.
+    group : str
+        For deal keys, the section of the intake workbook and Inputs sheet; else "".
+    """
+
+    name: str
+    kind: str
+    help: str
+    unit: str = ""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    default: Any = REQUIRED
+    choices: tuple[Any, ...] = ()
+    group: str = ""
+
+    @property
+    def required(self) -> bool:
+        """True if the input has no default."""
+        return self.default is REQUIRED
+
+    def named(self, name: str) -> Param:
+        """The same input under another name (``pd1`` is a ``pd``)."""
+        return dataclasses.replace(self, name=name)
+
+    def defaulting(self, default: Any) -> Param:
+        """The same input with another default (one function's own convention)."""
+        return dataclasses.replace(self, default=default)
+
+    def bounds(self) -> str:
+        """The bounds in symbols, e.g. ``>= 0 and <= 0.99``; "" if unbounded."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {_show(self.low)}")
+        if self.high is not None:
+            parts.append(f"{'<' if self.high_open else '<='} {_show(self.high)}")
+        return " and ".join(parts)
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words, for error messages and help.
+
+        Examples
+        --------
+        >>> param("annual_decline").allowed()
+        'a number >= 0 and <= 0.99 (decimal per year, 0.30 = 30%)'
+        >>> param("copula").allowed()
+        'one of gaussian, t'
+        """
+        if self.choices:
+            return "one of " + ", ".join(str(c) for c in self.choices)
+        if self.kind == "text":
+            return "text"
+        if self.kind == "date":
+            return "a date (YYYY-MM-DD or an Excel date)"
+        if self.kind == "deal":
+            return "a two-column range of deal keys and values"
+        what = "a whole number" if self.kind == "int" else "a number"
+        if self.bounds():
+            what += " " + self.bounds()
+        return f"{what} ({self.unit})" if self.unit else what
+
+    def check(self, value: Any, name: str | None = None) -> float:
+        """Return ``value`` as a float if it is a finite number within the bounds.
+
+        A whole number is required for an "int" input. ``name`` replaces the input's name
+        in the error (an item of a list, say).
+
+        Examples
+        --------
+        >>> param("max_months").check(12.0)
+        12.0
+        """
+        where = self.name if name is None else name
+        result = finite_number(
+            where, value, self.low, self.high, self.allowed(), self.low_open, self.high_open
+        )
+        if self.kind == "int" and not result.is_integer():
+            raise InputError(where, value, self.allowed())
+        return result
+
+    def check_array(self, value: Any, name: str | None = None) -> FloatArray:
+        """Return ``value`` as a float array if every element is finite and within bounds.
+
+        Examples
+        --------
+        >>> param("rho").check_array([0.1, 0.2]).tolist()
+        [0.1, 0.2]
+        """
+        where = self.name if name is None else name
+        array = finite_array(
+            where, value, self.low, self.high, self.allowed(), self.low_open, self.high_open
+        )
+        if self.kind == "int" and not all(float(x).is_integer() for x in array.ravel()):
+            raise InputError(where, value, self.allowed())
+        return array
+
+    def choose(self, value: Any, name: str | None = None) -> Any:
+        """Return the choice ``value`` names (text case-insensitive, numbers by value).
+
+        Examples
+        --------
+        >>> param("copula").choose(" T ")
+        't'
+        >>> param("periods_per_year").choose(4.0)
+        4
+        """
+        if isinstance(value, str):
+            match = [c for c in self.choices if str(c) == value.strip().lower()]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            match = [c for c in self.choices if not isinstance(c, str) and c == value]
+        else:
+            match = []
+        if not match:
+            raise InputError(self.name if name is None else name, value, self.allowed())
+        return match[0]
+
+
+def _number(
+    name: str,
+    unit: str,
+    help: str,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    default: Any = REQUIRED,
+    low_open: bool = False,
+    high_open: bool = False,
+    group: str = "",
+    kind: str = "number",
+) -> Param:
+    return Param(name, kind, help, unit, low, high, low_open, high_open, default, (), group)
+
+
+def _share(name: str, help: str, default: Any = REQUIRED, group: str = "") -> Param:
+    """A share between 0 and 1, as a decimal."""
+    return _number(name, "decimal share, 0.80 = 80%", help, 0.0, 1.0, default=default, group=group)
+
+
+def _choice(
+    name: str, choices: tuple[Any, ...], help: str, default: Any, group: str = "", unit: str = ""
+) -> Param:
+    return Param(name, "choice", help, unit, default=default, choices=choices, group=group)
+
+
+def _text(name: str, help: str, default: Any = REQUIRED, group: str = "") -> Param:
+    return Param(name, "text", help, default=default, group=group)
+
+
+_RENT = "USD per GPU-hour"
+
+#: The deal keys, in the order of the intake workbook and the Inputs sheet.
+DEAL_KEYS: tuple[Param, ...] = (
+    # --- Deal
+    _text("name", "Deal name, shown on every memo page.", group="Deal"),
+    _text("borrower", "Borrower's legal name.", "", "Deal"),
+    _choice(
+        "borrower_type",
+        BORROWER_TYPES,
+        "Kind of borrower: neocloud, miner (crypto miner hosting AI), hyperscaler or other.",
+        "other",
+        "Deal",
+    ),
+    _text(
+        "gpu_model",
+        "GPU model financed, as named in the GPU catalog (e.g. H100 SXM).",
+        "H100 SXM",
+        "Fleet",
+    ),
+    _number("gpus", "count", "Number of GPUs financed.", 1, group="Fleet", kind="int"),
+    Param(
+        "start_date",
+        "date",
+        "First day of period 1; empty means periods are numbered only.",
+        default=None,
+        group="Deal",
+    ),
+    _choice(
+        "periods_per_year",
+        PERIODS_PER_YEAR,
+        "Debt service periods per year: 12 monthly, 4 quarterly, 2 semi-annual, 1 annual.",
+        12,
+        "Deal",
+        "periods per year",
+    ),
+    # --- Revenue
+    _number(
+        "market_rate",
+        _RENT,
+        "Spot market rent today for this GPU model.",
+        0.0,
+        low_open=True,
+        group="Revenue",
+    ),
+    _number(
+        "annual_decline",
+        "decimal per year, 0.30 = 30%",
+        "Yearly fall in the market rent: rent(t) = market_rate x (1 - decline)^t.",
+        0.0,
+        MAX_DECLINE,
+        default=0.30,
+        group="Revenue",
+    ),
+    _number(
+        "rent_floor",
+        _RENT,
+        "Lowest market rent assumed, whatever the decline.",
+        0.0,
+        default=0.0,
+        group="Revenue",
+    ),
+    _share("utilization", "Share of hours billed on GPUs not under contract.", 0.80, "Revenue"),
+    _share(
+        "contracted_share",
+        "Share of GPUs under a take-or-pay contract (billed every hour).",
+        0.0,
+        "Revenue",
+    ),
+    _number(
+        "contract_rate",
+        _RENT,
+        "Contract rent; empty means market_rate.",
+        0.0,
+        default=None,
+        group="Revenue",
+    ),
+    _number(
+        "contract_years",
+        "years from start",
+        "Length of the take-or-pay contract.",
+        0.0,
+        default=0.0,
+        group="Revenue",
+    ),
+    # --- Costs
+    _number(
+        "kw_per_gpu",
+        "kW",
+        "All-in IT power per GPU incl. its share of the server (DGX H100: 10.2 kW / 8).",
+        0.0,
+        default=1.275,
+        group="Costs",
+    ),
+    _number(
+        "pue",
+        "ratio",
+        "Power usage effectiveness of the data centre.",
+        1.0,
+        3.0,
+        default=1.3,
+        group="Costs",
+    ),
+    _number(
+        "power_price", "USD per kWh", "All-in electricity price.", 0.0, default=0.08, group="Costs"
+    ),
+    _share(
+        "idle_power_share", "Share of full power drawn by a GPU in unbilled hours.", 0.25, "Costs"
+    ),
+    _number(
+        "opex_per_gpu_year",
+        "USD per GPU per year",
+        "Other operating cost: staff, network, insurance.",
+        0.0,
+        default=0.0,
+        group="Costs",
+    ),
+    # --- Debt
+    _number(
+        "loan_amount",
+        "USD",
+        "Loan principal at close; required unless amortization is sculpted.",
+        0.0,
+        low_open=True,
+        default=None,
+        group="Debt",
+    ),
+    _number(
+        "interest_rate",
+        "decimal per year, all-in",
+        "All-in interest rate, 0.09 = 9%.",
+        0.0,
+        1.0,
+        group="Debt",
+    ),
+    _number(
+        "tenor_years",
+        "years",
+        "Loan tenor; tenor x periods_per_year must be a whole number.",
+        0.0,
+        30.0,
+        low_open=True,
+        group="Debt",
+    ),
+    _choice(
+        "amortization",
+        AMORTIZATION_TYPES,
+        "annuity (level payment), linear, bullet, or sculpted to target_dscr.",
+        "annuity",
+        "Debt",
+    ),
+    _number(
+        "balloon",
+        "share of loan",
+        "Share of the loan repaid at maturity on top of the schedule (annuity, linear).",
+        0.0,
+        1.0,
+        high_open=True,
+        default=0.0,
+        group="Debt",
+    ),
+    _number(
+        "target_dscr",
+        "x",
+        "DSCR the sculpted debt service is sized to.",
+        0.0,
+        low_open=True,
+        default=1.30,
+        group="Debt",
+    ),
+    # --- Covenants (illustrative: no public source gives GPU-loan covenant levels)
+    _number(
+        "lockup_dscr",
+        "x",
+        "Illustrative lock-up covenant: DSCR below it blocks payouts.",
+        0.0,
+        default=1.20,
+        group="Covenants",
+    ),
+    _number(
+        "default_dscr",
+        "x",
+        "Illustrative default covenant: DSCR below it is an event of default.",
+        0.0,
+        default=1.05,
+        group="Covenants",
+    ),
+    # --- Collateral
+    _number(
+        "unit_cost",
+        "USD per GPU",
+        "Cost of one GPU; empty means the catalog launch price of gpu_model.",
+        0.0,
+        low_open=True,
+        default=None,
+        group="Collateral",
+    ),
+    _number(
+        "gpu_age_years",
+        "years",
+        "Age of the GPUs at the start of the loan.",
+        0.0,
+        default=0.0,
+        group="Collateral",
+    ),
+    _number(
+        "useful_life_years",
+        "years",
+        "Book depreciation life (straight line).",
+        0.0,
+        low_open=True,
+        default=6.0,
+        group="Collateral",
+    ),
+    _share(
+        "salvage_value",
+        "Book value left at the end of the useful life, share of cost.",
+        0.0,
+        "Collateral",
+    ),
+    _number(
+        "generation_years",
+        "years",
+        "Years between GPU generations.",
+        0.0,
+        low_open=True,
+        default=2.0,
+        group="Collateral",
+    ),
+    _share(
+        "generation_shock",
+        "Step fall in market value when a new generation ships.",
+        0.15,
+        "Collateral",
+    ),
+    _number(
+        "hardware_decline",
+        "decimal per year",
+        "Yearly fall in hardware price at fixed performance (Epoch AI: about 30%).",
+        0.0,
+        MAX_DECLINE,
+        default=0.30,
+        group="Collateral",
+    ),
+    _number(
+        "discount_rate",
+        "decimal per year",
+        "Rate for economic value and liquidation; empty means interest_rate.",
+        0.0,
+        1.0,
+        default=None,
+        group="Collateral",
+    ),
+    # --- Liquidation (assumptions for the user to set)
+    _number(
+        "market_absorption",
+        "GPUs per month",
+        "GPUs the secondary market absorbs a month at the quoted price.",
+        0.0,
+        low_open=True,
+        default=None,
+        group="Liquidation",
+    ),
+    _number(
+        "carry_cost",
+        "USD per GPU per month",
+        "Cost of holding an unsold GPU: space, power, security.",
+        0.0,
+        default=0.0,
+        group="Liquidation",
+    ),
+    _number(
+        "impact",
+        "ratio",
+        "Price impact: haircut = impact x sqrt(monthly sales / absorption).",
+        0.0,
+        default=0.5,
+        group="Liquidation",
+    ),
+    _share("max_haircut", "Largest fire-sale haircut.", 0.9, "Liquidation"),
+    _number(
+        "max_liquidation_months",
+        "months",
+        "Longest sale period considered.",
+        1,
+        120,
+        default=12,
+        group="Liquidation",
+        kind="int",
+    ),
+    _share(
+        "liquid_cooling_absorption",
+        "Factor scaling absorption for liquid-cooled GPUs (fewer buyers).",
+        0.5,
+        "Liquidation",
+    ),
+    # --- Credit: two-factor stress and Basel IRB (illustrative unless a source is named)
+    _number(
+        "pd",
+        "decimal per year",
+        "Borrower's one-year probability of default; 2% is illustrative: use the bank's rating.",
+        0.0,
+        1.0,
+        low_open=True,
+        high_open=True,
+        default=0.02,
+        group="Credit",
+    ),
+    _share(
+        "lgd",
+        "Loss given default; 40% is Basel's foundation-IRB value for senior unsecured claims on non-financial corporates.",
+        0.40,
+        "Credit",
+    ),
+    _number(
+        "crypto_loading",
+        "factor loading",
+        "Loading of the borrower on the crypto (BTC) factor; empty means 0.50 for miners, 0 otherwise (illustrative).",
+        -1.0,
+        1.0,
+        default=None,
+        group="Credit",
+    ),
+    _number(
+        "compute_loading",
+        "factor loading",
+        "Loading of the borrower on the compute-rent factor (illustrative).",
+        -1.0,
+        1.0,
+        default=0.40,
+        group="Credit",
+    ),
+    _number(
+        "factor_corr",
+        "correlation",
+        "Correlation of the crypto and compute-rent factors (illustrative; it rises towards 0.8 in a stress).",
+        -1.0,
+        1.0,
+        low_open=True,
+        high_open=True,
+        default=0.30,
+        group="Credit",
+    ),
+    _number(
+        "btc_vol",
+        "decimal per year",
+        "Annual volatility of BTC: ~45% over one year (Fidelity, May 2024).",
+        0.0,
+        low_open=True,
+        default=0.45,
+        group="Credit",
+    ),
+    _number(
+        "rent_vol",
+        "decimal per year",
+        "Annual volatility of GPU rents around their expected decline (illustrative).",
+        0.0,
+        low_open=True,
+        default=0.25,
+        group="Credit",
+    ),
+    _number(
+        "stress_horizon_years",
+        "years",
+        "Horizon of the BTC drawdown and rent decline stress scenarios.",
+        0.0,
+        30.0,
+        low_open=True,
+        default=1.0,
+        group="Credit",
+    ),
+)
+
+_PROBABILITY = "probability, 0.02 = 2%"
+_FRACTION = "fraction of total exposure, 0.03 = 3%"
+
+#: Inputs of the analytics and the Excel functions that are not deal keys.
+ARGUMENTS: tuple[Param, ...] = (
+    Param("deal", "deal", "Two-column range of deal keys and values (the named range Deal)."),
+    Param(
+        "deal_or_model",
+        "deal",
+        'The named range Deal, or a catalog model name such as "H100 SXM" (launch price, default assumptions).',
+    ),
+    _text(
+        "model",
+        'GPU model from the catalog, case-insensitive, e.g. "H100 SXM"; =GPU_MODELS() lists them.',
+    ),
+    _text(
+        "field",
+        "Catalog column: launch_price_usd (USD), price_basis, tdp_w (W), kw_per_gpu (kW), memory_gb, fp16_tflops, fp8_tflops (dense TFLOP/s), cooling, rack_kw, successor, release_date, vendor, sources.",
+    ),
+    # DSCR
+    _number("start_rate", _RENT, "Market rent today.", 0.0),
+    _number("rent", _RENT, "Market rent today.", 0.0),
+    _number(
+        "years",
+        "years",
+        "Horizon; years x periods_per_year must be whole.",
+        0.0,
+        100.0,
+        low_open=True,
+    ),
+    _number("floor", _RENT, "Lowest rent, whatever the decline.", 0.0, default=0.0),
+    _number("threshold", "x", "DSCR level to hold.", 0.0, default=1.0),
+    _number("cfads", "USD", "Cash flow available for debt service per period."),
+    _number("debt_service", "USD", "Debt service per period.", 0.0),
+    _number(
+        "rate_per_period",
+        "decimal per period, 0.0075 = 0.75% a month",
+        "Loan interest rate per period.",
+        -1.0,
+        1.0,
+        low_open=True,
+    ),
+    # Collateral
+    _number("age_years", "years", "Age of the GPU.", 0.0),
+    _number("cost", "USD per GPU", "Cost of one new GPU.", 0.0),
+    _choice(
+        "method",
+        METHODS,
+        "book (straight line), market (decline and generation steps) or economic (PV of net rent; needs a deal).",
+        "market",
+    ),
+    _number(
+        "kw",
+        "kW",
+        "All-in power per GPU incl. its share of the server (DGX H100: 1.275).",
+        0.0,
+        1000.0,
+    ),
+    _number("units", "GPUs", "GPUs to sell.", 1.0),
+    _number(
+        "unit_value",
+        "USD per GPU",
+        "Quoted market price per GPU today, e.g. =GPU_RESIDUAL(Deal, 3.5).",
+        0.0,
+        low_open=True,
+    ),
+    _number("max_months", "months", "Longest sale considered.", 1, 120, default=12, kind="int"),
+    # Credit and portfolio
+    _number("rho", "correlation, 0.20 = 20%", "Asset (latent) correlation.", 0.0, MAX_RHO),
+    _choice(
+        "copula",
+        COPULAS,
+        "Dependence model: gaussian or t (multivariate Student t), case-insensitive.",
+        "gaussian",
+    ),
+    _number(
+        "dof",
+        "degrees of freedom",
+        'Degrees of freedom of the t copula (e.g. 4); needed for "t", ignored for "gaussian".',
+        1.0,
+        1e6,
+        default=None,
+    ),
+    _number(
+        "factor",
+        "standard deviations",
+        "Value of the standard normal common factor (-2 = a 1-in-44 bad year).",
+    ),
+    _number(
+        "confidence",
+        "probability, 0.999 = 99.9%",
+        "Confidence level.",
+        0.0,
+        1.0,
+        low_open=True,
+        high_open=True,
+        default=0.999,
+    ),
+    _number(
+        "pds",
+        "probability over the horizon",
+        "Default probability of each obligor (0 never defaults, 1 always defaults).",
+        0.0,
+        1.0,
+    ),
+    _number(
+        "exposures", "USD", "Exposure at default of each obligor (or one value for all).", 0.0, 1e15
+    ),
+    _share("lgds", "Loss given default of each obligor (or one value for all)."),
+    _number("attach", _FRACTION, "Attachment point of the tranche.", 0.0, 1.0, high_open=True),
+    _number("detach", _FRACTION, "Detachment point of the tranche, above attach.", 0.0, 1.0),
+    _number("loss", "fraction of exposure", "Portfolio loss as a fraction of exposure.", 0.0, 1.0),
+    _number(
+        "btc_drawdown",
+        "decimal, 0.50 = a 50% fall",
+        "Fall of the BTC price over the horizon.",
+        high=1.0,
+        high_open=True,
+    ),
+    _number(
+        "rent_decline",
+        "decimal, 0.60 = a 60% fall",
+        "Realised fall of the GPU rent over the horizon.",
+        high=1.0,
+        high_open=True,
+    ),
+    _number(
+        "expected_decline",
+        "decimal per year, 0.30 = 30%",
+        "Expected yearly rent decline.",
+        high=1.0,
+        high_open=True,
+    ),
+    _number("horizon_years", "years", "Horizon of the scenario.", 0.0, low_open=True),
+    _number("maturity", "years", "Effective maturity.", 1.0, 5.0, default=2.5),
+    _number(
+        "stress_prob", _PROBABILITY, "Probability of the stressed factor correlation.", 0.0, 1.0
+    ),
+    _number("n_paths", "paths", "Monte Carlo paths.", 1.0, 1e9, kind="int"),
+    _number("seed", "seed", "Seed of the random numbers.", 0.0, 2.0**63, kind="int"),
+)
+
+#: Inputs that share another's rule under their own name (``pd1`` is a ``pd``).
+ALIASES: dict[str, str] = {
+    "pd1": "pd",
+    "pd2": "pd",
+    "crypto_loadings": "crypto_loading",
+    "compute_loadings": "compute_loading",
+    "stress_corr": "factor_corr",
+}
+
+#: Inputs whose name means something narrower in one function than in the catalogue
+#: entry of that name (key: catalogue key; the Param keeps the user-facing name).
+VARIANTS: dict[str, Param] = {
+    # residual_curve: the horizon of a GPU's value curve, bounded like a loan's tenor
+    "curve_years": _number(
+        "years",
+        "years",
+        "Horizon from the deal's start, in steps of one period.",
+        0.0,
+        30.0,
+        low_open=True,
+        default=None,
+    ),
+    # Vasicek large-pool formulas divide by the LGD
+    "pool_lgd": _number(
+        "lgd",
+        "decimal share, 0.45 = 45%",
+        "Loss given default of the pool.",
+        0.0,
+        1.0,
+        low_open=True,
+        default=1.0,
+    ),
+}
+
+PARAMS: dict[str, Param] = {p.name: p for p in (*DEAL_KEYS, *ARGUMENTS)}
+PARAMS.update({alias: PARAMS[target].named(alias) for alias, target in ALIASES.items()})
+PARAMS.update(VARIANTS)
+
+
+def param(key: str) -> Param:
+    """Return the catalogue entry of an input (a deal key, an argument or a variant).
+
+    Examples
+    --------
+    >>> param("rho").high, param("pd2").name
+    (0.9999, 'pd2')
+    """
+    return PARAMS[key]
