@@ -33,6 +33,8 @@ from addin.memo.cashflow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, peri
 from addin.model.deal import Deal, load_deal
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
 
+pytestmark = pytest.mark.office
+
 REL = 1e-9  # the tolerance: relative, with a 1e-9 absolute floor for exact zeros
 
 
