@@ -1,10 +1,10 @@
 """The log of unexpected errors: one rotated file per user, created on first use.
 
-Where it is:
+Where it is (the per-user log folder of :mod:`platformdirs`):
 
 * Windows: ``%LOCALAPPDATA%\\GPUCreditDesk\\Logs\\gpucredit.log``
 * macOS: ``~/Library/Logs/GPUCreditDesk/gpucredit.log``
-* Linux: ``$XDG_STATE_HOME/gpucredit/gpucredit.log`` (default ``~/.local/state``)
+* Linux: ``$XDG_STATE_HOME/GPUCreditDesk/log/gpucredit.log`` (default ``~/.local/state``)
 * xlwings Lite (Pyodide, in the browser): no file; records go to the Python console.
 
 ``GPUCREDIT_LOG_DIR`` overrides the folder. A record holds the function name, the shapes
@@ -24,12 +24,23 @@ from pathlib import Path
 from typing import Any
 
 LOGGER_NAME = "gpucredit"
+APP_NAME = "GPUCreditDesk"  # the folder name platformdirs puts the log in
+LOG_FILE = "gpucredit.log"
 _MAX_BYTES = 1_000_000
 _BACKUPS = 3
 
 
 def log_path() -> Path | None:
     """Return the log file's path for this platform (None under Pyodide).
+
+    The folder is ``GPUCREDIT_LOG_DIR`` when set, else the per-user log folder that
+    :func:`platformdirs.user_log_dir` gives for the application ``GPUCreditDesk``. Nothing
+    is created here: the folder is made when the first record is written.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``<folder>/gpucredit.log``; None in the browser (xlwings Lite), which has no file.
 
     Examples
     --------
@@ -40,16 +51,10 @@ def log_path() -> Path | None:
         return None
     override = os.environ.get("GPUCREDIT_LOG_DIR")
     if override:
-        folder = Path(override)
-    elif sys.platform.startswith("win"):
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        folder = Path(base) / "GPUCreditDesk" / "Logs"
-    elif sys.platform == "darwin":
-        folder = Path.home() / "Library" / "Logs" / "GPUCreditDesk"
-    else:
-        state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-        folder = Path(state) / "gpucredit"
-    return folder / "gpucredit.log"
+        return Path(override) / LOG_FILE
+    import platformdirs  # here, not at the top: Lite never needs it
+
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)) / LOG_FILE
 
 
 def _logger() -> logging.Logger:

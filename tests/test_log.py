@@ -7,7 +7,12 @@ import logging.handlers
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
 import pytest
+from platformdirs.api import PlatformDirsABC
+from platformdirs.macos import MacOS
+from platformdirs.unix import Unix
+from platformdirs.windows import Windows
 
 from addin import log
 from addin.excel.udfs import excel_errors
@@ -53,21 +58,37 @@ def test_the_log_rotates_at_1_mb_keeping_3_copies(fresh_log: Path) -> None:
     assert Path(rotating[0].baseFilename) == fresh_log
 
 
+# Each platform's folder as platformdirs resolves it (platformdirs picks its class for the
+# running platform when imported, so another platform's class is put in its place here).
+# On Windows the folder is the shell's local AppData (%LOCALAPPDATA%); off Windows
+# platformdirs reads it from WIN_PD_OVERRIDE_LOCAL_APPDATA.
 @pytest.mark.parametrize(
-    ("platform", "env", "expected"),
+    ("platform", "dirs", "env", "expected"),
     [
-        ("win32", {"LOCALAPPDATA": "C:/Users/a/AppData/Local"},
+        ("win32", Windows, {"WIN_PD_OVERRIDE_LOCAL_APPDATA": "C:/Users/a/AppData/Local"},
          Path("C:/Users/a/AppData/Local/GPUCreditDesk/Logs/gpucredit.log")),
-        ("darwin", {}, Path.home() / "Library/Logs/GPUCreditDesk/gpucredit.log"),
-        ("linux", {"XDG_STATE_HOME": "/x/state"}, Path("/x/state/gpucredit/gpucredit.log")),
-        ("emscripten", {}, None),
+        ("darwin", MacOS, {}, Path.home() / "Library/Logs/GPUCreditDesk/gpucredit.log"),
+        ("linux", Unix, {"XDG_STATE_HOME": "/x/state"},
+         Path("/x/state/GPUCreditDesk/log/gpucredit.log")),
+        ("emscripten", Unix, {}, None),
     ],
 )  # fmt: skip
 def test_where_the_log_is(
-    platform: str, env: dict[str, str], expected: Path | None, monkeypatch: pytest.MonkeyPatch
+    platform: str,
+    dirs: type[PlatformDirsABC],
+    env: dict[str, str],
+    expected: Path | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("GPUCREDIT_LOG_DIR", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(log.sys, "platform", platform)
+    monkeypatch.setattr(platformdirs, "PlatformDirs", dirs)
     assert log.log_path() == expected
+
+
+def test_the_override_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path / "logs"))
+    assert log.log_path() == tmp_path / "logs" / "gpucredit.log"
+    assert not (tmp_path / "logs").exists()

@@ -28,10 +28,11 @@ True
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.metadata
 import inspect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from addin.version import VERSION
@@ -214,8 +215,15 @@ def bundled_files() -> dict[str, str]:
 
 
 def _distribution(module: str) -> str | None:
-    names = importlib.metadata.packages_distributions().get(module)
+    """The distribution that installs a top-level module (None for the standard library)."""
+    names = _installed_modules().get(module)
     return names[0] if names else None
+
+
+@functools.cache
+def _installed_modules() -> Mapping[str, list[str]]:
+    # Reads the metadata of every installed package: done once per process.
+    return importlib.metadata.packages_distributions()
 
 
 def _is_pure(distribution: str) -> bool:

@@ -35,6 +35,8 @@ from addin.model.deal import Deal, load_deal
 from addin.model.units import HOURS_PER_YEAR
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
 
+pytestmark = pytest.mark.office
+
 REL = 1e-9  # the tolerance: relative, with a 1e-9 absolute floor for exact zeros
 
 

@@ -52,7 +52,7 @@ PACKAGES = ("micropip", "numpy", "pandas", "scipy")
 # when their sha256 matches.
 DONOR = "open-webui==0.10.2"
 DONOR_FOLDER = "open_webui/frontend/pyodide/"
-PURE_WHEELS = ("xlwings",)  # pure-Python wheels pinned in requirements.txt
+PURE_WHEELS = ("xlwings", "platformdirs")  # pure-Python wheels pinned in requirements.txt
 WHEELS_DIR = "wheels"
 
 
