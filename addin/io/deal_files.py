@@ -20,7 +20,7 @@ from pathlib import Path
 
 from addin.io.files import read_bounded
 from addin.io.intake import read_intake
-from addin.model.deal import Deal, deal_from_mapping
+from addin.model.deal import KEY_SPECS, Deal, deal_from_mapping
 from addin.model.errors import (
     DealFileError,
     InputError,
@@ -28,6 +28,7 @@ from addin.model.errors import (
     UnknownKeyError,
     show_value,
 )
+from addin.model.params import param
 
 MAX_DEAL_FILE_BYTES = 1_000_000  # a deal file is a few kB
 
@@ -51,6 +52,8 @@ def deal_from_toml(path: str | Path) -> Deal:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise DealFileError(str(path), f"is not valid TOML{_toml_where(text, error)}") from None
+    except ValueError:  # an integer past Python's 4,300-digit limit for converting text
+        raise DealFileError(str(path), _long_integer_problem(text)) from None
     for key, value in data.items():
         if isinstance(value, dict | list):
             raise DealFileError(
@@ -75,6 +78,15 @@ def _toml_where(text: str, error: tomllib.TOMLDecodeError) -> str:
     key = line.split("=", 1)[0].strip() if "=" in line else ""
     named = f" (key {show_value(key)})" if key else ""
     return f" at line {line_number}, column {found.group(2)}{named}: {problem}"
+
+
+def _long_integer_problem(text: str) -> str:
+    """Name the key whose value is an integer too long to convert (its longest digit run)."""
+    runs = re.finditer(r"^\s*([A-Za-z_]\w*)\s*=\s*[+-]?(\d[\d_]*)", text, re.M)
+    longest = max(runs, key=lambda m: len(m.group(2)), default=None)
+    key = "" if longest is None else longest.group(1).lower()
+    allowed = param(key).allowed() if key in KEY_SPECS else "numbers of a sensible size"
+    return f"{key or 'a value'}: got an integer of over 4,300 digits; allowed: {allowed}"
 
 
 def read_deal(path: str | Path) -> Deal:

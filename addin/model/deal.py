@@ -24,9 +24,10 @@ from pathlib import PurePath
 from typing import Any
 
 from addin.model.errors import InputError, MissingInputError, UnknownKeyError
-from addin.model.params import Param, param
+from addin.model.params import EARLIEST_DATE, LATEST_DATE, MAX_TEXT, Param, param
 
-EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 (serials from 61 count days from here)
+FIRST_SERIAL = (EARLIEST_DATE - EXCEL_EPOCH).days  # 61: 1900-03-01
 
 
 def _key(name: str) -> Any:
@@ -153,28 +154,36 @@ def _is_blank(value: Any) -> bool:
 
 def _to_date(key: str, value: Any, spec: Param) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
+        value = value.date()
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            value = dt.date.fromisoformat(value.strip())
         except ValueError:
             raise InputError(key, value, spec.allowed()) from None
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if is_number and math.isfinite(value) and 1 <= value < 2958466:  # Excel's serial range
-        return EXCEL_EPOCH + dt.timedelta(days=int(value))
-    raise InputError(key, value, spec.allowed())
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        # Excel serials count from 1900-01-01 = 1 and include the phantom 1900-02-29 (60):
+        # from 61 on they are days since 1899-12-30; 1 to 60 are refused, not guessed.
+        if not (math.isfinite(value) and value >= FIRST_SERIAL and float(value).is_integer()):
+            raise InputError(key, value, spec.allowed())
+        days = int(value)
+        if days > (LATEST_DATE - EXCEL_EPOCH).days:
+            raise InputError(key, value, spec.allowed())
+        value = EXCEL_EPOCH + dt.timedelta(days=days)
+    if not isinstance(value, dt.date):
+        raise InputError(key, value, spec.allowed())
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise InputError(key, value.isoformat(), spec.allowed())
+    return value
 
 
 def _convert(key: str, value: Any) -> Any:
     spec = KEY_SPECS[key]
     if spec.kind == "text":
-        if isinstance(value, str):
-            return value.strip()
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return f"{value:g}"
-        raise InputError(key, value, spec.allowed())
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            value = f"{value:g}"  # a number typed as a name: 2026 is the text "2026"
+        if not isinstance(value, str) or len(value.strip()) > MAX_TEXT:
+            raise InputError(key, value, spec.allowed())  # NaN, a list, or text too long
+        return value.strip()
     if spec.kind == "date":
         return _to_date(key, value, spec)
     if spec.kind == "choice":

@@ -23,6 +23,7 @@ addin.model.errors.InputError: pd1: got 1.0; allowed: a number > 0 and < 1 (deci
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -49,6 +50,13 @@ COPULAS = ("gaussian", "t")
 MAX_RHO = 0.9999
 #: Largest yearly decline of a rent or a hardware price.
 MAX_DECLINE = 0.99
+#: Longest text a deal key holds (a name, a borrower, a model), in characters.
+MAX_TEXT = 200
+#: Dates a deal may start on: from the day after Excel's phantom 1900-02-29 (serial 61),
+#: and early enough that every schedule date (30 years of tenor, a 15-year economic
+#: horizon) is representable.
+EARLIEST_DATE = dt.date(1900, 3, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 NUMBER_KINDS = ("number", "int")
 
@@ -134,9 +142,12 @@ class Param:
         if self.choices:
             return "one of " + ", ".join(str(c) for c in self.choices)
         if self.kind == "text":
-            return "text"
+            return f"text of at most {MAX_TEXT} characters"
         if self.kind == "date":
-            return "a date (YYYY-MM-DD or an Excel date)"
+            return (
+                f"a date from {EARLIEST_DATE} to {LATEST_DATE} (YYYY-MM-DD, or an Excel date "
+                "serial from 61)"
+            )
         if self.kind == "deal":
             return "a two-column range of deal keys and values"
         what = "a whole number" if self.kind == "int" else "a number"
@@ -251,7 +262,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "H100 SXM",
         "Fleet",
     ),
-    _number("gpus", "count", "Number of GPUs financed.", 1, group="Fleet", kind="int"),
+    _number("gpus", "count", "Number of GPUs financed.", 1, 10_000_000, group="Fleet", kind="int"),
     Param(
         "start_date",
         "date",
@@ -273,6 +284,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         _RENT,
         "Spot market rent today for this GPU model.",
         0.0,
+        1_000.0,
         low_open=True,
         group="Revenue",
     ),
@@ -290,6 +302,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         _RENT,
         "Lowest market rent assumed, whatever the decline.",
         0.0,
+        1_000.0,
         default=0.0,
         group="Revenue",
     ),
@@ -305,6 +318,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         _RENT,
         "Contract rent; empty means market_rate.",
         0.0,
+        1_000.0,
         default=None,
         group="Revenue",
     ),
@@ -313,6 +327,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "years from start",
         "Length of the take-or-pay contract.",
         0.0,
+        30.0,
         default=0.0,
         group="Revenue",
     ),
@@ -322,6 +337,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "kW",
         "All-in IT power per GPU incl. its share of the server (DGX H100: 10.2 kW / 8).",
         0.0,
+        100.0,
         default=1.275,
         group="Costs",
     ),
@@ -335,7 +351,13 @@ DEAL_KEYS: tuple[Param, ...] = (
         group="Costs",
     ),
     _number(
-        "power_price", "USD per kWh", "All-in electricity price.", 0.0, default=0.08, group="Costs"
+        "power_price",
+        "USD per kWh",
+        "All-in electricity price.",
+        0.0,
+        10.0,
+        default=0.08,
+        group="Costs",
     ),
     _share(
         "idle_power_share", "Share of full power drawn by a GPU in unbilled hours.", 0.25, "Costs"
@@ -345,6 +367,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "USD per GPU per year",
         "Other operating cost: staff, network, insurance.",
         0.0,
+        1_000_000.0,
         default=0.0,
         group="Costs",
     ),
@@ -354,6 +377,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "USD",
         "Loan principal at close; required unless amortization is sculpted.",
         0.0,
+        1e12,
         low_open=True,
         default=None,
         group="Debt",
@@ -396,8 +420,8 @@ DEAL_KEYS: tuple[Param, ...] = (
         "target_dscr",
         "x",
         "DSCR the sculpted debt service is sized to.",
-        0.0,
-        low_open=True,
+        0.1,
+        100.0,
         default=1.30,
         group="Debt",
     ),
@@ -407,6 +431,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "x",
         "Illustrative lock-up covenant: DSCR below it blocks payouts.",
         0.0,
+        100.0,
         default=1.20,
         group="Covenants",
     ),
@@ -415,6 +440,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "x",
         "Illustrative default covenant: DSCR below it is an event of default.",
         0.0,
+        100.0,
         default=1.05,
         group="Covenants",
     ),
@@ -424,6 +450,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "USD per GPU",
         "Cost of one GPU; empty means the catalog launch price of gpu_model.",
         0.0,
+        10_000_000.0,
         low_open=True,
         default=None,
         group="Collateral",
@@ -433,6 +460,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "years",
         "Age of the GPUs at the start of the loan.",
         0.0,
+        30.0,
         default=0.0,
         group="Collateral",
     ),
@@ -441,6 +469,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "years",
         "Book depreciation life (straight line).",
         0.0,
+        30.0,
         low_open=True,
         default=6.0,
         group="Collateral",
@@ -455,8 +484,8 @@ DEAL_KEYS: tuple[Param, ...] = (
         "generation_years",
         "years",
         "Years between GPU generations.",
-        0.0,
-        low_open=True,
+        0.25,
+        30.0,
         default=2.0,
         group="Collateral",
     ),
@@ -490,6 +519,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "GPUs per month",
         "GPUs the secondary market absorbs a month at the quoted price.",
         0.0,
+        10_000_000.0,
         low_open=True,
         default=None,
         group="Liquidation",
@@ -499,6 +529,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "USD per GPU per month",
         "Cost of holding an unsold GPU: space, power, security.",
         0.0,
+        100_000.0,
         default=0.0,
         group="Liquidation",
     ),
@@ -507,6 +538,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "ratio",
         "Price impact: haircut = impact x sqrt(monthly sales / absorption).",
         0.0,
+        100.0,
         default=0.5,
         group="Liquidation",
     ),
@@ -579,6 +611,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "decimal per year",
         "Annual volatility of BTC: ~45% over one year (Fidelity, May 2024).",
         0.0,
+        5.0,
         low_open=True,
         default=0.45,
         group="Credit",
@@ -588,6 +621,7 @@ DEAL_KEYS: tuple[Param, ...] = (
         "decimal per year",
         "Annual volatility of GPU rents around their expected decline (illustrative).",
         0.0,
+        5.0,
         low_open=True,
         default=0.25,
         group="Credit",

@@ -37,7 +37,10 @@ def finite_number(
     """
     if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
         raise InputError(name, value, allowed)
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise InputError(name, _digits(value), allowed) from None
     if (
         not math.isfinite(result)
         or (low is not None and (result < low or (low_open and result == low)))
@@ -45,6 +48,11 @@ def finite_number(
     ):
         raise InputError(name, value, allowed)
     return result
+
+
+def _digits(value: Any) -> str:
+    """A huge integer as the user would recognise it, without printing every digit."""
+    return f"a whole number of {len(str(abs(value)))} digits"
 
 
 def finite_array(
