@@ -3,7 +3,8 @@ r"""The loan of a GPU financing: interest, principal, debt service and balance p
 Conventions (the tests and the memo's Excel formulas rely on them): periods as in
 :mod:`addin.analytics.cashflow`. Interest = opening balance x :math:`i_k`, :math:`i_k` =
 interest_rate / p (a floating deal: (base_rate + margin + rate_shock from
-rate_shock_year) / p, see :func:`period_rates`). Annuity: level payment :math:`P = (L - B(1+i)^{-n})\, i / (1 - (1+i)^{-n})`,
+rate_shock_year) / p, see :func:`period_rates`). Annuity: level payment
+:math:`P = (L - B(1+i)^{-n})\, i / (1 - (1+i)^{-n})`,
 balloon :math:`B` paid on top in the last period; linear: :math:`L(1 - \text{balloon})/n` a
 period plus :math:`B` at the end; bullet: all principal at the end; sculpted: debt service
 :math:`\max(\text{CFADS}_k, 0)/\text{target}` at the deal's own decline, loan

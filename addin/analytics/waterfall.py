@@ -151,12 +151,12 @@ class WaterfallTerms:
         return self.sweep_share > 0 or self.max_ltv is not None
 
 
-def dsra_target(debt_service: ArrayLike, periods_per_year: int, months: float) -> FloatArray:
+def dsra_target(payments: ArrayLike, periods_per_year: int, months: float) -> FloatArray:
     r"""DSRA target at close and at the end of each period: the next months' debt service.
 
     Parameters
     ----------
-    debt_service : array_like
+    payments : array_like
         Scheduled debt service of periods 1..n, USD.
     periods_per_year : int
     months : float
@@ -173,7 +173,7 @@ def dsra_target(debt_service: ArrayLike, periods_per_year: int, months: float) -
     >>> dsra_target([10.0, 20.0, 30.0, 40.0], 4, 6).tolist()  # quarterly, 6 months = 2
     [30.0, 50.0, 70.0, 40.0, 0.0]
     """
-    ds = np.asarray(debt_service, dtype=float)
+    ds = np.asarray(payments, dtype=float)
     n = ds.size
     span = months * periods_per_year / 12.0  # periods of cover
     target = np.zeros(n + 1)
@@ -235,9 +235,16 @@ def waterfall(
     """
     cf = np.atleast_2d(np.asarray(cfads, dtype=float))
     paths, n = cf.shape
-    i_sched, p_sched, ds_sched, s_close = debt.interest, debt.principal, debt.debt_service, debt.balance
+    i_sched, p_sched, ds_sched, s_close = (
+        debt.interest,
+        debt.principal,
+        debt.debt_service,
+        debt.balance,
+    )
     rate = np.asarray(rates, dtype=float)
-    mv = None if market_value is None else np.broadcast_to(np.asarray(market_value, float), cf.shape)
+    mv = (
+        None if market_value is None else np.broadcast_to(np.asarray(market_value, float), cf.shape)
+    )
     target = dsra_target(ds_sched, terms.periods_per_year, terms.dsra_months)
     window = max(terms.periods_per_year, 1)  # periods in twelve months
     ltm = terms.covenant_basis == "ltm"
