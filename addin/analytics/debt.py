@@ -1,12 +1,17 @@
 r"""The loan of a GPU financing: interest, principal, debt service and balance per period.
 
 Conventions (the tests and the memo's Excel formulas rely on them): periods as in
-:mod:`addin.analytics.cashflow`. Interest = opening balance x :math:`i`, :math:`i` =
-interest_rate / p. Annuity: level payment :math:`P = (L - B(1+i)^{-n})\, i / (1 - (1+i)^{-n})`,
+:mod:`addin.analytics.cashflow`. Interest = opening balance x :math:`i_k`, :math:`i_k` =
+interest_rate / p (a floating deal: (base_rate + margin + rate_shock from
+rate_shock_year) / p, see :func:`period_rates`). Annuity: level payment
+:math:`P = (L - B(1+i)^{-n})\, i / (1 - (1+i)^{-n})`,
 balloon :math:`B` paid on top in the last period; linear: :math:`L(1 - \text{balloon})/n` a
 period plus :math:`B` at the end; bullet: all principal at the end; sculpted: debt service
 :math:`\max(\text{CFADS}_k, 0)/\text{target}` at the deal's own decline, loan
-:math:`= \sum_k DS_k (1+i)^{-k}`, kept as sized under any other decline.
+:math:`= \sum_k DS_k (1+i)^{-k}`, kept as sized under any other decline. When the rate
+changes (a shock), an annuity's level payment is recomputed on the balance and the remaining
+term at the new rate (the balloon unchanged); linear and bullet principal is unchanged; a
+sculpted loan is sized at the period rates.
 
 Examples
 --------
@@ -80,20 +85,77 @@ def sculpted_debt_capacity(cfads: ArrayLike, rate_per_period: float, target_dscr
     return float(np.sum(np.maximum(flows, 0.0) / target_dscr / (1.0 + rate_per_period) ** k))
 
 
-def _amortize(balance0: float, i: float, debt_service: FloatArray) -> Debt:
-    """Roll a balance forward given each period's debt service."""
+def period_rates(deal: Deal) -> FloatArray:
+    r"""Interest rate of each period, decimal per period.
+
+    Parameters
+    ----------
+    deal : Deal
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`i_k = (\text{interest\_rate} + \text{rate\_shock} \cdot
+        [t_k \ge \text{rate\_shock\_year}]) / p` for periods starting at
+        :math:`t_k = (k-1)/p`; interest_rate is base_rate + margin for a floating deal, and
+        a shock needs one (fixed rates do not re-price).
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 8, "market_rate": 2, "loan_amount": 1000,
+    ...                   "base_rate": 0.04, "margin": 0.06, "rate_shock": 0.02,
+    ...                   "rate_shock_year": 1, "tenor_years": 2, "periods_per_year": 2})
+    >>> [round(float(i), 6) for i in period_rates(deal)]
+    [0.05, 0.05, 0.06, 0.06]
+    """
+    p = deal.periods_per_year
+    t = np.arange(deal.periods) / p
+    shocked = t >= deal.rate_shock_year - 1e-9  # a period starting on the shock year
+    return np.where(shocked, (deal.interest_rate + deal.rate_shock) / p, deal.interest_rate / p)
+
+
+def _level_payment(balance: float, balloon: float, i: float, n: int) -> float:
+    """Level annuity payment repaying ``balance`` over ``n`` periods, ``balloon`` on top."""
+    if i == 0:
+        return (balance - balloon) / n
+    annuity = -math.expm1(-n * math.log1p(i))  # 1 - (1 + i)^-n, exact for tiny i
+    return (balance - balloon * (1 + i) ** -n) * i / annuity
+
+
+def _amortize(balance0: float, i: float | FloatArray, debt_service: FloatArray) -> Debt:
+    """Roll a balance forward given each period's debt service (rate per period, or one each)."""
     n = debt_service.size
+    rates = np.broadcast_to(np.asarray(i, dtype=float), (n,))
     interest = np.empty(n)
     principal = np.empty(n)
     closing = np.empty(n)
     balance = balance0
     for k in range(n):  # short loop (n <= 360); the recurrence is inherently sequential
-        interest[k] = balance * i
+        interest[k] = balance * rates[k]
         principal[k] = debt_service[k] - interest[k]
         balance -= principal[k]
         closing[k] = balance
     closing[np.abs(closing) < 1e-9 * max(balance0, 1.0)] = 0.0
     return Debt(balance0, interest, principal, debt_service.copy(), closing)
+
+
+def _repriced_annuity(loan: float, balloon: float, rates: FloatArray) -> Debt:
+    """Annuity whose level payment is recomputed, on the balance and the remaining term,
+    in every period whose rate differs from the previous one; the balloon stays."""
+    n = rates.size
+    interest, principal, ds, closing = (np.empty(n) for _ in range(4))
+    balance, level = loan, 0.0
+    for k in range(n):
+        if k == 0 or rates[k] != rates[k - 1]:
+            level = _level_payment(balance, balloon, float(rates[k]), n - k)
+        interest[k] = balance * rates[k]
+        ds[k] = level + (balloon if k == n - 1 else 0.0)
+        principal[k] = ds[k] - interest[k]
+        balance -= principal[k]
+        closing[k] = balance
+    closing[np.abs(closing) < 1e-9 * max(loan, 1.0)] = 0.0
+    return Debt(loan, interest, principal, ds, closing)
 
 
 @functools.lru_cache(maxsize=256)
@@ -120,23 +182,25 @@ def debt_schedule(deal: Deal) -> Debt:
     [600.0, 550.0]
     """
     n = deal.periods
+    rates = period_rates(deal)
+    fixed = deal.rate_shock == 0 or not np.any(rates != rates[0])
     i = deal.interest_rate / deal.periods_per_year
     if deal.amortization == "sculpted":
         cfads = cash_flows(deal)["cfads"]
         ds = np.maximum(cfads, 0.0) / deal.target_dscr
-        loan = sculpted_debt_capacity(cfads, i, deal.target_dscr)
-        return _amortize(loan, i, ds)
+        if fixed:
+            loan = sculpted_debt_capacity(cfads, i, deal.target_dscr)
+            return _amortize(loan, i, ds)
+        loan = float(np.sum(ds / np.cumprod(1.0 + rates)))  # PV at the period rates
+        return _amortize(loan, rates, ds)
     loan = float(deal.loan_amount or 0.0)
     balloon = deal.balloon * loan
     if deal.amortization == "annuity":
-        if i == 0:
-            level = (loan - balloon) / n
-        else:
-            annuity = -math.expm1(-n * math.log1p(i))  # 1 - (1 + i)^-n, exact for tiny i
-            level = (loan - balloon * (1 + i) ** -n) * i / annuity
-        ds = np.full(n, level)
-        ds[-1] += balloon
-        return _amortize(loan, i, ds)
+        if fixed:
+            ds = np.full(n, _level_payment(loan, balloon, i, n))
+            ds[-1] += balloon
+            return _amortize(loan, i, ds)
+        return _repriced_annuity(loan, balloon, rates)
     if deal.amortization == "linear":
         principal = np.full(n, loan * (1 - deal.balloon) / n)
     else:  # bullet
@@ -144,7 +208,7 @@ def debt_schedule(deal: Deal) -> Debt:
         balloon = loan
     principal[-1] += balloon
     opening = loan - np.concatenate(([0.0], np.cumsum(principal)[:-1]))
-    interest = opening * i
+    interest = opening * (i if fixed else rates)
     closing = opening - principal
     closing[np.abs(closing) < 1e-9 * max(loan, 1.0)] = 0.0
     return Debt(loan, interest, principal, principal + interest, closing)

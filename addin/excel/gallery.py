@@ -104,7 +104,8 @@ BRIDGE = {
 DEALS: dict[str, list[list[Any]]] = {"Deal": _deal_rows(BRIDGE)}
 
 _HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
-           "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
+           "interest", "principal", "debt_service", "balance", "dscr", "dsra", "sweep", "trapped",
+           "distributions", "arrears", "covenant_dscr", "ltv", "event"]  # fmt: skip
 
 # ---- the cases: expected values derived in tests/excel/test_gallery.py -------------------------
 
@@ -117,18 +118,29 @@ _D = dt.datetime
 CASES: tuple[Case, ...] = (
     Case("DSCR_TABLE", (_DEAL,), [_HEADER,
         [1, _D(2026, 4, 1), 0.0, 2.0, 3504000.0, 246834.9, 500000.0, 2757165.1, 160000.0,
-         1940990.0213703, 2100990.0213703, 6059009.9786297, 1.31231708478165],
+         1940990.0213703, 2100990.0213703, 6059009.9786297, 1.31231708478165, 0.0, 0.0,
+         0.0, 656175.078629701, 0.0, 1.31231708478165, 0.263910629746268, ""],
         [2, _D(2026, 7, 1), 0.25, 1.82938243845739, 3205078.03217735, 246834.9, 500000.0,
          2458243.13217735, 121180.199572594, 1979809.82179771, 2100990.0213703, 4079200.156832,
-         1.17004036533883],
+         1.17004036533883, 0.0, 0.0, 0.0, 357253.110807046, 0.0, 1.24117872506024,
+         0.194247626515809, ""],
         [3, _D(2026, 10, 1), 0.5, 1.67332005306815, 2931656.7329754, 246834.9, 500000.0,
          2184821.8329754, 81584.0031366399, 2019406.01823366, 2100990.0213703,
-         2059794.13859834, 1.03990109936383],
+         2059794.13859834, 1.03990109936383, 0.0, 0.0, 83831.8116051015, 0.0, 0.0,
+         1.17408618316143, 0.10723338445739, "lock-up"],
         [4, _D(2027, 1, 1), 0.75, 1.53057115950073, 2681560.67144528, 246834.9, 500000.0,
          1934725.77144528, 41195.8827719667, 2059794.13859833, 2100990.0213703, 0.0,
-         0.920863855499619]],
+         0.920863855499619, 0.0, 0.0, 0.0, 0.0, 82432.4383199178, 1.11078060124598, 0.0,
+         "payment default; lock-up"]],
         "The bridge loan quarter by quarter: rent falls 30% a year, the annuity payment does "
-        "not, so coverage slides from 1.31x to 0.92x.", tol=1e-8),
+        "not, so coverage slides from 1.31x to 0.92x; the LTM test locks up quarter 3's cash, "
+        "which pays part of quarter 4 before a payment default.", tol=1e-8),
+    Case("DSCR_COVENANTS", (_DEAL, None), [["event", "period", "date"],
+        ["payment default", 4, _D(2027, 1, 1)], ["covenant default", "none", ""],
+        ["LTV default", "none", ""], ["LTV breach", "none", ""],
+        ["lock-up", 3, _D(2026, 10, 1)]],
+        "First event of each kind: the LTM DSCR falls under 1.20x at the third test, and "
+        "the trapped cash cannot cover quarter 4."),
     Case("DSCR_MIN", (_DEAL, None), 0.920863855499619,
          "Worst quarter's coverage at the deal's 30% yearly rent decline: the last one."),
     Case("DSCR_MIN", (_DEAL, 0.0), 1.31231708478165,

@@ -39,6 +39,7 @@ from addin.analytics.dscr import (
     breakeven_decline,
     dscr_schedule,
     first_breach,
+    first_events,
     llcr,
     min_dscr,
 )
@@ -70,8 +71,17 @@ OBLIGORS = ("pds", "exposures", "lgds", "rho")
 
 @udf(empty=DEAL_DECLINE)
 def DSCR_TABLE(deal, annual_decline=None):
-    """Period schedule: rent, revenue, power, opex, CFADS, interest, principal, debt service, balance (USD) and DSCR (x), with a header row. =DSCR_TABLE(Deal, 0.30)"""
+    """Period schedule with a header row: rent, revenue, power, opex, CFADS, interest, principal, debt service, balance (USD), DSCR (x), then DSRA, sweep, trapped cash, distributions, arrears, covenant DSCR, LTV and events. =DSCR_TABLE(Deal, 0.30)"""
     return table(dscr_schedule(deal, annual_decline))
+
+
+@udf(empty=DEAL_DECLINE)
+def DSCR_COVENANTS(deal, annual_decline=None):
+    """First period and payment date of each waterfall event: payment default, covenant default, LTV default, LTV breach, lock-up; "none" if it never happens. =DSCR_COVENANTS(Deal, 0.30)"""
+    rows: list[list[object]] = [["event", "period", "date"]]
+    for name, (period, date) in first_events(deal, annual_decline).items():
+        rows.append([name, "none", ""] if period is None else [name, period, cell_of(date)])
+    return rows
 
 
 @udf(empty=DEAL_DECLINE)

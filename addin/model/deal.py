@@ -69,14 +69,25 @@ class Deal:
     opex_per_gpu_year: float = _key("opex_per_gpu_year")
     # --- Debt
     loan_amount: float | None = _key("loan_amount")
-    interest_rate: float = _key("interest_rate")
+    interest_rate: float = _key("interest_rate")  # all-in at close: base_rate + margin if floating
     tenor_years: float = _key("tenor_years")
     amortization: str = _key("amortization")
     balloon: float = _key("balloon")
     target_dscr: float = _key("target_dscr")
+    # --- Debt: floating rate, reserve and sweep
+    base_rate: float | None = _key("base_rate")
+    margin: float = _key("margin")
+    rate_shock: float = _key("rate_shock")
+    rate_shock_year: float = _key("rate_shock_year")
+    dsra_months: float = _key("dsra_months")
+    sweep_share: float = _key("sweep_share")
     # --- Covenants (illustrative: no public source gives GPU-loan covenant levels)
     lockup_dscr: float = _key("lockup_dscr")
     default_dscr: float = _key("default_dscr")
+    covenant_basis: str = _key("covenant_basis")
+    test_frequency: int = _key("test_frequency")
+    max_ltv: float | None = _key("max_ltv")
+    cure_periods: int = _key("cure_periods")
     # --- Collateral
     unit_cost: float | None = _key("unit_cost")
     gpu_age_years: float = _key("gpu_age_years")
@@ -131,8 +142,15 @@ class Deal:
         return KEY_SPECS[key]
 
     def replace(self, **changes: Any) -> Deal:
-        """Return a validated copy with some keys changed."""
-        return load_deal({**self.to_dict(), **changes})
+        """Return a validated copy with some keys changed.
+
+        A floating-rate deal's interest_rate is derived (base_rate + margin), so it is
+        derived again from the changed keys.
+        """
+        values = self.to_dict()
+        if self.base_rate is not None:
+            values["interest_rate"] = None
+        return load_deal({**values, **changes})
 
     def to_dict(self) -> dict[str, Any]:
         """Return the deal's keys and values, as given or defaulted."""
@@ -192,8 +210,39 @@ def _convert(key: str, value: Any) -> Any:
     return int(number) if spec.kind == "int" else number
 
 
+def _all_in_rate(values: dict[str, Any]) -> None:
+    """Set interest_rate to base_rate + margin for a floating-rate deal; check the rate keys.
+
+    A fixed rate needs interest_rate; a floating one needs base_rate (interest_rate, if also
+    given, must equal base_rate + margin, as a deal written back from a memo holds both).
+    """
+    base, given = values["base_rate"], values["interest_rate"]
+    if base is None:
+        if given is None:
+            raise MissingInputError(
+                "interest_rate", "a fixed rate in decimal per year, or base_rate + margin"
+            )
+        for key in ("margin", "rate_shock"):
+            if values[key] != 0:
+                raise InputError(key, values[key], "0 unless base_rate (a floating rate) is given")
+        return
+    all_in = base + values["margin"]
+    if given is not None and abs(given - all_in) > 1e-12:
+        raise InputError(
+            "interest_rate", given, f"empty, or base_rate + margin = {all_in:g}, with base_rate"
+        )
+    if not 0.0 <= all_in <= 1.0 or not 0.0 <= all_in + values["rate_shock"] <= 1.0:
+        raise InputError(
+            "rate_shock",
+            values["rate_shock"],
+            "a shock keeping base_rate + margin + rate_shock between 0 and 1",
+        )
+    values["interest_rate"] = all_in
+
+
 def _check_consistency(values: dict[str, Any]) -> None:
     """Rules that involve more than one key."""
+    _all_in_rate(values)
     periods = values["tenor_years"] * values["periods_per_year"]
     if abs(periods - round(periods)) > 1e-9 or round(periods) < 1:
         raise InputError(

@@ -44,6 +44,7 @@ REQUIRED: Final = _Required()
 BORROWER_TYPES = ("neocloud", "miner", "hyperscaler", "other")
 AMORTIZATION_TYPES = ("annuity", "linear", "bullet", "sculpted")
 PERIODS_PER_YEAR = (12, 4, 2, 1)
+COVENANT_BASES = ("ltm", "period")
 METHODS = ("book", "market", "economic")
 COPULAS = ("gaussian", "t")
 #: Largest asset correlation accepted (a correlation of 1 makes the models degenerate).
@@ -385,9 +386,10 @@ DEAL_KEYS: tuple[Param, ...] = (
     _number(
         "interest_rate",
         "decimal per year, all-in",
-        "All-in interest rate, 0.09 = 9%.",
+        "All-in fixed interest rate, 0.09 = 9%; empty when base_rate + margin is given.",
         0.0,
         1.0,
+        default=None,
         group="Debt",
     ),
     _number(
@@ -425,6 +427,58 @@ DEAL_KEYS: tuple[Param, ...] = (
         default=1.30,
         group="Debt",
     ),
+    # --- Debt: floating rate, reserve and sweep (issue 12)
+    _number(
+        "base_rate",
+        "decimal per year",
+        "Floating base rate (e.g. 3M Term SOFR); all-in rate = base_rate + margin. Empty: fixed.",
+        0.0,
+        1.0,
+        default=None,
+        group="Debt",
+    ),
+    _number(
+        "margin",
+        "decimal per year",
+        "Credit margin over base_rate, 0.05 = 500 bp; only with base_rate.",
+        0.0,
+        1.0,
+        default=0.0,
+        group="Debt",
+    ),
+    _number(
+        "rate_shock",
+        "decimal per year",
+        "Added to base_rate in every period starting at or after rate_shock_year (a stress).",
+        -1.0,
+        1.0,
+        default=0.0,
+        group="Debt",
+    ),
+    _number(
+        "rate_shock_year",
+        "years from start",
+        "When rate_shock starts; annuities re-amortise at the new rate over the remaining term.",
+        0.0,
+        30.0,
+        default=0.0,
+        group="Debt",
+    ),
+    _number(
+        "dsra_months",
+        "months of debt service",
+        "Debt service reserve: months of scheduled debt service, funded by the sponsor at close.",
+        0.0,
+        24.0,
+        default=0.0,
+        group="Debt",
+    ),
+    _share(
+        "sweep_share",
+        "Share of the cash left after debt service and DSRA top-up that prepays principal.",
+        0.0,
+        "Debt",
+    ),
     # --- Covenants (illustrative: no public source gives GPU-loan covenant levels)
     _number(
         "lockup_dscr",
@@ -443,6 +497,42 @@ DEAL_KEYS: tuple[Param, ...] = (
         100.0,
         default=1.05,
         group="Covenants",
+    ),
+    # --- Covenants: tests and LTV (issue 12; levels illustrative)
+    _choice(
+        "covenant_basis",
+        COVENANT_BASES,
+        "Covenant DSCR: ltm (trailing twelve months' CFADS / debt service) or period.",
+        "ltm",
+        "Covenants",
+    ),
+    _choice(
+        "test_frequency",
+        PERIODS_PER_YEAR,
+        "Covenant test dates a year (every period if the periods are longer).",
+        4,
+        "Covenants",
+        "test dates per year",
+    ),
+    _number(
+        "max_ltv",
+        "decimal, balance / fleet market value",
+        "Illustrative LTV covenant tested at test dates; empty means none.",
+        0.0,
+        10.0,
+        low_open=True,
+        default=None,
+        group="Covenants",
+    ),
+    _number(
+        "cure_periods",
+        "periods",
+        "Periods after an LTV breach to cure it from trapped cash (illustrative 3).",
+        0,
+        120,
+        default=3,
+        group="Covenants",
+        kind="int",
     ),
     # --- Collateral
     _number(

@@ -58,6 +58,44 @@ def schedule(decline: float = D) -> list[list[Any]]:
     return rows
 
 
+def waterfall_rows(decline: float = D) -> list[list[Any]]:
+    """The schedule with the waterfall's columns, by the README's waterfall rules.
+
+    No DSRA, no sweep, no LTV covenant; lock-up 1.20x and default 1.05x on the LTM DSCR
+    (CFADS / debt service summed since close in the first year) tested every quarter.
+    Cash left after debt service is paid out unless the last test locks it up; trapped cash
+    pays debt service first; what it cannot pay is arrears (a payment default).
+    """
+    rows, trapped, arrears, cf_sum = [], 0.0, 0.0, 0.0
+    for row in schedule(decline):
+        k, cash, balance = row[0], row[7], row[11]
+        cf_sum += cash
+        cover = cf_sum / (k * PAYMENT)  # LTM: k quarters so far, level payment
+        locked = cover < 1.20
+        due = PAYMENT + arrears * (1 + RATE_Q)
+        from_trap = min(trapped, max(due - cash, 0.0))
+        trapped -= from_trap
+        arrears = max(due - cash - from_trap, 0.0)
+        excess = max(cash - due, 0.0)
+        if locked:
+            trapped, give = trapped + excess, 0.0
+        else:
+            trapped, give = 0.0, excess + trapped
+        events = ["payment default"] * (arrears > 0) + ["lock-up"] * locked
+        ltv = (0.0 if k == N else balance) / (GPUS * market(COST, AGE0 + k / P))  # repaid
+        rows.append([*row, 0.0, 0.0, trapped, give, arrears, cover, ltv, "; ".join(events)])
+    return rows
+
+
+def covenants() -> list[list[Any]]:
+    rows = waterfall_rows()
+    table: list[list[Any]] = [["event", "period", "date"]]
+    for name in ("payment default", "covenant default", "LTV default", "LTV breach", "lock-up"):
+        hits = [row for row in rows if name in row[-1].split("; ")]
+        table.append([name, hits[0][0], hits[0][1]] if hits else [name, "none", ""])
+    return table
+
+
 def dscrs(decline: float = D) -> list[float]:
     return [cfads(k, decline) / PAYMENT for k in range(1, N + 1)]
 
@@ -207,7 +245,8 @@ def catalog_table() -> list[list[Any]]:
 
 
 HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
-          "interest", "principal", "debt_service", "balance", "dscr"]  # fmt: skip
+          "interest", "principal", "debt_service", "balance", "dscr", "dsra", "sweep", "trapped",
+          "distributions", "arrears", "covenant_dscr", "ltv", "event"]  # fmt: skip
 
 
 # ---- Correlated default family (issue 4's definitions) ---------------------------------
@@ -322,7 +361,8 @@ H100_PRICE = float(catalog("H100 SXM", "launch_price_usd"))
 
 # fmt: off
 DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
-    ("DSCR_TABLE", lambda: [HEADER, *schedule()]),
+    ("DSCR_TABLE", lambda: [HEADER, *waterfall_rows()]),
+    ("DSCR_COVENANTS", covenants),
     ("DSCR_MIN", lambda: min(dscrs())),
     ("DSCR_MIN", lambda: min(dscrs(0.0))),
     ("DSCR_AVG", lambda: sum(dscrs()) / N),

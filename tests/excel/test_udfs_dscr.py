@@ -37,7 +37,8 @@ def test_table_has_header_and_one_row_per_period() -> None:
     rows = DSCR_TABLE([*DEAL, ["start_date", 46023.0]], None)  # Excel serial of 2026-01-01
     header, body = rows[0], rows[1:]
     assert header[:3] == ["period", "date", "year"]
-    assert header[-1] == "dscr"
+    assert header[header.index("balance") + 1] == "dscr"
+    assert header[-1] == "event"
     assert len(body) == 60
     assert body[0][1] == dt.datetime(2026, 2, 1)
     expected = dscr_schedule(load_deal(BASE_DEAL))["cfads"].iloc[0]
@@ -174,7 +175,10 @@ def test_deal_cache_tells_true_from_one() -> None:
     with_one = [[k, 1.0 if k == "gpus" else v] for k, v in DEAL]
     with_true = [[k, True if k == "gpus" else v] for k, v in DEAL]  # Excel's TRUE
     assert isinstance(DSCR_MIN(with_one), float)  # cached
-    assert DSCR_MIN(with_true) == "#VALUE! gpus: got True; allowed: a whole number >= 1 and <= 1e7 (count)"
+    assert (
+        DSCR_MIN(with_true)
+        == "#VALUE! gpus: got True; allowed: a whole number >= 1 and <= 1e7 (count)"
+    )
 
 
 def test_deal_range_with_a_filled_third_column_is_an_error() -> None:

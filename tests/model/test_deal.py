@@ -39,10 +39,11 @@ def test_defaults_match_the_issue() -> None:
 
 
 def test_required_keys() -> None:
+    # interest_rate or base_rate (+ margin) is required: checked by _all_in_rate
     assert set(REQUIRED_KEYS) == {
-        "name", "gpus", "market_rate", "interest_rate", "tenor_years",
+        "name", "gpus", "market_rate", "tenor_years",
     }  # fmt: skip
-    for key in REQUIRED_KEYS:
+    for key in (*REQUIRED_KEYS, "interest_rate"):
         incomplete = {k: v for k, v in BASE_DEAL.items() if k != key}
         with pytest.raises(MissingInputError, match=rf"^{key}: is required"):
             load_deal(incomplete)
