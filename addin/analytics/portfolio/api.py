@@ -11,6 +11,7 @@ from addin.analytics.credit import (
     check_copula,
     check_tranche,
 )
+from addin.analytics.portfolio.grid import loss_grid
 from addin.analytics.portfolio.inputs import (
     correlations,
     portfolio,
@@ -18,6 +19,8 @@ from addin.analytics.portfolio.inputs import (
 )
 from addin.analytics.portfolio.models import (
     distribution_arrays,
+    grid_cap,
+    model_work,
     one_factor_model,
     two_factor_model,
 )
@@ -253,6 +256,47 @@ def tranche_expected_loss(
     total = book.total_exposure
     losses, probs, _ = distribution_arrays(book, model, d * total, settings)
     return tranche_of(losses, probs, a, d, total)
+
+
+def portfolio_work(
+    pds: Any,
+    exposures: Any,
+    lgds: Any,
+    rho: Any,
+    copula: str = "gaussian",
+    dof: float | None = None,
+    detach: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
+) -> int:
+    """Work of the exact one-factor engine on a portfolio, before it is done.
+
+    Parameters
+    ----------
+    pds, exposures, lgds, rho, copula, dof, settings
+        As in :func:`loss_distribution`.
+    detach : float, optional
+        Detachment point of a tranche (fraction of total exposure): the loss grid stops
+        there, as in :func:`tranche_expected_loss`. Default None, the whole grid.
+
+    Returns
+    -------
+    int
+        Quadrature nodes x names, or x loss-grid points when there are more points than
+        names: what ``settings.max_work`` caps (:class:`.settings.EngineSettings`). Its
+        time is about 0.1 to 1 microsecond a unit on one core.
+
+    Examples
+    --------
+    >>> portfolio_work([0.02] * 100, 1.0, 1.0, 0.2)  # 48 nodes x 101 grid points
+    4848
+    """
+    settings = check_settings(settings)
+    book = portfolio(pds, exposures, lgds)
+    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
+    model = one_factor_model(book, rhos, nu, settings)
+    grid = loss_grid(book, settings)
+    cap_loss = None if detach is None else check_tranche(0.0, detach)[1] * book.total_exposure
+    return model_work(model, grid, grid_cap(grid, cap_loss))
 
 
 def two_factor_loss_distribution(
