@@ -19,7 +19,7 @@ Examples
 >>> NAMES.check("pds", 5_001)
 Traceback (most recent call last):
 ...
-addin.model.errors.CapError: pds: got 5,001 names; allowed: at most 5,000 names in a cell (the names cap); for more, use the Python API (addin.portfolio_es, addin.loss_distribution and the other portfolio functions)
+addin.model.errors.CapError: pds: got 5,001 names; allowed: at most 5,000 names (the names cap of a cell); for more, use the Python API (addin.portfolio_es, addin.loss_distribution and the other portfolio functions)
 """  # noqa: E501
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class Cap:
             raise CapError(
                 argument,
                 f"{count:,} {self.unit}",
-                f"at most {self.limit:,} {self.unit} in a cell (the {self.name} cap)",
+                f"at most {self.limit:,} {self.unit} (the {self.name} cap of a cell)",
                 self.bigger,
             )
 
@@ -86,8 +86,7 @@ DEAL_CELLS = Cap(
     "deal cells",
     2_000,
     "cells",
-    "put one key and its value per row (a deal has about 45 keys), "
-    "or use the Python API (addin.load_deal with a mapping)",
+    "use the Python API (addin.load_deal with a mapping); a deal has about 45 keys, one a row",
 )
 #: Work of the portfolio engine: quadrature nodes x names (or loss-grid points).
 MAX_WORK = 1_000_000

@@ -63,10 +63,10 @@ def extent(rows: list[list[Any]]) -> tuple[int, int]:
     """Rows and columns up to the last non-blank cell: trailing blank rows and columns cut.
 
     A whole column arrives as 1,048,576 rows, nearly all None. Rows of None only are
-    found by comparing each row with a row of None in C (``map(operator.eq, ...)``, about
-    0.1 s for a million rows), not cell by cell in Python; rows blank in another way
-    (empty text) are then cut one by one from the end, and blank columns from the right,
-    stopping at the first non-blank cell.
+    found by comparing each row with a row of None in C (``map(operator.eq, ...)`` into
+    ``bytes``, about 0.05 s for a million rows), not cell by cell in Python; rows blank in
+    another way (empty text) are then cut one by one from the end, and blank columns from
+    the right, stopping at the first non-blank cell.
 
     Examples
     --------
@@ -76,8 +76,8 @@ def extent(rows: list[list[Any]]) -> tuple[int, int]:
     count = len(rows)
     if count:
         nones = [None] * len(rows[-1])
-        all_none = list(map(operator.eq, rows, itertools.repeat(nones)))
-        count -= all_none[::-1].index(False) if False in all_none else count
+        all_none = bytes(map(operator.eq, rows, itertools.repeat(nones)))  # 1 per such row
+        count = all_none.rfind(0) + 1
     while count and all(is_blank(cell) for cell in rows[count - 1]):
         count -= 1
     kept = rows[:count]
@@ -179,21 +179,22 @@ def ranges_alike(
     ([[1.0]], [[2.0]])
     """
     (name_a, rows_a), (name_b, rows_b) = first, second
-    widths_a, widths_b = set(map(len, rows_a)), set(map(len, rows_b))
-    shape_a = (len(rows_a), max(widths_a, default=0))
-    shape_b = (len(rows_b), max(widths_b, default=0))
-    if shape_a != shape_b or len(widths_a | widths_b) > 1:
+    shape_a = (len(rows_a), len(rows_a[0]) if rows_a else 0)  # rows of one width, checked
+    shape_b = (len(rows_b), len(rows_b[0]) if rows_b else 0)  # below, once cut
+    (count_a, width_a), (count_b, width_b) = extent(rows_a), extent(rows_b)
+    # never below one cell: two blank ranges say that cfads row 1 col 1 is empty
+    count = max(count_a, count_b, min(shape_a[0], 1))
+    width = max(width_a, width_b, min(shape_a[1], 1))
+    if shape_a == shape_b:
+        cut_a, cut_b = cut(rows_a, count, width), cut(rows_b, count, width)
+    if shape_a != shape_b or any(len(row) != width for row in cut_a + cut_b):  # or ragged
         raise InputError(
             name_b,
             f"a range of {shape_b[0]} x {shape_b[1]} cells",
             f"the shape of {name_a}, {shape_a[0]} x {shape_a[1]}",
         )
-    (count_a, width_a), (count_b, width_b) = extent(rows_a), extent(rows_b)
-    # never below one cell: two blank ranges say that cfads row 1 col 1 is empty
-    count = max(count_a, count_b, min(shape_a[0], 1))
-    width = max(width_a, width_b, min(shape_a[1], 1))
     cap.check(name_a, count * width)
-    return cut(rows_a, count, width), cut(rows_b, count, width)
+    return cut_a, cut_b
 
 
 def _typed(value: Any) -> tuple[type, Any]:
