@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import math
+import operator
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -44,6 +46,7 @@ import numpy as np
 import xlwings as xw
 
 from addin.excel import convert
+from addin.excel.caps import COLUMN_CAPS, Cap
 from addin.log import log_unexpected
 from addin.model.errors import AddinError, InputError, MissingInputError
 from addin.model.params import Param, param
@@ -86,12 +89,30 @@ def without_jsnull(value: Any) -> Any:
     ways. Recognised by its class, so pyodide is never imported.
     """
     if isinstance(value, list | tuple):
+        if not _may_hold_jsnull(value):
+            return value  # the usual case, found in C: a whole column costs about 0.1 s
         items = [without_jsnull(item) for item in value]
         return items if isinstance(value, list) else tuple(items)
-    kind = type(value)
-    if kind.__name__ == "JsNull" and kind.__module__.startswith("pyodide"):
-        return None
-    return value
+    return None if _is_jsnull_type(type(value)) else value
+
+
+def _is_jsnull_type(kind: type) -> bool:
+    return kind.__name__ == "JsNull" and kind.__module__.startswith("pyodide")
+
+
+def _may_hold_jsnull(value: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether a list of cells, or of rows of cells, holds a jsnull (or is nested deeper
+    than Excel nests ranges). Found in C (``map``, ``compress``, ``set``), skipping the rows
+    of None only that fill a whole-column range: one pass over a million rows."""
+    last = value[-1] if value else None
+    if not isinstance(last, list | tuple):
+        return any(map(_is_jsnull_type, set(map(type, value))))
+    nones = [None] * len(last)
+    filled = list(itertools.compress(value, map(operator.ne, value, itertools.repeat(nones))))
+    if not set(map(type, filled)) <= {list, tuple}:
+        return True  # rows mixed with cells: never from Excel, walked item by item
+    cells = set(map(type, itertools.chain.from_iterable(filled)))
+    return bool(cells & {list, tuple}) or any(map(_is_jsnull_type, cells))
 
 
 def finite_result(result: Any) -> Any:
@@ -122,6 +143,7 @@ class Arg:
     required: bool
     shape: str = "cell"
     empty: str | None = None
+    cap: Cap | None = None
 
     def help(self) -> str:
         """The Function Wizard help: what it is, what is allowed, what empty means."""
@@ -149,8 +171,8 @@ class Arg:
             if spec.name == "deal_or_model":
                 return convert.deal_or_text(spec, value, param("model"))
             return convert.deal_of(value)
-        if self.shape == "column":
-            return convert.column(spec, value)
+        if self.shape == "column" and self.cap is not None:
+            return convert.column(spec, value, self.cap)
         if convert.is_blank(convert.scalar_of(spec.name, value)):
             if self.required:
                 raise MissingInputError(spec.name, spec.allowed())
@@ -190,7 +212,10 @@ def arguments(
             required=parameter.default is inspect.Parameter.empty,
             shape="deal" if spec.kind == "deal" else shape,
             empty=empty.get(name),
+            cap=COLUMN_CAPS.get(name) if shape == "column" else None,
         )
+        if arg.shape == "column" and arg.cap is None:
+            raise TypeError(f"{function.__name__}: column {name} has no cap in COLUMN_CAPS")
         if not 0 < len(arg.help()) <= MAX_HELP:
             raise ValueError(f"{function.__name__}: help of {name} is {len(arg.help())} chars")
         result.append(arg)

@@ -52,12 +52,12 @@ from addin.analytics.portfolio import (
     portfolio_var,
     tranche_expected_loss,
 )
-from addin.excel.convert import cell_of, number, table
+from addin.excel.caps import CELLS, EXCEL_SETTINGS
+from addin.excel.convert import cell_of, number, ranges_alike, table
 from addin.excel.udf import IN_LITE as IN_LITE
 from addin.excel.udf import excel_errors as excel_errors
 from addin.excel.udf import udf
 from addin.model.catalog import gpu_catalog, gpu_spec
-from addin.model.errors import InputError
 from addin.model.params import param
 from addin.version import VERSION
 
@@ -138,14 +138,7 @@ def DSCR_DEBT_CAPACITY(cfads, rate_per_period, target_dscr):
 @udf(ranges=("cfads", "debt_service"))
 def DSCR(cfads, debt_service):
     """Debt service coverage per period, CFADS / debt service (x), in the shape of cfads; empty where debt service is 0. =DSCR(B2:B61, C2:C61)"""
-    shape_f = (len(cfads), max((len(r) for r in cfads), default=0))
-    shape_s = (len(debt_service), max((len(r) for r in debt_service), default=0))
-    if shape_f != shape_s or any(len(r) != shape_f[1] for r in cfads + debt_service):
-        raise InputError(
-            "debt_service",
-            f"a range of {shape_s[0]} x {shape_s[1]} cells",
-            f"the shape of cfads, {shape_f[0]} x {shape_f[1]}",
-        )
+    cfads, debt_service = ranges_alike(("cfads", cfads), ("debt_service", debt_service), CELLS)
     flow, service = param("cfads"), param("debt_service")
     out = []
     for r, (row_f, row_s) in enumerate(zip(cfads, debt_service, strict=True)):
@@ -283,7 +276,7 @@ def DEFAULT_TAIL_DEP(rho, dof):
 @udf(columns=OBLIGORS)
 def PORTFOLIO_LOSS_DIST(pds, exposures, lgds, rho, copula=None, dof=None):
     """Exact portfolio loss distribution: loss (USD), probability and cumulative, one row per grid point, with a header row. With exposures and LGDs of 1 the losses are default counts. =PORTFOLIO_LOSS_DIST(PDs, EADs, LGDs, 0.2)"""
-    return table(loss_distribution(pds, exposures, lgds, rho, copula, dof))
+    return table(loss_distribution(pds, exposures, lgds, rho, copula, dof, EXCEL_SETTINGS))
 
 
 @udf(columns=OBLIGORS[:3])
@@ -295,19 +288,21 @@ def PORTFOLIO_EL(pds, exposures, lgds):
 @udf(columns=OBLIGORS)
 def PORTFOLIO_VAR(confidence, pds, exposures, lgds, rho, copula=None, dof=None):
     """Value at risk of the portfolio loss, USD: the smallest loss not exceeded with the confidence (gross, not net of expected loss). =PORTFOLIO_VAR(0.999, PDs, EADs, LGDs, 0.2)"""
-    return portfolio_var(confidence, pds, exposures, lgds, rho, copula, dof)
+    return portfolio_var(confidence, pds, exposures, lgds, rho, copula, dof, EXCEL_SETTINGS)
 
 
 @udf(columns=OBLIGORS)
 def PORTFOLIO_ES(confidence, pds, exposures, lgds, rho, copula=None, dof=None):
     """Expected shortfall of the portfolio loss, USD: the mean loss in the worst (1 - confidence) of outcomes. =PORTFOLIO_ES(0.999, PDs, EADs, LGDs, 0.2)"""
-    return portfolio_es(confidence, pds, exposures, lgds, rho, copula, dof)
+    return portfolio_es(confidence, pds, exposures, lgds, rho, copula, dof, EXCEL_SETTINGS)
 
 
 @udf(columns=OBLIGORS)
 def TRANCHE_EL(attach, detach, pds, exposures, lgds, rho, copula=None, dof=None):
     """Expected loss of the tranche [attach, detach] as a fraction of its notional (decimal). =TRANCHE_EL(0.03, 0.07, PDs, EADs, LGDs, 0.2)"""
-    return tranche_expected_loss(attach, detach, pds, exposures, lgds, rho, copula, dof)
+    return tranche_expected_loss(
+        attach, detach, pds, exposures, lgds, rho, copula, dof, EXCEL_SETTINGS
+    )
 
 
 @udf(factor_corr=param("factor_corr").defaulting(0.0))

@@ -61,6 +61,27 @@ class MissingInputError(AddinError):
         super().__init__(f"{argument}: is required but empty; allowed: {allowed}")
 
 
+class CapError(AddinError):
+    """An input asks for more work than one cell may do (Excel would freeze).
+
+    Parameters
+    ----------
+    argument : str
+        The argument (or "portfolio") whose size is over the cap.
+    got : str
+        What was asked, with its unit ("5,001 names").
+    allowed : str
+        The cap, with its unit and name ("at most 5,000 names in a cell (the names cap)").
+    bigger : str
+        How to run larger jobs ("use the Python API, e.g. addin.portfolio_es").
+    """
+
+    def __init__(self, argument: str, got: str, allowed: str, bigger: str) -> None:
+        self.argument = argument
+        self.allowed = allowed
+        super().__init__(f"{argument}: got {got}; allowed: {allowed}; for more, {bigger}")
+
+
 class UnknownKeyError(AddinError):
     """A deal key (or option) that the add-in does not know, with a did-you-mean."""
 

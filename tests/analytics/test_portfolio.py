@@ -32,8 +32,9 @@ from addin import (
     vasicek_tranche_expected_loss,
 )
 from addin.analytics import portfolio as copula
+from addin.analytics.credit import chi_scale_nodes
 from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings
-from addin.model.errors import InputError, MissingInputError
+from addin.model.errors import CapError, InputError, MissingInputError
 
 RNG = np.random.default_rng(20240601)
 HET_PDS = RNG.uniform(0.005, 0.06, 40)
@@ -614,3 +615,60 @@ def test_settings_are_frozen_and_checked_when_passed() -> None:
     with pytest.raises(InputError, match=r"settings: got \{'pooling': 0\.5\}; allowed: an Engine"):
         loss_distribution([0.1], 1.0, 1.0, 0.2, settings={"pooling": 0.5})  # type: ignore[arg-type]
     assert EngineSettings(grid_points=2048.0) == DEFAULT_SETTINGS  # whole floats become ints
+
+
+# ---- the work cap (issue 11 item 8) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, r"settings\.max_work: got 0; allowed: a whole number >= 1, or None \(no limit\)"),
+        (1.5, r"settings\.max_work: got 1\.5; allowed: a whole number >= 1, or None"),
+    ],
+)
+def test_bad_work_caps_are_rejected(value: Any, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        EngineSettings(max_work=value)
+
+
+@pytest.mark.parametrize("detach", [None, 0.07])
+def test_work_just_at_the_cap_runs_and_just_past_it_is_refused(detach: float | None) -> None:
+    pds = np.random.default_rng(7).uniform(0.005, 0.05, 300)
+    work = copula.portfolio_work(pds, 1e6, 0.4, 0.3, "t", 4, detach=detach)
+    # 300 names on a grid of 301 points (22 up to the detachment): nodes x 301 (x 300)
+    assert work % (301 if detach is None else 300) == 0
+    at_cap = EngineSettings(max_work=work)
+    if detach is None:
+        assert_frame_equal_exactly(
+            loss_distribution(pds, 1e6, 0.4, 0.3, "t", 4, at_cap),
+            loss_distribution(pds, 1e6, 0.4, 0.3, "t", 4),
+        )
+    else:
+        assert tranche_expected_loss(0.03, detach, pds, 1e6, 0.4, 0.3, "t", 4, at_cap) == (
+            tranche_expected_loss(0.03, detach, pds, 1e6, 0.4, 0.3, "t", 4)
+        )
+    past = EngineSettings(max_work=work - 1)
+    with pytest.raises(CapError, match=rf"portfolio: got {work:,} quadrature nodes x names; al"):
+        portfolio_es(0.999, pds, 1e6, 0.4, 0.3, "t", 4, past) if detach is None else (
+            tranche_expected_loss(0.03, detach, pds, 1e6, 0.4, 0.3, "t", 4, past)
+        )
+
+
+def test_the_factor_step_search_is_capped_before_it_runs() -> None:
+    """At rho 0.9999 the search for the quadrature step looks at 2,717 factor values per
+    obligor kind and mixing node: capped before it runs (issue 11: 7 s for TRANCHE_EL)."""
+    pds = np.random.default_rng(8).uniform(0.005, 0.05, 100)
+    mixing = int(np.count_nonzero(chi_scale_nodes(1.0)[1] > 0))
+    # 2 ceil(sqrt(2 ln 1e10) / (0.5 / sqrt(0.9999 / 0.0001))) + 1 = 2 x 1,358 + 1 = 2,717
+    # search points x 100 obligor kinds x the mixing nodes of 1 degree of freedom
+    searches = 2717 * 100 * mixing
+    with pytest.raises(CapError, match=rf"got {searches:,} quadrature nodes x names; allowed"):
+        tranche_expected_loss(
+            0.03, 0.07, pds, 1.0, 1.0, 0.9999, "t", 1, EngineSettings(max_work=10**6)
+        )
+    assert copula.portfolio_work(pds, 1.0, 1.0, 0.9999, "t", 1, detach=0.07) >= searches
+
+
+def assert_frame_equal_exactly(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_exact=True)

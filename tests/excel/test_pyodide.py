@@ -100,7 +100,8 @@ def empty_cell_calls() -> list[tuple[int, str, list[Any]]]:
     """Gallery calls with empty cells inside ranges: JavaScript null nested in the matrix.
 
     Each deal gets a blank row below it (a range selected past the deal, which must not
-    change the result); each other range of more than one cell gets its last cell emptied.
+    change the result); each other range of more than one cell gets its first cell emptied
+    (an empty last cell would be a trailing blank, cut before converting: issue 11 item 8).
     Returns (index of the gallery case, function, Office.js arguments).
     """
     calls = []
@@ -112,7 +113,7 @@ def empty_cell_calls() -> list[tuple[int, str, list[Any]]]:
                 variant[k] = [*arg, [None] * len(arg[0])]
             elif isinstance(raw, list) and sum(map(len, arg)) > 1:
                 variant = copy.deepcopy(args)
-                variant[k][-1][-1] = None
+                variant[k][0][0] = None
             else:
                 continue
             calls.append((i, case.function, variant))

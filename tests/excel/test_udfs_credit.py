@@ -123,7 +123,10 @@ def test_default_counts_with_unit_exposures() -> None:
         (lambda: DEFAULT_WCDR(0.02, 0.1, 1.0), "confidence: got 1.0"),
         (lambda: DEFAULT_TAIL_DEP(0.5, None), "dof: is required but empty"),
         (lambda: DEFAULT_CONDITIONAL_PD(0.02, True, 1.0), "rho: got True"),
-        (lambda: PORTFOLIO_LOSS_DIST([[0.01], [None]], 1.0, 1.0, 0.2), "pds item 2: is required"),
+        (  # an empty cell inside the range (a trailing one is cut: issue 11 item 8)
+            lambda: PORTFOLIO_LOSS_DIST([[0.01], [None], [0.02]], 1.0, 1.0, 0.2),
+            "pds item 2: is required",
+        ),
         (lambda: PORTFOLIO_LOSS_DIST([[0.01], ["x"]], 1.0, 1.0, 0.2), "pds item 2: got 'x'"),
         (lambda: PORTFOLIO_LOSS_DIST([[0.01, 0.2], [0.02, 0.1]], 1.0, 1.0, 0.2), "pds: got"),
         (lambda: PORTFOLIO_LOSS_DIST(PDS, [[1.0], [2.0]], 1.0, 0.2), "exposures: got '2 values'"),

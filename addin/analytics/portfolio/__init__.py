@@ -79,6 +79,7 @@ from addin.analytics.portfolio.api import (
     portfolio_es,
     portfolio_expected_loss,
     portfolio_var,
+    portfolio_work,
     tranche_expected_loss,
     two_factor_loss_distribution,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "portfolio_es",
     "portfolio_expected_loss",
     "portfolio_var",
+    "portfolio_work",
     "simulate_losses",
     "simulate_two_factor_losses",
     "tranche_expected_loss",

@@ -11,13 +11,18 @@ from addin.analytics.credit import (
     check_copula,
     check_tranche,
 )
+from addin.analytics.portfolio.grid import loss_grid
 from addin.analytics.portfolio.inputs import (
+    Portfolio,
     correlations,
     portfolio,
     two_factor_inputs,
 )
 from addin.analytics.portfolio.models import (
+    Model,
     distribution_arrays,
+    grid_cap,
+    model_work,
     one_factor_model,
     two_factor_model,
 )
@@ -28,6 +33,20 @@ from addin.analytics.portfolio.statistics import (
     tranche_of,
     var_of,
 )
+
+
+def one_factor(
+    obligors: tuple[Any, Any, Any],
+    rho: Any,
+    copula: str,
+    dof: float | None,
+    settings: EngineSettings,
+) -> tuple[Portfolio, Model, EngineSettings]:
+    """The checked portfolio (pds, exposures, lgds), its one-factor model and settings."""
+    settings = check_settings(settings)
+    book = portfolio(*obligors)
+    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
+    return book, one_factor_model(book, rhos, nu, settings), settings
 
 
 def loss_distribution(
@@ -83,10 +102,7 @@ def loss_distribution(
 
     Excel: ``=PORTFOLIO_LOSS_DIST(PDs, Exposures, LGDs, 0.2)``
     """
-    settings = check_settings(settings)
-    book = portfolio(pds, exposures, lgds)
-    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
-    model = one_factor_model(book, rhos, nu, settings)
+    book, model, settings = one_factor((pds, exposures, lgds), rho, copula, dof, settings)
     losses, probs, grid = distribution_arrays(book, model, settings=settings)
     return as_frame(losses, probs, grid, book.total_exposure)
 
@@ -113,10 +129,7 @@ def default_count_distribution(
     >>> round(float(dist["probability"].iloc[1]), 6)  # 10 x 0.02 x 0.98^9
     0.16675
     """
-    settings = check_settings(settings)
-    book = portfolio(pds, 1.0, 1.0)
-    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
-    model = one_factor_model(book, rhos, nu, settings)
+    book, model, settings = one_factor((pds, 1.0, 1.0), rho, copula, dof, settings)
     losses, probs, grid = distribution_arrays(book, model, settings=settings)
     frame = as_frame(losses, probs, grid, book.total_exposure, "defaults")
     frame["defaults"] = frame["defaults"].round().astype(int)
@@ -246,13 +259,48 @@ def tranche_expected_loss(
     Excel: ``=TRANCHE_EL(0, 0.1, PDs, Exposures, LGDs, 0.3)``
     """
     a, d = check_tranche(attach, detach)
-    settings = check_settings(settings)
-    book = portfolio(pds, exposures, lgds)
-    rhos, nu = correlations(rho, book.pds.size), check_copula(copula, dof)
-    model = one_factor_model(book, rhos, nu, settings)
+    book, model, settings = one_factor((pds, exposures, lgds), rho, copula, dof, settings)
     total = book.total_exposure
     losses, probs, _ = distribution_arrays(book, model, d * total, settings)
     return tranche_of(losses, probs, a, d, total)
+
+
+def portfolio_work(
+    pds: Any,
+    exposures: Any,
+    lgds: Any,
+    rho: Any,
+    copula: str = "gaussian",
+    dof: float | None = None,
+    detach: float | None = None,
+    settings: EngineSettings = DEFAULT_SETTINGS,
+) -> int:
+    """Work of the exact one-factor engine on a portfolio, before it is done.
+
+    Parameters
+    ----------
+    pds, exposures, lgds, rho, copula, dof, settings
+        As in :func:`loss_distribution`.
+    detach : float, optional
+        Detachment point of a tranche (fraction of total exposure): the loss grid stops
+        there, as in :func:`tranche_expected_loss`. Default None, the whole grid.
+
+    Returns
+    -------
+    int
+        Quadrature nodes x names, or x loss-grid points when there are more points than
+        names: what ``settings.max_work`` caps (:class:`.settings.EngineSettings`). Its
+        time is about 0.1 to 1 microsecond a unit on one core.
+
+    Examples
+    --------
+    >>> portfolio_work([0.02] * 100, 1.0, 1.0, 0.2)  # 48 nodes x 101 grid points
+    4848
+    """
+    book, model, settings = one_factor((pds, exposures, lgds), rho, copula, dof, settings)
+    grid = loss_grid(book, settings)
+    cap_loss = None if detach is None else check_tranche(0.0, detach)[1] * book.total_exposure
+    return model_work(model, grid, grid_cap(grid, cap_loss))
 
 
 def two_factor_loss_distribution(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import ndtr
 
 from addin.analytics.credit import (
@@ -30,8 +31,9 @@ from addin.analytics.portfolio.quadrature import (
     factor_nodes,
     factor_step,
     kept_nodes,
+    search_points,
 )
-from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings
+from addin.analytics.portfolio.settings import DEFAULT_SETTINGS, EngineSettings, check_work
 from addin.model.types import FloatArray
 
 
@@ -39,10 +41,35 @@ from addin.model.types import FloatArray
 class Model:
     """Quadrature weights (summing to 1) and ``conditional(start, stop)``, the conditional
     PDs (obligors x nodes) at the nodes ``start:stop``, computed when asked so that only a
-    chunk of nodes is held at once."""
+    chunk of nodes is held at once; ``search_work`` is the work of the factor-step searches
+    that placed the nodes (:func:`search_work`), when it was counted."""
 
     weights: FloatArray
     conditional: Callable[[int, int], FloatArray]
+    search_work: int = 0  # of the factor-step searches that placed the nodes
+
+
+def search_work(
+    loading: FloatArray,
+    idio: FloatArray,
+    active: npt.NDArray[np.bool_],
+    mixing: FloatArray,
+    settings: EngineSettings,
+) -> int:
+    """Work of the factor-step searches of :func:`one_factor_model`, before they run:
+    search points (:func:`.quadrature.search_points`) x obligor kinds that depend on the
+    factor x mixing nodes of positive weight (one for the Gaussian copula)."""
+    use = active & (loading != 0)
+    if not use.any():
+        return 0
+    half = search_points(float(np.abs(loading[use] / idio[use]).max()), settings)[1]
+    return (2 * half + 1) * int(use.sum()) * int(np.count_nonzero(mixing > 0))
+
+
+def points_per_node(grid: LossGrid, cap: int) -> int:
+    """Numbers the engine handles per quadrature node: loss-grid points up to ``cap`` or
+    obligors, whichever are more (what sets the size of a chunk of nodes, and the work)."""
+    return max(min(grid.size, cap) + 1, grid.low.size)
 
 
 def one_factor_model(
@@ -65,6 +92,8 @@ def one_factor_model(
         if dof is None
         else chi_scale_nodes(dof, settings.chi_step, settings.chi_per_spread)
     )
+    searches = search_work(loading, idio, active & np.isfinite(threshold), v, settings)
+    check_work(searches, settings)
     factor, scales, weights = [], [], []
     with np.errstate(invalid="ignore"):  # +-inf thresholds (PD 0 or 1) stay +-inf
         for s, w in zip(scale.tolist(), v.tolist(), strict=True):
@@ -95,7 +124,7 @@ def one_factor_model(
             shifted = cut * ss[start:stop] - slope * mm[start:stop]
         return np.asarray(ndtr(shifted)[kind], dtype=float)
 
-    return Model(weight[keep] / weight[keep].sum(), conditional)
+    return Model(weight[keep] / weight[keep].sum(), conditional, searches)
 
 
 def two_factor_model(
@@ -162,7 +191,7 @@ def loss_mixture(model: Model, grid: LossGrid, cap: int, settings: EngineSetting
     # a chunk of nodes holds settings.chunk_cells / 16 numbers per obligor or grid point: the
     # product tree's arrays are several times that, and smaller ones (fewer page faults,
     # more in cache) were measured quicker, down to about a tenth of this
-    chunk = max(1, settings.chunk_cells // (16 * max(min(grid.size, cap) + 1, grid.low.size)))
+    chunk = max(1, settings.chunk_cells // (16 * points_per_node(grid, cap)))
     sequential = grid.weight_high.any() and len(grid.order) <= settings.sequential_obligors
     for start in range(0, model.weights.size, chunk):
         stop = min(start + chunk, model.weights.size)
@@ -176,6 +205,21 @@ def loss_mixture(model: Model, grid: LossGrid, cap: int, settings: EngineSetting
     return out
 
 
+def grid_cap(grid: LossGrid, cap_loss: float | None) -> int:
+    """Last grid point needed: all of the grid, or up to ``cap_loss`` (USD) when given."""
+    cap = grid.size
+    if cap_loss is not None:
+        steps = cap_loss / grid.unit  # inf for a tiny unit: keep the whole grid then
+        cap = min(cap, math.ceil(steps)) if steps < cap else cap
+    return cap
+
+
+def model_work(model: Model, grid: LossGrid, cap: int) -> int:
+    """Work of a loss distribution: quadrature nodes x :func:`points_per_node` (the work
+    of :func:`loss_mixture`), or the searches that placed the nodes if they did more."""
+    return max(model.search_work, model.weights.size * points_per_node(grid, cap))
+
+
 def distribution_arrays(
     book: Portfolio,
     model: Model,
@@ -184,10 +228,8 @@ def distribution_arrays(
 ) -> tuple[FloatArray, FloatArray, LossGrid]:
     """Losses (USD) and probabilities on the grid, up to ``cap_loss`` (USD) when given."""
     grid = loss_grid(book, settings)
-    cap = grid.size
-    if cap_loss is not None:
-        steps = cap_loss / grid.unit  # inf for a tiny unit: keep the whole grid then
-        cap = min(cap, math.ceil(steps)) if steps < cap else cap
+    cap = grid_cap(grid, cap_loss)
+    check_work(model_work(model, grid, cap), settings)
     probs = loss_mixture(model, grid, cap, settings)
     losses = np.arange(cap + 1) * grid.unit
     return losses.astype(float), np.maximum(probs, 0.0), grid

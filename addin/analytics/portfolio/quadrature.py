@@ -28,6 +28,24 @@ def factor_nodes(step: float, factor_range: float) -> tuple[FloatArray, FloatArr
     return z, weight / weight.sum()
 
 
+def search_points(steepest: float, settings: EngineSettings) -> tuple[float, int]:
+    """Spacing (standard deviations) and half-count of the factor values at which
+    :func:`factor_step` looks for the narrowest feature: ``2 half + 1`` values over
+    ``[-reach, reach]``, ``reach = sqrt(2 ln(1 / settings.quad_tol))`` (beyond, the density
+    is below ``quad_tol`` of its peak), spaced so that the steepest obligor's ``x`` (slope
+    ``steepest`` per standard deviation) moves by 1/2 at most.
+
+    Examples
+    --------
+    >>> from addin.analytics.portfolio.settings import DEFAULT_SETTINGS
+    >>> search_points(1.0, DEFAULT_SETTINGS)
+    (0.5, 14)
+    """
+    reach = math.sqrt(2 * math.log(1 / settings.quad_tol))
+    spacing = min(reach, 0.5 / steepest)
+    return spacing, math.ceil(reach / spacing)
+
+
 def factor_step(
     idio: FloatArray,
     loading: FloatArray,
@@ -71,9 +89,7 @@ def factor_step(
         inverse_w2 = float(steep.max()) ** 2 * (1 + settings.pooling * (alike.sum() - 1))
         return min(largest, settings.step_factor / math.sqrt(1 + inverse_w2))
     tol = math.log(1 / settings.quad_tol)
-    reach = math.sqrt(2 * tol)  # beyond, the density is below settings.quad_tol of its peak
-    spacing = min(reach, 0.5 / float(steep.max()))  # the steepest x moves by 1/2 at most
-    half = math.ceil(reach / spacing)
+    spacing, half = search_points(float(steep.max()), settings)
     cut = threshold[use] / idio[use]
     narrowest = 0.0  # max over M of (1 + inverse_w2) room, in chunks of M to bound memory
     rows = max(1, settings.chunk_cells // (4 * steep.size))

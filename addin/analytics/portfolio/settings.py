@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, fields
 
 from addin.analytics.credit import CHI_PER_SPREAD, CHI_STEP
-from addin.model.errors import InputError
+from addin.model.errors import CapError, InputError
 
 # (low, high, low_open, integer) for each field; high None means unbounded.
 _BOUNDS: dict[str, tuple[float, float | None, bool, bool]] = {
@@ -43,7 +43,10 @@ _BOUNDS: dict[str, tuple[float, float | None, bool, bool]] = {
     "sequential_obligors": (0.0, None, False, True),
     "chi_step": (0.0, None, True, False),
     "chi_per_spread": (0.0, None, True, False),
+    "max_work": (1.0, None, False, True),
 }
+#: Fields that may also be None (no limit).
+_OPTIONAL = frozenset({"max_work"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,12 @@ class EngineSettings:
         Largest trapezoid step in ln chi-square over the t copula's mixing variable (> 0).
     chi_per_spread : float, default ``addin.analytics.credit.CHI_PER_SPREAD`` (2.5)
         Trapezoid steps per standard deviation of ln chi-square, at least (> 0).
+    max_work : int or None, default None
+        Largest work allowed, in quadrature nodes x names (x loss-grid points per node
+        when there are more points than names; the factor-step search counts its search
+        points as nodes), checked before the work is done (:func:`check_work`); None means
+        no limit. The Excel functions set it (``addin.excel.caps``) so that no cell can
+        freeze Excel; the Python API has no limit by default.
 
     Raises
     ------
@@ -133,10 +142,13 @@ class EngineSettings:
     sequential_obligors: int = 64
     chi_step: float = CHI_STEP
     chi_per_spread: float = CHI_PER_SPREAD
+    max_work: int | None = None
 
     def __post_init__(self) -> None:
         for field in fields(self):
             value = getattr(self, field.name)
+            if value is None and field.name in _OPTIONAL:
+                continue
             low, high, low_open, integer = _BOUNDS[field.name]
             kind = "a whole number" if integer else "a number"
             allowed = f"{kind} {'>' if low_open else '>='} {low:g}"
@@ -151,6 +163,8 @@ class EngineSettings:
                 and (not integer or float(value).is_integer())
             )
             if not ok:
+                if field.name in _OPTIONAL:
+                    allowed += ", or None (no limit)"
                 raise InputError(f"settings.{field.name}", value, allowed)
             if integer:
                 object.__setattr__(self, field.name, int(value))
@@ -178,4 +192,40 @@ def check_settings(settings: object) -> EngineSettings:
     return settings
 
 
-__all__ = ["DEFAULT_SETTINGS", "EngineSettings", "check_settings"]
+def check_work(work: int, settings: EngineSettings) -> None:
+    """Refuse work above ``settings.max_work`` before it is done.
+
+    Parameters
+    ----------
+    work : int
+        Quadrature nodes x names (or loss-grid points per node, when more), or search
+        points x names for the factor-step search.
+    settings : EngineSettings
+        Its ``max_work`` is the cap; None means no limit.
+
+    Raises
+    ------
+    CapError
+        Naming the work, the cap and how to run larger portfolios (the Python API with
+        settings that have no cap).
+
+    Examples
+    --------
+    >>> check_work(10**9, DEFAULT_SETTINGS)  # no cap by default
+    >>> try:
+    ...     check_work(2_000_001, EngineSettings(max_work=2_000_000))
+    ... except CapError as error:
+    ...     print(error.allowed)
+    at most 2,000,000 (the work cap, settings.max_work)
+    """
+    if settings.max_work is not None and work > settings.max_work:
+        raise CapError(
+            "portfolio",
+            f"{work:,} quadrature nodes x names",
+            f"at most {settings.max_work:,} (the work cap, settings.max_work)",
+            "use the Python API (addin.portfolio_es, addin.loss_distribution and the other "
+            "portfolio functions), whose default settings have no cap",
+        )
+
+
+__all__ = ["DEFAULT_SETTINGS", "EngineSettings", "check_settings", "check_work"]
