@@ -168,6 +168,7 @@ DEAL_FUNCTIONS: dict[str, tuple[Any, ...]] = {
     "DSCR_LLCR": (0.3,),
     "DSCR_BREAKEVEN_DECLINE": (1.0,),
     "DSCR_FIRST_BREACH": (5.0, 0.3),
+    "DSCR_COVENANTS": (0.3,),
     "GPU_RESIDUAL_CURVE": (30,),
     "GPU_RESIDUAL": (3.5, "economic"),
     "LTV_TABLE": (),
