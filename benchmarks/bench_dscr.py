@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 
 from addin.analytics.dscr import min_dscr_grid
-from addin.excel.udfs import DSCR_MIN, _deal_from_cells
+from addin.excel.convert import _deal_from_typed_cells
+from addin.excel.udfs import DSCR_MIN
 from addin.model.deal import load_deal
 
 COM_ROUND_TRIP_S = 1e-3
@@ -37,7 +38,7 @@ def best_of(function: Callable[[], object], repeat: int = 7, number: int = 200) 
 
 
 def cold_call() -> object:
-    _deal_from_cells.cache_clear()  # parse and validate the deal range every time
+    _deal_from_typed_cells.cache_clear()  # parse and validate the deal range every time
     return DSCR_MIN(DEAL, 0.3)
 
 

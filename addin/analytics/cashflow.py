@@ -40,6 +40,8 @@ from addin.model.types import ArrayLike, FloatArray
 from addin.model.units import HOURS_PER_YEAR
 
 BREAKEVEN_MAX_DECLINE = MAX_DECLINE
+_FLAT = 1e-250  # |ln(1 - d)| below this is no decline (keeps ln(F/r0) / ln(1 - d) finite)
+_TINY = 1e-300  # stands in for a zero floor inside a logarithm whose result is not used
 
 
 def _check_decline(name: str, value: float) -> float:
@@ -144,19 +146,21 @@ def period_rent(
     r0 = np.asarray(start_rate, dtype=float)
     a = np.asarray(start, dtype=float)
     b = np.asarray(end, dtype=float)
-    floor_ = np.asarray(floor, dtype=float)
-    log_q = np.log1p(-np.asarray(annual_decline, dtype=float))
-    falls = log_q < 0.0
-    safe_log = np.where(falls, log_q, -1.0)
-    with np.errstate(divide="ignore", over="ignore"):  # no crossing: +inf
-        crossing = np.where(
-            falls & (floor_ > 0.0), np.log(np.maximum(floor_, 1e-300) / r0) / safe_log, np.inf
-        )
-    tau = np.where(floor_ >= r0, 0.0, crossing)
-    c = np.minimum(np.maximum(tau, a), b)
     length = b - a
-    above = np.where(falls, np.expm1((c - a) * safe_log) / safe_log, c - a) / length
-    rent: FloatArray = r0 * np.exp(a * log_q) * above + floor_ * ((b - c) / length)
+    log_q = np.log1p(-np.asarray(annual_decline, dtype=float))
+    falls = log_q < -_FLAT  # else the rent is flat (d = 0): (e^(x L) - 1) / L -> x
+    slope = np.where(falls, log_q, -1.0)  # L where the rent falls, a dummy elsewhere
+    level = r0 * np.exp(a * log_q)  # r0 q^a
+    floor_ = np.asarray(floor, dtype=float)
+    if floor_.ndim == 0 and floor_ <= 0.0:  # no floor (c = b): the common case, faster
+        above_ = np.where(falls, np.expm1(length * slope) / slope, length) / length
+        rent: FloatArray = level * above_  # the general formula below with c = b, same bits
+        return rent
+    crossing = np.log(np.maximum(floor_, _TINY) / r0) / slope  # tau, where the rent falls
+    tau = np.where(floor_ >= r0, 0.0, np.where(falls & (floor_ > 0.0), crossing, np.inf))
+    c = np.minimum(np.maximum(tau, a), b)
+    above = np.where(falls, np.expm1((c - a) * slope) / slope, c - a) / length
+    rent = level * above + floor_ * ((b - c) / length)
     return rent
 
 

@@ -60,6 +60,15 @@ def test_period_rent_broadcasts_like_scalars() -> None:
     assert_allclose(grid, scalars, rtol=1e-15)
 
 
+def test_no_floor_shortcut_agrees_with_the_general_formula() -> None:
+    # floor = 0 takes a shorter path; a floor that never binds goes through the split
+    d = np.array([0.0, 1e-9, 0.3, 0.99])[:, None]
+    a = np.arange(24) / 12
+    fast = period_rent(2.0, d, a, a + 1 / 12, 0.0)
+    general = period_rent(2.0, d, a, a + 1 / 12, 1e-12)  # 2 x 0.01^2 = 2e-4 stays above it
+    assert np.array_equal(fast, general)
+
+
 # A 4-year deal with every issue-12 cost and a floor that binds inside year 2 or 3.
 WHOLE_YEARS: dict[str, Any] = {
     **BASE_DEAL,
