@@ -56,7 +56,7 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         "contract_share",
         "Share of hours under contract",
         c.PERCENT,
-        9,
+        11,
         "MIN(1,MAX(0,contract_years*periods_per_year-({period}-1)))",
     ),
     Column(

@@ -206,8 +206,9 @@ def catalog_kw_per_gpu(gpu_model: str) -> float:
 
     Raises
     ------
-    MissingInputError
-        Naming ``kw_per_gpu`` when ``gpu_model`` is not in the catalog.
+    InputError
+        Naming ``gpu_model`` when it is not in the catalog (with a did-you-mean, and that
+        ``kw_per_gpu`` may be given instead).
 
     Examples
     --------
@@ -218,11 +219,11 @@ def catalog_kw_per_gpu(gpu_model: str) -> float:
 
     try:
         row = catalog_row(gpu_model, "gpu_model")
-    except InputError:
-        raise MissingInputError(
-            "kw_per_gpu",
-            f"{KEY_SPECS['kw_per_gpu'].allowed()}; it has no default because gpu_model "
-            f"{gpu_model!r} is not in the GPU catalog",
+    except InputError as error:
+        raise InputError(
+            "gpu_model",
+            gpu_model,
+            f"{error.allowed}; or give kw_per_gpu for a model outside the GPU catalog",
         ) from None
     return float(row["kw_per_gpu"])
 
