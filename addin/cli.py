@@ -54,7 +54,7 @@ def summary_lines(summary: DscrSummary) -> list[tuple[str, str]]:
 def format_schedule(schedule: pd.DataFrame) -> str:
     """The schedule as a fixed-width text table (USD in thousands, coverage in x)."""
     shown = schedule.copy()
-    money = ["revenue", "power_cost", "opex", "cfads", "interest", "principal",
+    money = ["revenue", "power_cost", "opex", "colocation", "cfads", "interest", "principal",
              "debt_service", "balance"]  # fmt: skip
     for name in money:
         shown[name] = shown[name].map(lambda v: f"{v / 1e3:,.0f}")

@@ -1,22 +1,29 @@
-r"""Cash flows of a GPU financing: the rent path, the fleet's revenue, power cost and CFADS.
+r"""Cash flows of a GPU financing: the rent path, the fleet's revenue, costs and CFADS.
 
 Conventions (the tests and the memo's Excel formulas rely on them):
 
 * Periods :math:`k = 1..n`, :math:`n` = tenor_years x periods_per_year, each
-  :math:`h = 8760 / p` hours long (:math:`p` periods per year), starting at
-  :math:`t_k = (k - 1) / p` years.
-* Market rent :math:`r_k = \max(\text{floor}, r_0 (1 - d)^{t_k})` USD per GPU-hour.
-* Contracted GPUs (gpus x contracted_share) earn contract_rate on every hour while
-  :math:`t_k <` contract_years, then join the spot fleet; spot GPUs earn :math:`r_k` on
+  :math:`h = 8760 / p` hours long (:math:`p` periods per year), covering
+  :math:`[t_{k-1}, t_k]` with :math:`t_k = k / p` years.
+* Market rent of a period: the exact average over it,
+  :math:`r_k = p \int_{t_{k-1}}^{t_k} \max(\text{floor}, r_0 (1 - d)^t)\,dt` USD per
+  GPU-hour (:func:`period_rent`), so a year earns the same whatever :math:`p`.
+* Contracted GPUs :math:`C` = gpus x contracted_share earn contract_rate on the share
+  :math:`f_k = \min(1, \max(0, T p - (k - 1)))` of the period's hours inside the contract
+  term :math:`T` = contract_years (:func:`contract_hours_share`). On the rest of their hours
+  they are re-let: billed on ``utilization`` of the hours at recontract_rate x :math:`r_k`
+  (empty recontract_rate: spot, a share of 1). The other GPUs earn :math:`r_k` on
   ``utilization`` of their hours.
-* Billed share :math:`b_k` = billed GPU-hours / all GPU-hours. Power cost = gpus x kW x PUE x
-  h x power_price x :math:`(b_k + \text{idle} (1 - b_k))`; other opex = gpus x
-  opex_per_gpu_year / p; CFADS = revenue - power - other opex.
+* Billed share :math:`b_k = (C f_k + (\text{gpus} - C f_k) u) / \text{gpus}`. Power cost =
+  gpus x kW x PUE x h x power_price x :math:`(b_k + \text{idle} (1 - b_k))`; other opex =
+  gpus x opex_per_gpu_year / p x (1 + opex_escalation)^y, y the whole years since the start;
+  colocation = gpus x kW x colocation_per_kw_month x 12 / p (contracted IT kW, no PUE);
+  CFADS = revenue - power - other opex - colocation.
 
 Examples
 --------
 >>> deflated_rent(2.0, 0.30, 2, periods_per_year=1).round(4).tolist()
-[2.0, 1.4]
+[1.6822, 1.1775]
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from addin.model.types import ArrayLike, FloatArray
 from addin.model.units import HOURS_PER_YEAR
 
 BREAKEVEN_MAX_DECLINE = MAX_DECLINE
+_FLAT = 1e-250  # |ln(1 - d)| below this is no decline (keeps ln(F/r0) / ln(1 - d) finite)
+_TINY = 1e-300  # stands in for a zero floor inside a logarithm whose result is not used
 
 
 def _check_decline(name: str, value: float) -> float:
@@ -85,6 +94,73 @@ def rent_path(
     """
     growth = (1.0 - np.asarray(annual_decline, dtype=float)) ** np.asarray(years, dtype=float)
     rent: FloatArray = np.maximum(floor, start_rate * growth)
+    return rent
+
+
+def period_rent(
+    start_rate: ArrayLike,
+    annual_decline: ArrayLike,
+    start: ArrayLike,
+    end: ArrayLike,
+    floor: ArrayLike = 0.0,
+) -> FloatArray:
+    r"""Exact average market rent over a period: the rent a period bills on spot hours.
+
+    Inputs are not checked (the callers do); arrays broadcast together.
+
+    Parameters
+    ----------
+    start_rate : float or array
+        Rent at time 0, USD per GPU-hour.
+    annual_decline : float or array
+        Yearly fall of the rent, decimal (0.30 = 30% a year), below 1.
+    start, end : float or array
+        The period, years from 0 (end > start).
+    floor : float or array, default 0
+        Lowest rent, USD per GPU-hour.
+
+    Returns
+    -------
+    numpy.ndarray
+        USD per GPU-hour, :math:`\bar r = \frac{1}{b - a} \int_a^b \max(F, r_0 q^t)\,dt`.
+
+    Notes
+    -----
+    With :math:`q = 1 - d`, :math:`\lambda = \ln q` and :math:`F` the floor, the rent
+    :math:`r_0 q^t` falls through the floor at :math:`\tau = \ln(F / r_0) / \lambda`
+    (:math:`\tau = 0` if :math:`F \ge r_0`; never if :math:`F = 0` or :math:`d = 0`).
+    With :math:`c = \min(\max(\tau, a), b)` the integral splits exactly there:
+
+    .. math:: \bar r = \frac{r_0 q^a (e^{(c - a)\lambda} - 1) / \lambda + F (b - c)}{b - a}
+
+    and :math:`(e^{x\lambda} - 1) / \lambda = x` when :math:`d = 0`. Averaging over the
+    period makes the revenue of a year the same whatever the number of periods in it.
+
+    Examples
+    --------
+    >>> round(float(period_rent(2.0, 0.30, 0.0, 1.0)), 6)  # 2 x 0.3 / ln(1 / 0.7)
+    1.682204
+    >>> float(period_rent(2.0, 0.0, 0.0, 0.25, floor=1.0))
+    2.0
+    """
+    r0 = np.asarray(start_rate, dtype=float)
+    a = np.asarray(start, dtype=float)
+    b = np.asarray(end, dtype=float)
+    length = b - a
+    log_q = np.log1p(-np.asarray(annual_decline, dtype=float))
+    falls = log_q < -_FLAT  # else the rent is flat (d = 0): (e^(x L) - 1) / L -> x
+    slope = np.where(falls, log_q, -1.0)  # L where the rent falls, a dummy elsewhere
+    level = r0 * np.exp(a * log_q)  # r0 q^a
+    floor_ = np.asarray(floor, dtype=float)
+    if floor_.ndim == 0 and floor_ <= 0.0:  # no floor (c = b): the common case, faster
+        above_ = np.where(falls, np.expm1(length * slope) / slope, length) / length
+        rent: FloatArray = level * above_  # the general formula below with c = b, same bits
+        return rent
+    crossing = np.log(np.maximum(floor_, _TINY) / r0) / slope  # tau, where the rent falls
+    tau = np.where(floor_ >= r0, 0.0, np.where(falls & (floor_ > 0.0), crossing, np.inf))
+    c = np.minimum(np.maximum(tau, a), b)
+    above = np.where(falls, np.expm1((c - a) * slope) / slope, c - a) / length
+    rent = level * above + floor_ * ((b - c) / length)
     return rent
 
 
@@ -158,16 +234,18 @@ def deflated_rent(
     Returns
     -------
     numpy.ndarray
-        Rent of periods 1..n in USD per GPU-hour, taken at each period's start.
+        Rent of periods 1..n in USD per GPU-hour: each period's exact average.
 
     Notes
     -----
-    .. math:: r_k = \max(\text{floor}, r_0 (1 - d)^{(k-1)/p})
+    .. math:: r_k = p \int_{(k-1)/p}^{k/p} \max(\text{floor}, r_0 (1 - d)^t)\,dt
+
+    in closed form (:func:`period_rent`).
 
     Examples
     --------
     >>> deflated_rent(2.0, 0.30, 2, periods_per_year=1).round(4).tolist()
-    [2.0, 1.4]
+    [1.6822, 1.1775]
 
     In Excel: ``=DSCR_RENT_CURVE(2, 0.30, 2, 1)``.
     """
@@ -179,8 +257,10 @@ def deflated_rent(
     if abs(n - round(n)) > 1e-9 or round(n) < 1:
         raise InputError("years", years, param("years").allowed() + ", whole periods")
     param("floor").check(floor)
-    t = np.arange(round(n)) / periods_per_year
-    return rent_path(start_rate, annual_decline, t, floor)
+    k = np.arange(round(n))
+    return period_rent(
+        start_rate, annual_decline, k / periods_per_year, (k + 1) / periods_per_year, floor
+    )
 
 
 @dataclass(frozen=True)
@@ -188,20 +268,55 @@ class _Fleet:
     """Everything in the cash flows that does not depend on the rent path."""
 
     t: FloatArray  # period start, years
+    t_end: FloatArray  # period end, years
     contract_revenue: FloatArray  # USD per period
-    spot_hours: FloatArray  # billed spot GPU-hours per period
+    spot_hours: FloatArray  # GPU-hours per period billed at the market rent (x re-let share)
     power: FloatArray  # USD per period
-    opex: float  # USD per period
+    opex: FloatArray  # USD per period
+    colocation: float  # USD per period
+
+
+def contract_hours_share(contract_years: float, periods: int, periods_per_year: int) -> FloatArray:
+    r"""Share of each period's hours inside the contract term ``[0, contract_years]``.
+
+    Parameters
+    ----------
+    contract_years : float
+        Contract term from the start, years.
+    periods : int
+        Number of periods.
+    periods_per_year : int
+        12, 4, 2 or 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`f_k = \min(1, \max(0, T p - (k - 1)))`, a share from 0 to 1.
+
+    Examples
+    --------
+    >>> contract_hours_share(2.5, 4, 1).tolist()  # the contract ends mid-year 3
+    [1.0, 1.0, 0.5, 0.0]
+    """
+    share: FloatArray = np.clip(contract_years * periods_per_year - np.arange(periods), 0.0, 1.0)
+    return share
 
 
 def _volumes(
     deal: Deal, t: FloatArray, utilization: ArrayLike, contracted_share: ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Contract revenue, billed spot GPU-hours and power cost per period (scenario-shaped)."""
+    """Contract revenue, market-rent GPU-hours and power cost per period (scenario-shaped)."""
     hours = HOURS_PER_YEAR / deal.periods_per_year
     share = np.asarray(contracted_share, float)[..., None]
-    contracted = np.where(t < deal.contract_years, deal.gpus * share, 0.0)
-    spot_billed = (deal.gpus - contracted) * np.asarray(utilization, float)[..., None]
+    u = np.asarray(utilization, float)[..., None]
+    inside = contract_hours_share(deal.contract_years, t.size, deal.periods_per_year)
+    contracted = deal.gpus * share * inside  # GPU-equivalents billed at the contract rate
+    spot_billed = (deal.gpus - contracted) * u
+    if deal.recontract_rate is None:
+        market_billed = spot_billed
+    else:  # re-let GPUs earn recontract_rate x the market rent on u of their hours
+        relet = deal.gpus * share - contracted
+        market_billed = (deal.gpus - deal.gpus * share + relet * deal.recontract_rate) * u
     billed_share = (contracted + spot_billed) / deal.gpus
     power = power_cost(
         deal.kw_per_gpu,
@@ -212,14 +327,26 @@ def _volumes(
         deal.gpus,
         hours,
     )
-    return contracted * deal.effective_contract_rate * hours, spot_billed * hours, power
+    return contracted * deal.effective_contract_rate * hours, market_billed * hours, power
+
+
+def _opex(deal: Deal) -> FloatArray:
+    """Other opex per period, USD: stepped up by opex_escalation on each anniversary."""
+    anniversaries = np.arange(deal.periods) // deal.periods_per_year
+    base = deal.gpus * deal.opex_per_gpu_year / deal.periods_per_year
+    growth = np.power(1.0 + deal.opex_escalation, anniversaries, dtype=float)
+    opex: FloatArray = base * growth
+    return opex
 
 
 @functools.lru_cache(maxsize=256)
 def _fleet(deal: Deal) -> _Fleet:
     t = np.arange(deal.periods) / deal.periods_per_year
+    t_end = np.arange(1, deal.periods + 1) / deal.periods_per_year
     volumes = _volumes(deal, t, deal.utilization, deal.contracted_share)
-    return _Fleet(t, *volumes, deal.gpus * deal.opex_per_gpu_year / deal.periods_per_year)
+    kw = deal.gpus * deal.kw_per_gpu  # contracted IT kW (no PUE)
+    colocation = kw * deal.colocation_per_kw_month * 12 / deal.periods_per_year
+    return _Fleet(t, t_end, *volumes, _opex(deal), colocation)
 
 
 def cash_flows(
@@ -240,8 +367,9 @@ def cash_flows(
     Returns
     -------
     dict of numpy.ndarray
-        ``market_rate`` (USD per GPU-hour), ``revenue``, ``power_cost``, ``opex`` and
-        ``cfads`` (USD per period), shaped ``scenario_shape + (periods,)``.
+        ``market_rate`` (the period's average market rent, USD per GPU-hour),
+        ``revenue``, ``power_cost``, ``opex``, ``colocation`` and ``cfads`` (USD per
+        period), shaped ``scenario_shape + (periods,)``.
 
     Examples
     --------
@@ -249,8 +377,8 @@ def cash_flows(
     >>> deal = load_deal({"name": "D", "gpus": 1, "market_rate": 2.0, "loan_amount": 1e4,
     ...                   "interest_rate": 0.1, "tenor_years": 1, "periods_per_year": 1,
     ...                   "utilization": 1.0})
-    >>> round(float(cash_flows(deal)["revenue"][0]), 2)  # 2 USD x 8760 h
-    17520.0
+    >>> round(float(cash_flows(deal)["revenue"][0]), 2)  # 2 x 0.3 / ln(1 / 0.7) USD x 8760 h
+    14736.11
     """
     fleet, rent, revenue, power, cfads = _flows(deal, annual_decline, utilization, contracted_share)
     shape = cfads.shape
@@ -258,7 +386,8 @@ def cash_flows(
         "market_rate": np.broadcast_to(rent, shape),
         "revenue": np.broadcast_to(revenue, shape),
         "power_cost": np.broadcast_to(power, shape),
-        "opex": np.full(shape, fleet.opex),
+        "opex": np.broadcast_to(fleet.opex, shape),
+        "colocation": np.full(shape, fleet.colocation),
         "cfads": cfads,
     }
 
@@ -281,6 +410,6 @@ def _flows(
             deal.utilization if utilization is None else utilization,
             deal.contracted_share if contracted_share is None else contracted_share,
         )
-    rent = rent_path(deal.market_rate, d[..., None], fleet.t, deal.rent_floor)
+    rent = period_rent(deal.market_rate, d[..., None], fleet.t, fleet.t_end, deal.rent_floor)
     revenue = contract_revenue + spot_hours * rent
-    return fleet, rent, revenue, power, revenue - power - fleet.opex
+    return fleet, rent, revenue, power, revenue - power - fleet.opex - fleet.colocation

@@ -10,7 +10,7 @@ Examples
 >>> deal = load_deal({"name": "Demo", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
 ...                   "interest_rate": 0.09, "tenor_years": 5})
 >>> round(min_dscr(deal), 4), round(min_dscr(deal, 0.0), 4)
-(0.2311, 2.0921)
+(0.2254, 2.0921)
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def min_dscr(deal: Deal, annual_decline: float | None = None) -> float:
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> round(min_dscr(deal, 0.30), 4), round(min_dscr(deal, 0.0), 4)
-    (0.2311, 2.0921)
+    (0.2254, 2.0921)
 
     In Excel: ``=DSCR_MIN(Deal, 0.30)``.
     """
@@ -391,6 +391,7 @@ SCHEDULE_COLUMNS = (
     "revenue",
     "power_cost",
     "opex",
+    "colocation",
     "cfads",
     "interest",
     "principal",
@@ -422,7 +423,8 @@ def dscr_schedule(deal: Deal, annual_decline: float | None = None) -> pd.DataFra
     pandas.DataFrame
         One row per period: ``period``, ``date`` (payment date at the period's end, only
         when the deal has a start date), ``year`` (period start, years), ``market_rate``
-        (USD per GPU-hour), ``revenue``, ``power_cost``, ``opex``, ``cfads``, ``interest``,
+        (the period's average market rent, USD per GPU-hour), ``revenue``, ``power_cost``,
+        ``opex``, ``colocation``, ``cfads``, ``interest``,
         ``principal``, ``debt_service``, ``balance`` (closing, USD) and ``dscr`` (x, NaN
         where there is no debt service); then the waterfall
         (:mod:`addin.analytics.waterfall`): ``dsra`` and ``trapped`` (closing balances of
@@ -452,7 +454,7 @@ def dscr_schedule(deal: Deal, annual_decline: float | None = None) -> pd.DataFra
     if dates is not None:
         columns["date"] = dates
     columns["year"] = _fleet(deal).t
-    for name in ("market_rate", "revenue", "power_cost", "opex", "cfads"):
+    for name in ("market_rate", "revenue", "power_cost", "opex", "colocation", "cfads"):
         columns[name] = flows[name]
     for name in ("interest", "principal", "debt_service", "balance"):
         columns[name] = debt[name]

@@ -121,7 +121,7 @@ def DSCR_FIRST_BREACH(deal, threshold=None, annual_decline=None):
 
 @udf()
 def DSCR_RENT_CURVE(start_rate, annual_decline, years, periods_per_year=None, floor=None):
-    """Market rent per period (USD per GPU-hour) when rents deflate: max(floor, rate x (1 - decline)^t), with a header row. =DSCR_RENT_CURVE(2, 0.30, 5, 12)"""
+    """Average market rent of each period (USD per GPU-hour) when rents deflate: the mean of max(floor, rate x (1 - decline)^t) over the period, with a header row. =DSCR_RENT_CURVE(2, 0.30, 5, 12)"""
     rents = deflated_rent(start_rate, annual_decline, years, periods_per_year, floor)
     periods = np.arange(1, rents.size + 1)
     return [["period", "year", "market_rate"]] + [

@@ -3,8 +3,8 @@
 The sheet is native Excel formulas on the Inputs sheet's named ranges, the
 same conventions as :mod:`addin.analytics.dscr`, so an analyst who edits an input sees the whole
 schedule, the DSCRs and the LLCR recalculate without the add-in. Only functions that
-Excel 2016 and LibreOffice 7 both compute are used (IF, MAX, MIN, AVERAGE, COUNT, ABS,
-ROUND, ISNUMBER, INDEX, NPV, PMT, EDATE); no LET, XLOOKUP, SEQUENCE or dynamic arrays.
+Excel 2016 and LibreOffice 7 both compute are used (IF, OR, MAX, MIN, AVERAGE, COUNT, ABS,
+ROUND, INT, ISNUMBER, INDEX, LN, EXP, NPV, PMT, EDATE); no LET, XLOOKUP, SEQUENCE or dynamic arrays.
 Each row is one period; the row count is the deal's number of periods when generated.
 """
 
@@ -36,23 +36,35 @@ class Column:
     formula: str  # "{key}" is the same row's cell of that column; "{key@prev}" the row above
 
 
+# The period's average market rent in closed form (see addin.analytics.cashflow.period_rent):
+# the rent is unfloored from the period's start a to c = min(max(cf_floor_from, a), b), b its
+# end, then at the floor; with L = ln(1 - d), average = p x (r0 (1-d)^a (e^((c-a) L) - 1) / L
+# + floor x (b - c)), and r0 (c - a) in place of the first term when d = 0.
+_CLIP = "MIN(MAX(cf_floor_from,{year}),{period}/periods_per_year)"
+_PERIOD_RENT = (
+    "periods_per_year*(IF(annual_decline=0,market_rate*(CLIP-{year}),"
+    "market_rate*(1-annual_decline)^{year}*(EXP((CLIP-{year})*LN(1-annual_decline))-1)"
+    "/LN(1-annual_decline))+rent_floor*({period}/periods_per_year-CLIP))"
+).replace("CLIP", _CLIP)
+
 PERIOD_COLUMNS: tuple[Column, ...] = (
     Column("period", "Period", "0", 7, ""),
     Column("date", "Payment date", c.DATE, 11, "EDATE(start_date,{period}*12/periods_per_year)"),
     Column("year", "Year (start)", c.YEARS, 8, "({period}-1)/periods_per_year"),
+    Column("market_rate", "Market rent USD/GPU-h (period average)", c.RENT, 11, _PERIOD_RENT),
     Column(
-        "market_rate",
-        "Market rent USD/GPU-h",
-        c.RENT,
+        "contract_share",
+        "Share of hours under contract",
+        c.PERCENT,
         11,
-        "MAX(rent_floor,market_rate*(1-annual_decline)^{year})",
+        "MIN(1,MAX(0,contract_years*periods_per_year-({period}-1)))",
     ),
     Column(
         "contracted_gpus",
-        "GPUs under contract",
+        "GPUs under contract (hour-weighted)",
         c.COUNT,
         10,
-        "IF({year}<contract_years,gpus*contracted_share,0)",
+        "gpus*contracted_share*{contract_share}",
     ),
     Column(
         "billed_share",
@@ -67,7 +79,8 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         c.USD,
         13,
         "{contracted_gpus}*cf_contract_rate*cf_hours"
-        "+(gpus-{contracted_gpus})*utilization*{market_rate}*cf_hours",
+        "+(gpus-gpus*contracted_share+(gpus*contracted_share-{contracted_gpus})*cf_relet)"
+        "*utilization*{market_rate}*cf_hours",
     ),
     Column(
         "power_cost",
@@ -77,8 +90,21 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         "gpus*kw_per_gpu*pue*cf_hours*power_price"
         "*({billed_share}+idle_power_share*(1-{billed_share}))",
     ),
-    Column("opex", "Other opex USD", c.USD, 12, "gpus*opex_per_gpu_year/periods_per_year"),
-    Column("cfads", "CFADS USD", c.USD, 13, "{revenue}-{power_cost}-{opex}"),
+    Column(
+        "opex",
+        "Other opex USD",
+        c.USD,
+        12,
+        "gpus*opex_per_gpu_year/periods_per_year*(1+opex_escalation)^INT(({period}-1)/periods_per_year)",
+    ),
+    Column(
+        "colocation",
+        "Colocation USD",
+        c.USD,
+        12,
+        "gpus*kw_per_gpu*colocation_per_kw_month*12/periods_per_year",
+    ),
+    Column("cfads", "CFADS USD", c.USD, 13, "{revenue}-{power_cost}-{opex}-{colocation}"),
     Column(
         "sculpted", "Sculpted DS USD (CFADS+ / target)", c.USD, 13, "MAX({cfads},0)/target_dscr"
     ),
@@ -119,7 +145,16 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         'IF(ISNUMBER({dscr}),IF({dscr}<default_dscr,{period},""),"")',
     ),
 )
-TOTALLED = ("revenue", "power_cost", "opex", "cfads", "interest", "principal", "debt_service")
+TOTALLED = (
+    "revenue",
+    "power_cost",
+    "opex",
+    "colocation",
+    "cfads",
+    "interest",
+    "principal",
+    "debt_service",
+)
 
 
 def period_columns(deal: Deal) -> list[Column]:
@@ -156,7 +191,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> write_cash_flow(Workbook(), deal)["I4"].value  # the live min DSCR
-    '=IF(COUNT($P$14:$P$49)=0,"",MIN($P$14:$P$49))'
+    '=IF(COUNT($R$14:$R$49)=0,"",MIN($R$14:$R$49))'
     """
     ws = wb.create_sheet(CASH_FLOW)
     columns = period_columns(deal)
@@ -182,6 +217,19 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
             "cf_contract_rate",
             "IF(ISNUMBER(contract_rate),contract_rate,market_rate)",
             c.RENT,
+        ),
+        (
+            "Re-let share of market rent",
+            "cf_relet",
+            "IF(ISNUMBER(recontract_rate),recontract_rate,1)",
+            c.PERCENT,
+        ),
+        (
+            "Rent floor binds from (years)",
+            "cf_floor_from",
+            "IF(rent_floor>=market_rate,0,IF(OR(rent_floor<=0,annual_decline=0),tenor_years,"
+            "MIN(tenor_years,LN(rent_floor/market_rate)/LN(1-annual_decline))))",
+            c.YEARS,
         ),
         (
             "Loan amount USD",
@@ -290,7 +338,7 @@ def cash_flow_ranges(deal: Deal) -> dict[str, tuple[str, int, int]]:
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> cash_flow_ranges(deal)["dscr"]  # no start date: no date column
-    ('P', 14, 49)
+    ('R', 14, 49)
     """
     columns = period_columns(deal)
     first, last = FIRST_ROW, FIRST_ROW + deal.periods - 1

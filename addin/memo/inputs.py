@@ -16,7 +16,8 @@ from addin.io import xlsx as c
 from addin.io.xlsx import value_format
 from addin.memo.layout import define_name
 from addin.memo.text import key_source
-from addin.model.deal import DEFAULTS, KEY_SPECS, Deal
+from addin.model.deal import DEFAULTS, KEY_SPECS, Deal, catalog_kw_per_gpu
+from addin.model.errors import AddinError
 
 INPUTS = "Inputs"
 INPUTS_FIRST_ROW = 5
@@ -31,6 +32,14 @@ def named_keys() -> list[str]:
     (True, False)
     """
     return [key for key, spec in KEY_SPECS.items() if spec.kind != "text" or key == "amortization"]
+
+
+def _catalog_kw(gpu_model: str) -> float | None:
+    """The catalog kW of a model, None for a model outside the catalog."""
+    try:
+        return catalog_kw_per_gpu(gpu_model)
+    except AddinError:
+        return None
 
 
 def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
@@ -56,6 +65,7 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
     )
     c.header_row(ws, INPUTS_FIRST_ROW - 1, ["Key", "Value", "Unit", "Group", "Source", "Meaning"])
     values = deal.to_dict()
+    defaults = {**DEFAULTS, "kw_per_gpu": _catalog_kw(deal.gpu_model)}  # resolved at load
     row = INPUTS_FIRST_ROW
     for key, spec in KEY_SPECS.items():
         value = values[key]
@@ -65,7 +75,7 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
         cell.alignment = c.WRAP
         c.put_text(ws, f"C{row}", spec.unit)
         c.put_text(ws, f"D{row}", spec.group)
-        c.put_text(ws, f"E{row}", key_source(key, value, DEFAULTS.get(key, dataclasses.MISSING)))
+        c.put_text(ws, f"E{row}", key_source(key, value, defaults.get(key, dataclasses.MISSING)))
         c.put_text(ws, f"F{row}", spec.help)
         for col in "ACDEF":
             ws[f"{col}{row}"].border = c.BOX

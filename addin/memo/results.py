@@ -246,7 +246,7 @@ def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> grid = stress_grid(deal, "utilization", np.array([0.6, 0.8]))
     >>> f"{grid.at(annual_decline=0.0, value=0.8):.4f}", f"{grid.breakeven[1]:.4f}"
-    ('2.0921', '0.1263')
+    ('2.0921', '0.1253')
     """
     grid = min_dscr_grid(deal, STRESS_DECLINES[:, None], **{driver: values[None, :]})
     return StressGrid(

@@ -22,11 +22,20 @@ DEFAULT_SOURCES: dict[str, str] = {
     "utilization": "Illustrative billed share of spot hours",
     "contracted_share": "None contracted unless the deal says so",
     "contract_years": "None contracted unless the deal says so",
-    "kw_per_gpu": "NVIDIA DGX H100: 10.2 kW for 8 GPUs = 1.275 kW per GPU all-in",
+    "recontract_rate": "Spot: after expiry the contracted GPUs re-let at the market rent",
+    "kw_per_gpu": (
+        "GPU catalog figure of gpu_model: vendor reference server kW / GPUs, e.g. NVIDIA DGX "
+        "H100 10.2 kW / 8 = 1.275 kW, DGX B200 14.3 kW / 8 = 1.79 kW (addin/model/data/SOURCES.md)"
+    ),
     "pue": "Typical modern data centre (illustrative)",
     "power_price": "Illustrative US industrial power price",
-    "idle_power_share": "Illustrative idle draw of a powered GPU server",
+    "idle_power_share": (
+        "Illustrative: no public measurement of a whole GPU server's idle draw as a share of "
+        "full load is used; set it per site"
+    ),
     "opex_per_gpu_year": "None unless the deal says so",
+    "colocation_per_kw_month": "None: the borrower owns the site or opex covers it",
+    "opex_escalation": "None unless the deal says so (illustrative)",
     "amortization": "Convention: level annuity",
     "balloon": "Fully amortizing unless the deal says so",
     "target_dscr": ILLUSTRATIVE,
@@ -68,13 +77,18 @@ DEFAULT_SOURCES: dict[str, str] = {
 CONVENTIONS: tuple[str, ...] = (
     "Periods k = 1..n, n = tenor_years x periods_per_year, each 8760 / periods_per_year hours, "
     "starting at t_k = (k - 1) / periods_per_year years.",
-    "Market rent r_k = max(rent_floor, market_rate x (1 - annual_decline)^t_k) USD per GPU-hour.",
-    "Contracted GPUs (gpus x contracted_share) earn contract_rate every hour while "
-    "t_k < contract_years, then join the spot fleet; spot GPUs earn r_k on utilization of "
-    "their hours.",
+    "Market rent of a period r_k = its exact average of max(rent_floor, market_rate x "
+    "(1 - annual_decline)^t) USD per GPU-hour, in closed form split where the floor starts "
+    "to bind, so a year earns the same monthly or annually (before issue 12: the rent at the "
+    "period's start).",
+    "Contracted GPUs (gpus x contracted_share) earn contract_rate on every hour of the period "
+    "inside contract_years; on the rest they are re-let at recontract_rate x r_k (empty: spot) "
+    "on utilization of their hours; the other GPUs earn r_k on utilization of their hours.",
     "Power = gpus x kw_per_gpu x pue x hours x power_price x (b_k + idle_power_share x "
     "(1 - b_k)), b_k the billed share of GPU-hours; other opex = gpus x opex_per_gpu_year / "
-    "periods_per_year; CFADS = revenue - power - other opex.",
+    "periods_per_year x (1 + opex_escalation)^(whole years since the start); colocation = "
+    "gpus x kw_per_gpu x colocation_per_kw_month x 12 / periods_per_year (IT kW, no PUE); "
+    "CFADS = revenue - power - other opex - colocation.",
     "Interest = opening balance x interest_rate / periods_per_year. Annuity: level payment "
     "with the balloon on top at maturity; linear: equal principal plus the balloon; bullet: "
     "all principal at maturity; sculpted: debt service = max(CFADS, 0) / target_dscr, loan = "

@@ -61,12 +61,15 @@ class Deal:
     contracted_share: float = _key("contracted_share")
     contract_rate: float | None = _key("contract_rate")
     contract_years: float = _key("contract_years")
+    recontract_rate: float | None = _key("recontract_rate")
     # --- Costs
     kw_per_gpu: float = _key("kw_per_gpu")
     pue: float = _key("pue")
     power_price: float = _key("power_price")
     idle_power_share: float = _key("idle_power_share")
     opex_per_gpu_year: float = _key("opex_per_gpu_year")
+    colocation_per_kw_month: float = _key("colocation_per_kw_month")
+    opex_escalation: float = _key("opex_escalation")
     # --- Debt
     loan_amount: float | None = _key("loan_amount")
     interest_rate: float = _key("interest_rate")  # all-in at close: base_rate + margin if floating
@@ -145,11 +148,14 @@ class Deal:
         """Return a validated copy with some keys changed.
 
         A floating-rate deal's interest_rate is derived (base_rate + margin), so it is
-        derived again from the changed keys.
+        derived again from the changed keys; a new ``gpu_model`` without a ``kw_per_gpu``
+        takes the catalog figure of the new model (the deal's kW was for the old one).
         """
         values = self.to_dict()
         if self.base_rate is not None:
             values["interest_rate"] = None
+        if "gpu_model" in changes:
+            changes.setdefault("kw_per_gpu", None)
         return load_deal({**values, **changes})
 
     def to_dict(self) -> dict[str, Any]:
@@ -240,6 +246,33 @@ def _all_in_rate(values: dict[str, Any]) -> None:
     values["interest_rate"] = all_in
 
 
+def catalog_kw_per_gpu(gpu_model: str) -> float:
+    """The GPU catalog's all-in kW per GPU of ``gpu_model``: the default of ``kw_per_gpu``.
+
+    Raises
+    ------
+    InputError
+        Naming ``gpu_model`` when it is not in the catalog (with a did-you-mean, and that
+        ``kw_per_gpu`` may be given instead).
+
+    Examples
+    --------
+    >>> catalog_kw_per_gpu("B200")  # DGX B200: 14.3 kW / 8 GPUs
+    1.7875
+    """
+    from addin.model.catalog import catalog_row  # lazily: the catalog loads pandas
+
+    try:
+        row = catalog_row(gpu_model, "gpu_model")
+    except InputError as error:
+        raise InputError(
+            "gpu_model",
+            gpu_model,
+            f"{error.allowed}; or give kw_per_gpu for a model outside the GPU catalog",
+        ) from None
+    return float(row["kw_per_gpu"])
+
+
 def _check_consistency(values: dict[str, Any]) -> None:
     """Rules that involve more than one key."""
     _all_in_rate(values)
@@ -307,6 +340,8 @@ def deal_from_mapping(mapping: Mapping[str, Any], argument: str = "deal") -> Dea
         if key not in values:
             raise MissingInputError(key, KEY_SPECS[key].allowed())
     values = {**DEFAULTS, **values}
+    if values["kw_per_gpu"] is None:
+        values["kw_per_gpu"] = catalog_kw_per_gpu(values["gpu_model"])
     _check_consistency(values)
     return Deal(**values)
 

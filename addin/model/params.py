@@ -332,14 +332,26 @@ DEAL_KEYS: tuple[Param, ...] = (
         default=0.0,
         group="Revenue",
     ),
+    # --- Revenue after the contract (issue 12: cash flows)
+    _number(
+        "recontract_rate",
+        "share of the market rent, 0.90 = 90%",
+        "After contract_years the contracted GPUs are re-let at this share of each period's "
+        "market rent, billed on utilization of their hours; empty means spot (a share of 1).",
+        0.0,
+        2.0,
+        default=None,
+        group="Revenue",
+    ),
     # --- Costs
     _number(
         "kw_per_gpu",
         "kW",
-        "All-in IT power per GPU incl. its share of the server (DGX H100: 10.2 kW / 8).",
+        "All-in IT power per GPU incl. its share of the server; empty means the GPU "
+        "catalog figure of gpu_model (H100 SXM: DGX H100 10.2 kW / 8 = 1.275 kW).",
         0.0,
         100.0,
-        default=1.275,
+        default=None,
         group="Costs",
     ),
     _number(
@@ -369,6 +381,27 @@ DEAL_KEYS: tuple[Param, ...] = (
         "Other operating cost: staff, network, insurance.",
         0.0,
         1_000_000.0,
+        default=0.0,
+        group="Costs",
+    ),
+    # --- Costs (issue 12: costs as desks see them)
+    _number(
+        "colocation_per_kw_month",
+        "USD per contracted kW per month",
+        "Colocation fee per contracted IT kW (gpus x kw_per_gpu, no PUE), paid whether or "
+        "not the GPUs are busy; power is costed apart. 0 if owned or included in opex.",
+        0.0,
+        2_000.0,
+        default=0.0,
+        group="Costs",
+    ),
+    _number(
+        "opex_escalation",
+        "decimal per year, 0.03 = 3%",
+        "Yearly rise of opex_per_gpu_year, stepped on each anniversary of the start: year y "
+        "(from 0) pays opex x (1 + escalation)^y.",
+        -0.1,
+        0.5,
         default=0.0,
         group="Costs",
     ),

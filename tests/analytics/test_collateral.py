@@ -528,8 +528,11 @@ def test_liquidation_needs_market_absorption() -> None:
         underwater_period(deal)
     with pytest.raises(InputError, match=r"^gpu_model: got 'H100'; .*did you mean 'H100 SXM'"):
         ltv_schedule(load_deal({**COLLATERAL_DEAL, "gpu_model": "H100"}))
-    # With its own unit_cost a model outside the catalog still has book and market values.
-    custom = load_deal({**BASE_DEAL, "gpu_model": "Custom X", "unit_cost": 10_000})
+    # With its own unit_cost (and kW, issue 12) a model outside the catalog still has book and
+    # market values.
+    custom = load_deal(
+        {**BASE_DEAL, "gpu_model": "Custom X", "unit_cost": 10_000, "kw_per_gpu": 1.0}
+    )
     assert residual_value(custom, 1.0, "book") == pytest.approx(10_000 * 5 / 6, rel=1e-14)
 
 

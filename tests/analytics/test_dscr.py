@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
+from scipy.integrate import quad
 
 from addin import (
     breakeven_decline,
@@ -73,11 +74,23 @@ def test_zero_rate_annuity() -> None:
 
 
 def test_rents_follow_the_formula() -> None:
-    # r_k = max(floor, r0 (1 - d)^((k-1)/p)): H100 rent from about 8 USD (2023 peak).
+    # Issue 12: r_k = 12 x integral over month k of max(floor, r0 (1 - d)^t) dt. H100 rent
+    # from about 8 USD (2023 peak); 8 x 0.7^t reaches the 5 USD floor at t = ln(5/8)/ln(0.7)
+    # = 1.318 years, inside month 16, so months 17-24 bill the floor.
     rents = deflated_rent(8.0, 0.30, 2, 12, floor=5.0)
-    t = np.arange(24) / 12
-    assert_allclose(rents, np.maximum(5.0, 8.0 * 0.7**t), rtol=1e-14)
-    assert rents[12] == pytest.approx(5.6, rel=1e-12)  # one year on: 8 x 0.7
+    expected = [
+        12
+        * quad(
+            lambda t: max(5.0, 8.0 * 0.7**t),
+            k / 12,
+            (k + 1) / 12,
+            points=[math.log(5 / 8) / math.log(0.7)],
+        )[0]
+        for k in range(24)
+    ]
+    assert_allclose(rents, expected, rtol=1e-12)
+    assert rents[12] == pytest.approx(0.7 * rents[0], rel=1e-12)  # one year on: x 0.7
+    assert_allclose(rents[16:], 5.0, rtol=1e-14)
 
 
 def test_flat_cash_flows_linear_loan_hand_computed() -> None:
@@ -201,7 +214,7 @@ def test_bad_arguments() -> None:
         sculpted_debt_capacity([1.0], 0.01, 0)
 
 
-money_scale = st.floats(0.01, 100.0)  # within every key's bounds (power_price <= 10 USD per kWh)
+money_scale = st.floats(0.01, 100.0)  # power_price 0.08 x scale within its 10 USD/kWh bound
 declines = st.floats(0.0, 0.95)
 
 

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scipy import integrate, special, stats
+from scipy import integrate, optimize, special, stats
 
 CATALOG = Path(__file__).resolve().parents[2] / "addin" / "model" / "data" / "gpu_catalog.csv"
 
 # ---- DSCR family: the gallery's bridge loan ------------------------------------------
 # 1,000 GPUs, quarterly (p = 4), h = 8760 / 4 = 2190 hours a period, t_k = (k - 1) / 4,
-# rent r_k = 2.00 x 0.70^t_k, billed share b = utilization = 0.80 (no contract).
+# rent r_k = the average of 2.00 x 0.70^t over quarter k (issue 12), billed share
+# b = utilization = 0.80 (no contract), no colocation.
 GPUS, P, H, R0, D, U = 1000, 4, 8760 / 4, 2.0, 0.30, 0.80
 KW, PUE, PRICE, IDLE, OPEX_YEAR = 1.275, 1.3, 0.08, 0.25, 2000.0
 LOAN, RATE, N = 8_000_000.0, 0.08, 4
@@ -37,7 +38,10 @@ PAYMENT = LOAN * RATE_Q / (1 - (1 + RATE_Q) ** -N)  # annuity, no balloon
 
 
 def rent(k: int, decline: float = D) -> float:
-    return R0 * (1 - decline) ** ((k - 1) / P)
+    """Average of R0 (1 - decline)^t over quarter k, by quadrature (issue 12's definition)."""
+    start = (k - 1) / P
+    return P * integrate.quad(lambda t: R0 * (1 - decline) ** t, start, start + 1 / P,
+                              epsabs=0.0, epsrel=1e-13)[0]  # fmt: skip
 
 
 def cfads(k: int, decline: float = D) -> float:
@@ -52,7 +56,7 @@ def schedule(decline: float = D) -> list[list[Any]]:
         balance -= principal
         revenue = GPUS * U * H * rent(k, decline)
         date = dt.datetime(START.year + (3 * k) // 12, 1 + (3 * k) % 12, 1)  # quarter's end
-        rows.append([k, date, (k - 1) / P, rent(k, decline), revenue, POWER, OPEX,
+        rows.append([k, date, (k - 1) / P, rent(k, decline), revenue, POWER, OPEX, 0.0,
                      cfads(k, decline), interest, principal, PAYMENT, balance,
                      cfads(k, decline) / PAYMENT])  # fmt: skip
     return rows
@@ -68,7 +72,7 @@ def waterfall_rows(decline: float = D) -> list[list[Any]]:
     """
     rows, trapped, arrears, cf_sum = [], 0.0, 0.0, 0.0
     for row in schedule(decline):
-        k, cash, balance = row[0], row[7], row[11]
+        k, cash, balance = row[0], row[HEADER.index("cfads")], row[HEADER.index("balance")]
         cf_sum += cash
         cover = cf_sum / (k * PAYMENT)  # LTM: k quarters so far, level payment
         locked = cover < 1.20
@@ -108,10 +112,9 @@ def first_breach(threshold: float, decline: float) -> list[list[Any]]:
 
 
 def breakeven() -> float:
-    # Debt service is level, rent falls: the last period binds. CFADS_n(d) = P gives
-    # GPUS U H R0 (1 - d)^t_n = P + power + opex.
-    t_n = (N - 1) / P
-    return 1 - ((PAYMENT + POWER + OPEX) / (GPUS * U * H * R0)) ** (1 / t_n)
+    # Debt service is level, rent falls: the last period binds. Solve CFADS_n(d) = P, i.e.
+    # GPUS U H x (average rent of the last quarter at d) = P + power + opex.
+    return float(optimize.brentq(lambda d: cfads(N, d) - PAYMENT, 0.0, 0.99, xtol=1e-14))
 
 
 def llcr() -> float:
@@ -122,7 +125,12 @@ def rent_curve(rate: float, decline: float, years: float, per_year: int, floor: 
     rows: list[list[Any]] = [["period", "year", "market_rate"]]
     for k in range(1, round(years * per_year) + 1):
         t = (k - 1) / per_year
-        rows.append([k, t, max(floor, rate * (1 - decline) ** t)])
+        average = per_year * integrate.quad(
+            lambda s: max(floor, rate * (1 - decline) ** s), t, t + 1 / per_year,
+            points=[math.log(floor / rate) / math.log(1 - decline)] if floor > 0 else None,
+            epsabs=0.0, epsrel=1e-13,
+        )[0]  # fmt: skip
+        rows.append([k, t, average])
     return rows
 
 
@@ -179,7 +187,7 @@ def ltv_rows() -> list[list[Any]]:
              "market_value", "economic_value", "liquidation_value", "liquidation_recovery",
              "liquidation_months", "ltv_book", "ltv_market", "ltv_economic",
              "ltv_liquidation"]]  # fmt: skip
-    balances = [LOAN] + [row[11] for row in schedule()]
+    balances = [LOAN] + [row[HEADER.index("balance")] for row in schedule()]
     for k, balance in enumerate(balances):
         balance = 0.0 if k == N else balance  # the loan is repaid in full
         age = AGE0 + k / P
@@ -212,7 +220,7 @@ def half_life_from(age: float) -> float:
 
 
 def duration_mismatch() -> list[list[Any]]:
-    principal = [row[9] for row in schedule()]
+    principal = [row[HEADER.index("principal")] for row in schedule()]
     wal = sum((k / P) * x for k, x in enumerate(principal, start=1)) / sum(principal)
     half = half_life_from(AGE0)
     life = math.log(C_HOUR / (R0 * U)) / math.log(1 - D)
@@ -244,9 +252,9 @@ def catalog_table() -> list[list[Any]]:
     return out
 
 
-HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "cfads",
-          "interest", "principal", "debt_service", "balance", "dscr", "dsra", "sweep", "trapped",
-          "distributions", "arrears", "covenant_dscr", "ltv", "event"]  # fmt: skip
+HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "colocation",
+          "cfads", "interest", "principal", "debt_service", "balance", "dscr", "dsra", "sweep",
+          "trapped", "distributions", "arrears", "covenant_dscr", "ltv", "event"]  # fmt: skip
 
 
 # ---- Correlated default family (issue 4's definitions) ---------------------------------

@@ -66,8 +66,12 @@ def test_first_breach_row() -> None:
 def test_rent_curve_and_debt_capacity_and_dscr() -> None:
     curve = DSCR_RENT_CURVE(8.0, 0.3, 1.0, 4.0, None)
     assert curve[0] == ["period", "year", "market_rate"]
-    assert [row[2] for row in curve[1:]] == pytest.approx([8.0 * 0.7 ** (k / 4) for k in range(4)],
-                                                          rel=1e-14)  # fmt: skip
+    # issue 12: each quarter's average of 8 x 0.7^t, i.e. 8 x 0.7^(k/4) x (0.7^(1/4) - 1) /
+    # (ln(0.7) / 4), integrating the exponential by hand
+    quarter = (0.7**0.25 - 1) / (math.log(0.7) / 4)
+    assert [row[2] for row in curve[1:]] == pytest.approx(
+        [8.0 * 0.7 ** (k / 4) * quarter for k in range(4)], rel=1e-14
+    )
     # Level 130 a period, 1.30x, 0%: capacity 100 a period.
     assert DSCR_DEBT_CAPACITY([[130.0], [130.0], [130.0]], 0.0, 1.3) == pytest.approx(
         300.0, rel=1e-14

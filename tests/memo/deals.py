@@ -39,6 +39,21 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "contract_rate": 2.6,
         "contract_years": 1.25,
     },
+    # issue 12: contract ending inside a period, re-let below spot, a floor that binds
+    # mid-period, colocation, escalating opex, and kw_per_gpu from the catalog (B200)
+    "semiannual_relet_floor_costs": {
+        "gpu_model": "B200",
+        "market_rate": 3.5,
+        "periods_per_year": 2,
+        "contracted_share": 0.6,
+        "contract_rate": 3.2,
+        "contract_years": 1.75,
+        "recontract_rate": 0.9,
+        "rent_floor": 1.6,
+        "colocation_per_kw_month": 150,
+        "opex_per_gpu_year": 3000,
+        "opex_escalation": 0.03,
+    },
 }
 
 

@@ -59,6 +59,10 @@ PORTABLE = {
     "EDATE",
     "SUM",
     "NA",
+    "OR",  # issue 12: the period-average rent and escalating opex
+    "INT",
+    "LN",
+    "EXP",
 }
 UNSAFE = '=HYPERLINK("http://x","y")'
 

@@ -89,6 +89,10 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
         "Periods": n,
         "Interest rate per period": i,
         "Contract rent USD/GPU-h": deal.effective_contract_rate,
+        "Re-let share of market rent": 1.0
+        if deal.recontract_rate is None
+        else deal.recontract_rate,
+        "Rent floor binds from (years)": floor_from(deal),
         "Loan amount USD": loan,
         "Balloon USD": balloon,
         "Level payment USD (annuity)": payment,
@@ -99,13 +103,16 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
         "First default breach (period)": s.first_default_breach or "none",
         "Schedule check": f"OK: {n} periods",
     }
-    t = table["year"].to_numpy()
-    contracted = np.where(t < deal.contract_years, deal.gpus * deal.contracted_share, 0.0)
+    # the share of each period's hours inside the contract term (issue 12: hour-weighted)
+    k = table["period"].to_numpy()
+    inside = np.minimum(1.0, np.maximum(0.0, deal.contract_years * p - (k - 1)))
+    contracted = deal.gpus * deal.contracted_share * inside
     dscr = table["dscr"].to_numpy()
     columns: dict[str, list[Any]] = {
         key: list(table[key]) for key in table.columns if key not in ("period",)
     }
     columns.update(
+        contract_share=list(inside),
         contracted_gpus=list(contracted),
         billed_share=list((contracted + (deal.gpus - contracted) * deal.utilization) / deal.gpus),
         sculpted=list(np.maximum(table["cfads"].to_numpy(), 0.0) / deal.target_dscr),
@@ -115,6 +122,16 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
     )
     totals = {key: float(table[key].sum()) for key in TOTALLED}
     return top, columns, totals
+
+
+def floor_from(deal: Deal) -> float:
+    """When the rent floor starts to bind, years (the tenor if never): r0 (1-d)^t = floor."""
+    r0, d, floor = deal.market_rate, deal.annual_decline, deal.rent_floor
+    if floor >= r0:
+        return 0.0
+    if floor <= 0 or d == 0:
+        return deal.tenor_years
+    return min(deal.tenor_years, math.log(floor / r0) / math.log(1 - d))
 
 
 def same(actual: Any, expected: Any) -> bool:
