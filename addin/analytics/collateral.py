@@ -300,7 +300,7 @@ def market_value(
     >>> round(market_value(10_000, 0.99), 2), round(market_value(10_000, 1.0), 2)
     (9449.84, 8500.0)
     >>> round(market_value(33_600, 3.5, launch_ages=[-0.6, 0.9, 1.5, 2.25, 3.15, 4.15]))
-    18037
+    18048
 
     In Excel: ``=GPU_RESIDUAL("H100 SXM", 2, "market")``.
     """
@@ -642,8 +642,8 @@ def half_life(
     --------
     >>> round(half_life(0.30, 0.0), 4), round(half_life(0.30, 0.15, 2.0), 4)
     (1.9434, 2.0)
-    >>> round(half_life(0.20, 0.15), 4)  # the second generation ships before it halves
-    2.378
+    >>> round(half_life(0.20, 0.15, 2.0), 4)  # halves after the first step, at 2 years
+    3.3912
     """
     h = param("hardware_decline").check(hardware_decline)
     g = param("generation_shock").check(generation_shock)
@@ -698,6 +698,55 @@ def half_life(
             return found
         j += 1
     return math.inf  # pragma: no cover - the estimate is within a step or two of j*
+
+
+_MAX_STEPS = 10_000  # launches walked by deal_half_life before it answers inf
+
+
+def deal_half_life(deal: Deal) -> float:
+    r"""Years from close until the deal's GPUs are worth half their market value at close.
+
+    Parameters
+    ----------
+    deal : Deal
+
+    Returns
+    -------
+    float
+        Years (``inf`` when nothing declines, or the value does not halve within 10,000
+        launches).
+
+    Notes
+    -----
+    The market value of :func:`market_value` with the deal's launch dates
+    (:func:`deal_launch_ages`), walked segment by segment from the age at close
+    :math:`a_0`: between launches :math:`f^\tau (1-g)^j = 1/2` is solved in closed form,
+    and at each launch the value falls by :math:`g`.
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                "interest_rate": 0.1, "tenor_years": 3, "start_date": "2026-01-01"})
+    >>> round(deal_half_life(d), 4)
+    4.4949
+    """
+    f = _smooth(deal.hardware_decline, deal.generation_shock, deal.generation_years)
+    g, big_g, a0 = deal.generation_shock, deal.generation_years, deal.gpu_age_years
+    log_f = math.log(f) if f > 0.0 else -math.inf
+    log_g = math.log1p(-g) if g < 1.0 else -math.inf
+    target, level, t = math.log(0.5), 0.0, a0  # level: log of M(t) / M(a0)
+    launches = deal_launch_ages(deal)
+    known = [a for a in launches if a > a0 + _STEP_TOLERANCE]
+    first = math.floor((a0 + _STEP_TOLERANCE - launches[-1]) / big_g) + 1
+    cadence = (launches[-1] + k * big_g for k in range(max(1, first), max(1, first) + _MAX_STEPS))
+    for step in (*known, *cadence):
+        if log_f < 0.0 and t + (target - level) / log_f < step:
+            return t + (target - level) / log_f - a0
+        level += log_f * (step - t) + log_g
+        t = step
+        if level <= target:
+            return step - a0
+    return math.inf
 
 
 # ---- deals and catalog models -------------------------------------------------------------
@@ -910,6 +959,7 @@ __all__ = [
     "METHODS",
     "book_value",
     "deal_cost_per_hour",
+    "deal_half_life",
     "deal_launch_ages",
     "economic_life",
     "economic_value",

@@ -34,7 +34,7 @@ from addin.analytics.collateral import (
     _market,
     book_value,
     deal_cost_per_hour,
-    half_life,
+    deal_half_life,
 )
 from addin.analytics.debt import debt_schedule, period_dates
 from addin.analytics.liquidation import _liquidation_grid, sale_terms
@@ -211,7 +211,8 @@ def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
     .. math:: WAL = \frac{\sum_k (k/p)\, \text{principal}_k}{\sum_k \text{principal}_k}
 
     with principal from the DSCR schedule, paid at the end of period k. The half-life
-    counts from the age at close (:func:`half_life`); the economic life is
+    counts from the age at close, on the deal's launch dates
+    (:func:`~addin.analytics.collateral.deal_half_life`); the economic life is
     :func:`economic_life` at the deal's market rent (15 years when the rent floor alone
     covers power).
 
@@ -230,12 +231,7 @@ def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
     times = np.arange(1, the_deal.periods + 1) / the_deal.periods_per_year
     total = float(np.sum(debt.principal))
     wal = float(np.sum(times * debt.principal) / total) if total != 0 else math.nan
-    half = half_life(
-        the_deal.hardware_decline,
-        the_deal.generation_shock,
-        the_deal.generation_years,
-        the_deal.gpu_age_years,
-    )
+    half = deal_half_life(the_deal)
     c = deal_cost_per_hour(the_deal)
     if the_deal.rent_floor * the_deal.utilization > c:
         life = MAX_ECONOMIC_LIFE_YEARS
