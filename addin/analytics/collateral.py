@@ -200,7 +200,7 @@ def _smooth(h: float, g: float, big_g: float) -> float:
         return 1.0 - h
     if g >= 1.0:
         return 1.0
-    return min(1.0, (1.0 - h) / (1.0 - g) ** (1.0 / big_g))
+    return min(1.0, float((1.0 - h) / (1.0 - g) ** (1.0 / big_g)))
 
 
 def _launch_list(launch_ages: Any) -> tuple[float, ...]:
@@ -225,7 +225,7 @@ def _steps(ages: FloatArray, launches: tuple[float, ...], big_g: float) -> Float
     """Successor launches in (0, a] for each age a (array form of _launches_by)."""
     known = np.searchsorted(np.asarray(launches), ages + _STEP_TOLERANCE, side="right")
     cadence = np.floor((ages - launches[-1]) / big_g + _STEP_TOLERANCE / big_g)
-    count: FloatArray = known + np.maximum(0.0, cadence)
+    count: FloatArray = np.maximum(0.0, cadence) + known
     return count - _launches_by(0.0, launches, big_g)
 
 
@@ -419,7 +419,11 @@ def fixed_cost_per_hour(
     opex = param("opex_per_gpu_year").check(opex_per_gpu_year)
     # colocation_per_kw_month joins the parameter catalogue with the cost keys of issue 12.
     colo = finite_number(
-        "colocation_per_kw_month", colocation_per_kw_month, 0.0, None, "a number >= 0 (USD per kW per month)"
+        "colocation_per_kw_month",
+        colocation_per_kw_month,
+        0.0,
+        None,
+        "a number >= 0 (USD per kW per month)",
     )
     k = param("kw").check(kw)
     return opex / HOURS_PER_YEAR + colo * k * 12.0 / HOURS_PER_YEAR
@@ -642,8 +646,8 @@ def half_life(
     --------
     >>> round(half_life(0.30, 0.0), 4), round(half_life(0.30, 0.15, 2.0), 4)
     (1.9434, 2.0)
-    >>> round(half_life(0.20, 0.15, 2.0), 4)  # halves after the first step, at 2 years
-    3.3912
+    >>> round(half_life(0.20, 0.15, 2.0), 4)  # after the step at 2, before the one at 4
+    3.7399
     """
     h = param("hardware_decline").check(hardware_decline)
     g = param("generation_shock").check(generation_shock)

@@ -81,7 +81,9 @@ FIELD_UNITS = {
 def _read(file: str) -> list[dict[str, str]]:
     """The rows of one data file, text stripped."""
     text = resources.files("addin.model").joinpath("data", file).read_text(encoding="utf-8")
-    return [{k: (v or "").strip() for k, v in raw.items()} for raw in csv.DictReader(io.StringIO(text))]
+    return [
+        {k: (v or "").strip() for k, v in raw.items()} for raw in csv.DictReader(io.StringIO(text))
+    ]
 
 
 @functools.lru_cache(maxsize=1)

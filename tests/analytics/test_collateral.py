@@ -434,7 +434,9 @@ def test_recovery_at_most_one_and_never_rising_with_quantity(
 def test_without_impact_or_decline_month_one_is_best(
     units: float, value: float, absorption: float, rate: float, carry: float, months: int
 ) -> None:
-    sale = liquidation_value(units, value, absorption, 0.0, 0.0, 0.9, months, rate, carry, 0.25, 0.0)
+    sale = liquidation_value(
+        units, value, absorption, 0.0, 0.0, 0.9, months, rate, carry, 0.25, 0.0
+    )
     assert sale.months == 1
 
 

@@ -174,7 +174,10 @@ def test_deal_cache_tells_true_from_one() -> None:
     with_one = [[k, 1.0 if k == "gpus" else v] for k, v in DEAL]
     with_true = [[k, True if k == "gpus" else v] for k, v in DEAL]  # Excel's TRUE
     assert isinstance(DSCR_MIN(with_one), float)  # cached
-    assert DSCR_MIN(with_true) == "#VALUE! gpus: got True; allowed: a whole number >= 1 and <= 1e7 (count)"
+    assert (
+        DSCR_MIN(with_true)
+        == "#VALUE! gpus: got True; allowed: a whole number >= 1 and <= 1e7 (count)"
+    )
 
 
 def test_deal_range_with_a_filled_third_column_is_an_error() -> None:
