@@ -654,7 +654,7 @@ def half_life(
     big_g = param("generation_years").check(generation_years)
     a0 = param("age_years").check(age_years)
     log_half = math.log(0.5)
-    if 0.0 < g < 1.0:  # the smooth part of the trend, net of the steps
+    if g > 0.0:  # the smooth part of the trend, net of the steps (none when g = 1)
         f = _smooth(h, g, big_g)
         h, log_h = 1.0 - f, math.log(f)
     else:

@@ -27,7 +27,7 @@ from addin import (
     residual_value,
     underwater_period,
 )
-from addin.analytics.collateral import power_cost_per_hour
+from addin.analytics.collateral import launch_ages, power_cost_per_hour
 from addin.analytics.liquidation import fleet_absorption
 from addin.model.errors import InputError, MissingInputError
 from tests.deals import BASE_DEAL, EXAMPLES
@@ -263,9 +263,11 @@ def test_a_faster_rent_decline_never_raises_economic_value(
 # ---- half-life -----------------------------------------------------------------------------------
 
 
-def brute_half_life(decline: float, shock: float, years: float, age: float = 0.0) -> float:
+def brute_half_life(
+    decline: float, shock: float, years: float, age: float = 0.0, launches: Any = None
+) -> float:
     grid = age + np.linspace(0.0, 12.0, 1_200_001)  # 1e-5-year steps
-    values = market_value(1.0, grid, decline, shock, years)
+    values = market_value(1.0, grid, decline, shock, years, launches)
     return float(grid[np.argmax(values <= values[0] / 2)] - age)
 
 
@@ -675,7 +677,11 @@ def test_duration_mismatch_floor_and_used_cards() -> None:
     floored = duration_mismatch({**BASE_DEAL, "rent_floor": 0.5})  # 0.5 x 0.8 > 0.11271
     assert floored.economic_life_years == 15.0
     used = duration_mismatch({**BASE_DEAL, "gpu_age_years": 1.5})
-    assert used.half_life_years == pytest.approx(brute_half_life(0.15, 0.10, 1.0, 1.5), abs=2e-5)
+    # No start date: ages from the H100's release, steps on its line's launch dates.
+    line = launch_ages("H100 SXM")
+    assert used.half_life_years == pytest.approx(
+        brute_half_life(0.15, 0.10, 1.0, 1.5, line), abs=2e-5
+    )
     dead = duration_mismatch({**BASE_DEAL, "market_rate": 0.1})
     assert dead.economic_life_years == 0.0
     assert dead.wal_to_economic_life == math.inf
