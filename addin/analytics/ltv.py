@@ -8,10 +8,11 @@ against the GPUs' half-life and economic life.
 Examples
 --------
 >>> from addin.model.deal import load_deal
->>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
+>>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2.5e7,
+...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500,
+...                "amortization": "bullet"})
 >>> underwater_period(d)
-(5, None)
+(3, None)
 """
 
 from __future__ import annotations
@@ -28,15 +29,15 @@ import pandas as pd
 from addin.analytics.collateral import (
     MAX_ECONOMIC_LIFE_YEARS,
     _deal_economic,
+    _defaults,
     _life,
+    _market,
     book_value,
-    half_life,
-    market_value,
-    power_cost_per_hour,
-    unit_cost,
+    deal_cost_per_hour,
+    deal_half_life,
 )
 from addin.analytics.debt import debt_schedule, period_dates
-from addin.analytics.liquidation import _liquidation_grid, fleet_absorption
+from addin.analytics.liquidation import _liquidation_grid, sale_terms
 from addin.model.deal import Deal, load_deal
 from addin.model.types import FloatArray
 
@@ -71,13 +72,14 @@ def ltv_schedule(deal: Deal | Mapping[str, Any]) -> pd.DataFrame:
 
     Notes
     -----
+    The market value steps down at the launches of the model's successors (catalog dates
+    from the deal's start_date, see :func:`~addin.analytics.collateral.deal_launch_ages`).
     The liquidation value of a period is the fire-sale net proceeds, valued at that date,
-    of selling the whole fleet from then on at its market value per GPU, as
-    :func:`liquidation_value` with the deal's market_absorption (times
-    liquid_cooling_absorption for liquid-cooled models), hardware_decline, impact,
-    max_haircut, max_liquidation_months, discount rate and carry_cost. The economic value
-    at time :math:`t` starts from the market rent :math:`r_0(1-d)^t` (spot rent: contracts
-    are not part of the collateral's value).
+    of repossessing and selling the whole fleet from then on at its market value per GPU,
+    as :func:`liquidation_value` with the deal's sale terms
+    (:func:`~addin.analytics.liquidation.sale_terms`). The economic value at time
+    :math:`t` starts from the market rent :math:`r_0(1-d)^t` (spot rent: contracts are not
+    part of the collateral's value) and deducts power, opex and colocation.
 
     Examples
     --------
@@ -90,7 +92,7 @@ def ltv_schedule(deal: Deal | Mapping[str, Any]) -> pd.DataFrame:
     In Excel: ``=LTV_TABLE(Deal)``.
     """
     the_deal = load_deal(deal)
-    absorption = fleet_absorption(the_deal)
+    terms = sale_terms(the_deal)
     p = the_deal.periods_per_year
     n = the_deal.periods
     periods = np.arange(n + 1)
@@ -98,29 +100,13 @@ def ltv_schedule(deal: Deal | Mapping[str, Any]) -> pd.DataFrame:
     ages = the_deal.gpu_age_years + t
     debt = debt_schedule(the_deal)
     balance = np.concatenate(([debt.loan_amount], debt.balance))
-    cost = unit_cost(the_deal)
+    cost, keys = _defaults(the_deal)
     gpus = float(the_deal.gpus)
     book = gpus * book_value(cost, ages, the_deal.useful_life_years, the_deal.salvage_value)
-    unit_market = market_value(
-        cost,
-        ages,
-        the_deal.hardware_decline,
-        the_deal.generation_shock,
-        the_deal.generation_years,
-    )
+    unit_market = _market(cost, ages, keys)
     market = gpus * unit_market
     economic = gpus * _deal_economic(the_deal, t)
-    liquidation, months = _liquidation_grid(
-        gpus,
-        unit_market,
-        absorption,
-        the_deal.hardware_decline,
-        the_deal.impact,
-        the_deal.max_haircut,
-        the_deal.max_liquidation_months,
-        the_deal.effective_discount_rate,
-        the_deal.carry_cost,
-    )
+    liquidation, months = _liquidation_grid(gpus, unit_market, terms)
     columns: dict[str, Any] = {"period": periods}
     dates = period_dates(the_deal)
     if dates is not None:
@@ -164,10 +150,11 @@ def underwater_period(
 
     Examples
     --------
-    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-    ...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500})
+    >>> d = load_deal({"name": "X", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2.5e7,
+    ...                "interest_rate": 0.09, "tenor_years": 5, "market_absorption": 500,
+    ...                "amortization": "bullet"})
     >>> underwater_period(d)
-    (5, None)
+    (3, None)
     >>> underwater_period({**d.to_dict(), "loan_amount": 5e6}) is None
     True
 
@@ -193,7 +180,8 @@ class DurationMismatch:
     half_life_years : float
         Years from close until the GPUs' market value is half its value at close.
     economic_life_years : float
-        Years from close until the market rent no longer covers power (at most 15).
+        Years from close until the market rent no longer covers power, opex and colocation
+        (at most 15).
     wal_to_half_life, wal_to_economic_life : float
         wal_years / half_life_years and wal_years / economic_life_years (x); above 1 the
         loan outlives the measure (``inf`` when the economic life is 0).
@@ -223,7 +211,8 @@ def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
     .. math:: WAL = \frac{\sum_k (k/p)\, \text{principal}_k}{\sum_k \text{principal}_k}
 
     with principal from the DSCR schedule, paid at the end of period k. The half-life
-    counts from the age at close (:func:`half_life`); the economic life is
+    counts from the age at close, on the deal's launch dates
+    (:func:`~addin.analytics.collateral.deal_half_life`); the economic life is
     :func:`economic_life` at the deal's market rent (15 years when the rent floor alone
     covers power).
 
@@ -233,7 +222,7 @@ def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
     ...                "interest_rate": 0.09, "tenor_years": 5, "amortization": "bullet"})
     >>> m = duration_mismatch(d)
     >>> m.wal_years, round(m.half_life_years, 4), round(m.wal_to_half_life, 4)
-    (5.0, 1.9434, 2.5729)
+    (5.0, 4.7535, 1.0518)
 
     In Excel: ``=LTV_DURATION_MISMATCH(Deal)``.
     """
@@ -242,19 +231,8 @@ def duration_mismatch(deal: Deal | Mapping[str, Any]) -> DurationMismatch:
     times = np.arange(1, the_deal.periods + 1) / the_deal.periods_per_year
     total = float(np.sum(debt.principal))
     wal = float(np.sum(times * debt.principal) / total) if total != 0 else math.nan
-    half = half_life(
-        the_deal.hardware_decline,
-        the_deal.generation_shock,
-        the_deal.generation_years,
-        the_deal.gpu_age_years,
-    )
-    c = power_cost_per_hour(
-        the_deal.kw_per_gpu,
-        the_deal.pue,
-        the_deal.power_price,
-        the_deal.utilization,
-        the_deal.idle_power_share,
-    )
+    half = deal_half_life(the_deal)
+    c = deal_cost_per_hour(the_deal)
     if the_deal.rent_floor * the_deal.utilization > c:
         life = MAX_ECONOMIC_LIFE_YEARS
     else:

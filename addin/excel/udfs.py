@@ -179,18 +179,40 @@ def GPU_RESIDUAL_CURVE(deal, years=None):
 
 
 @udf()
-def GPU_ECONOMIC_LIFE(rent, annual_decline, kw, pue, power_price, utilization=None):
-    """Years until the deflating rent no longer covers the GPU's power: ln(c / (rent x u)) / ln(1 - decline); 0 if it does not today, at most 15. Idle hours draw 25% power. =GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08)"""
-    return economic_life(rent, annual_decline, kw, pue, power_price, utilization)
+def GPU_ECONOMIC_LIFE(
+    rent, annual_decline, kw, pue, power_price, utilization=None, opex_per_gpu_year=None
+):
+    """Years until the deflating rent no longer covers the GPU's power and opex: ln(c / (rent x u)) / ln(1 - decline); 0 if it does not today, at most 15. Idle hours draw 25% power. =GPU_ECONOMIC_LIFE(2, 0.30, 1.275, 1.3, 0.08, , 4000)"""
+    return economic_life(
+        rent, annual_decline, kw, pue, power_price, utilization, opex_per_gpu_year=opex_per_gpu_year
+    )
 
 
 @udf()
 def GPU_LIQUIDATION(
-    units, unit_value, market_absorption, hardware_decline=None, impact=None, max_months=None
+    units,
+    unit_value,
+    market_absorption,
+    hardware_decline=None,
+    impact=None,
+    max_months=None,
+    price_vol=None,
+    permanent_impact=None,
+    repossession_months=None,
+    remarketing_cost=None,
 ):
-    """Fire sale over the best whole number of months (no discounting or carry cost): net proceeds (USD), recovery (share of units x value) and months, as a row with a header. =GPU_LIQUIDATION(10000, 8196, 2000)"""
+    """Fire sale by the square-root law (impact Y x monthly vol x sqrt(sales / monthly volume)), after repossession, less remarketing; no discounting or carry: net proceeds (USD), recovery, sale months, with a header. =GPU_LIQUIDATION(10000, 18048, 2000)"""
     sale = liquidation_value(
-        units, unit_value, market_absorption, hardware_decline, impact, max_months=max_months
+        units,
+        unit_value,
+        market_absorption,
+        hardware_decline,
+        impact,
+        max_months=max_months,
+        price_vol=price_vol,
+        permanent_impact=permanent_impact,
+        repossession_months=repossession_months,
+        remarketing_cost=remarketing_cost,
     )
     return [["net_proceeds", "recovery", "months"], [sale.net_proceeds, sale.recovery, sale.months]]
 

@@ -35,7 +35,7 @@ from addin.analytics.dscr import (
     llcr,
     min_dscr_grid,
 )
-from addin.analytics.liquidation import Liquidation, fleet_absorption, liquidation_value
+from addin.analytics.liquidation import Liquidation, liquidation_value, sale_terms
 from addin.analytics.ltv import DurationMismatch, duration_mismatch, ltv_schedule, underwater_period
 from addin.memo.flags import Flag, dscr_flags, liquidation_flags, mismatch_flag
 from addin.model.deal import Deal
@@ -302,17 +302,7 @@ def collateral_results(deal: Deal, debt: Debt) -> CollateralResults:
     if has_liquidation:
         unit_market = float(table["market_value"].iloc[0]) / deal.gpus
         liquidation = LiquidationResults(
-            fire_sale=liquidation_value(
-                deal.gpus,
-                unit_market,
-                fleet_absorption(deal),
-                deal.hardware_decline,
-                deal.impact,
-                deal.max_haircut,
-                deal.max_liquidation_months,
-                deal.effective_discount_rate,
-                deal.carry_cost,
-            ),
+            fire_sale=liquidation_value(deal.gpus, unit_market, *sale_terms(deal)),
             ltv_close=float(table["ltv_liquidation"].iloc[0]),
             ltv_maturity=_ratio(table["balance"].iloc[n - 1], table["liquidation_value"].iloc[n]),
             underwater=underwater_period(deal),

@@ -47,19 +47,26 @@ DEFAULT_SOURCES: dict[str, str] = {
         "Microsoft, Alphabet, CoreWeave depreciate servers / GPUs over 6 years (10-K filings)"
     ),
     "salvage_value": "Straight line to zero (as CoreWeave's filings)",
-    "generation_years": "Nvidia's cadence: Hopper 2022, Blackwell 2024, Rubin 2026",
-    "generation_shock": ILLUSTRATIVE,
+    "generation_years": (
+        "NVIDIA's yearly roadmap (Blackwell Ultra 2025, Vera Rubin 2026, Rubin Ultra 2027); "
+        "used past the catalog's launch dates"
+    ),
+    "generation_shock": "Calibrated to used H100 and A100 prices (used_gpu_prices.csv)",
     "hardware_decline": (
-        "Epoch AI, Trends in GPU price-performance (CC BY 4.0): ~30% cheaper a year at fixed "
-        "performance"
+        "Calibrated to used H100 and A100 prices in 2026 (used_gpu_prices.csv, low-authority "
+        "listings); Epoch AI's ~30% a year for new hardware is a stress"
     ),
     "discount_rate": "The loan's interest rate",
     "market_absorption": ILLUSTRATIVE,
     "carry_cost": "None unless the deal says so",
-    "impact": ILLUSTRATIVE + " (square-root price impact)",
+    "impact": ILLUSTRATIVE + " (Y of the square-root law, of order one: Toth et al. 2011)",
     "max_haircut": ILLUSTRATIVE,
     "max_liquidation_months": ILLUSTRATIVE,
     "liquid_cooling_absorption": ILLUSTRATIVE + " (fewer buyers have liquid-cooled racks)",
+    "price_vol": ILLUSTRATIVE,
+    "permanent_impact": ILLUSTRATIVE + " (of the order of Almgren et al. 2005)",
+    "repossession_months": ILLUSTRATIVE,
+    "remarketing_cost": ILLUSTRATIVE + " (de-installation, brokers, refurbishment)",
     "pd": "Illustrative; use the bank's rating of the borrower",
     "lgd": (
         "Basel III foundation IRB: 40% for senior unsecured claims on non-financial "

@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import functools
 import io
@@ -30,6 +31,10 @@ import pandas as pd
 from addin.model.errors import InputError, MissingInputError
 
 CATALOG_FILE = "gpu_catalog.csv"
+#: Announced launches not yet shipping (no price or power is public): only their dates.
+ANNOUNCED_FILE = "gpu_announced.csv"
+#: Observed used-card prices, the bands the market-value curve is calibrated to.
+USED_PRICES_FILE = "used_gpu_prices.csv"
 NUMERIC_FIELDS = (
     "launch_price_usd",
     "tdp_w",
@@ -73,13 +78,20 @@ FIELD_UNITS = {
 }
 
 
+def _read(file: str) -> list[dict[str, str]]:
+    """The rows of one data file, text stripped."""
+    text = resources.files("addin.model").joinpath("data", file).read_text(encoding="utf-8")
+    return [
+        {k: (v or "").strip() for k, v in raw.items()} for raw in csv.DictReader(io.StringIO(text))
+    ]
+
+
 @functools.lru_cache(maxsize=1)
 def _rows() -> dict[str, dict[str, Any]]:
     """Catalog rows keyed by lower-case model name (read once)."""
-    text = resources.files("addin.model").joinpath("data", CATALOG_FILE).read_text(encoding="utf-8")
     rows: dict[str, dict[str, Any]] = {}
-    for raw in csv.DictReader(io.StringIO(text)):
-        row: dict[str, Any] = {k: (v or "").strip() for k, v in raw.items()}
+    for raw in _read(CATALOG_FILE):
+        row: dict[str, Any] = dict(raw)
         for name in NUMERIC_FIELDS:
             row[name] = float(row[name])
         rows[row["name"].lower()] = row
@@ -178,6 +190,97 @@ def catalog_row(model: str, argument: str = "model") -> dict[str, Any]:
     if row is None:
         raise InputError(argument, model, _hint(model, gpu_models()))
     return row
+
+
+def parse_release(text: str) -> dt.date:
+    """A catalog date: ``YYYY-MM-DD``, or ``YYYY-MM`` read as the first of the month.
+
+    Examples
+    --------
+    >>> parse_release("2026-07"), parse_release("2022-09-20")
+    (datetime.date(2026, 7, 1), datetime.date(2022, 9, 20))
+    """
+    return dt.date.fromisoformat(text if len(text) == 10 else text + "-01")
+
+
+@functools.lru_cache(maxsize=1)
+def announced_launches() -> tuple[dict[str, str], ...]:
+    """Launches announced by a vendor but not yet shipping, from ``gpu_announced.csv``.
+
+    Returns
+    -------
+    tuple of dict
+        ``name``, ``vendor``, ``release_date`` (the first month of the announced half-year,
+        ``YYYY-MM``), ``status`` (``announced``), ``follows`` (the model it succeeds) and
+        ``sources`` (keys into ``SOURCES.md``). They are not catalog rows: no price or
+        power is public, so :func:`catalog_row` does not know them.
+
+    Examples
+    --------
+    >>> [(r["name"], r["release_date"]) for r in announced_launches()]
+    [('Vera Rubin', '2026-07'), ('Rubin Ultra', '2027-07')]
+    """
+    return tuple(_read(ANNOUNCED_FILE))
+
+
+@functools.lru_cache(maxsize=64)
+def successor_launches(model: str) -> tuple[tuple[str, dt.date], ...]:
+    """The model's release and every later launch in its line, oldest first.
+
+    Follows the catalog's ``successor`` column, then the announced launches
+    (:func:`announced_launches`) that follow the last one. Past the last entry, the market
+    model falls back to a cadence (deal key ``generation_years``).
+
+    Parameters
+    ----------
+    model : str
+        Catalog model name, case-insensitive.
+
+    Returns
+    -------
+    tuple of (str, datetime.date)
+        ``(name, release date)`` pairs, the model itself first.
+
+    Examples
+    --------
+    >>> [name for name, _ in successor_launches("H100 SXM")]
+    ['H100 SXM', 'H200', 'B200', 'B300', 'Vera Rubin', 'Rubin Ultra']
+    >>> successor_launches("MI355X")[-1][0]
+    'MI355X'
+    """
+    row = catalog_row(model)
+    chain = [(str(row["name"]), parse_release(row["release_date"]))]
+    while row["successor"] != "none":
+        row = _rows()[row["successor"].lower()]
+        chain.append((str(row["name"]), parse_release(row["release_date"])))
+    following = {r["follows"]: r for r in announced_launches()}
+    while chain[-1][0] in following:
+        nxt = following[chain[-1][0]]
+        chain.append((nxt["name"], parse_release(nxt["release_date"])))
+    return tuple(chain)
+
+
+def used_gpu_prices() -> pd.DataFrame:
+    """Observed used-card prices: the bands the market-value curve is calibrated to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model``, ``date_from`` and ``date_to`` (ISO dates), ``low_usd`` and ``high_usd``
+        (USD per GPU), ``authority`` (``low``: listings or secondary reports, indicative
+        only), ``calibrate`` (``yes`` if the default curve must fall inside the band;
+        ``no`` with the reason in ``note``), ``source`` (a key into ``SOURCES.md``) and
+        ``note``. A fresh copy each call.
+
+    Examples
+    --------
+    >>> table = used_gpu_prices()
+    >>> row = table.iloc[1]
+    >>> row["model"], float(row["low_usd"]), float(row["high_usd"])
+    ('H100 SXM', 15000.0, 28000.0)
+    """
+    table = pd.DataFrame(_read(USED_PRICES_FILE))
+    return table.astype({"low_usd": float, "high_usd": float})
 
 
 def gpu_spec(model: str, field: str) -> float | str:

@@ -143,9 +143,30 @@ def debt_capacity() -> float:
 
 
 # ---- Collateral family: the same deal's GPUs (issue 3's definitions) ------------------
-COST, AGE0, LIFE, SHOCK, GEN_YEARS, HW_DECLINE = 30_000.0, 0.5, 6.0, 0.15, 2.0, 0.30
-ABSORPTION, IMPACT, MAX_HAIRCUT, MAX_MONTHS = 1500.0, 0.5, 0.9, 12
+COST, AGE0, LIFE = 30_000.0, 0.5, 6.0
+# Market value (issue 12): trend 15% a year, a 10% step at each launch of the H100's line,
+# then one a year; the smooth part is the trend net of the average step (no double count).
+SHOCK, GEN_YEARS, HW_DECLINE = 0.10, 1.0, 0.15
+SMOOTH = (1 - HW_DECLINE) / (1 - SHOCK) ** (1 / GEN_YEARS)
+# The H100 SXM and its successors: catalog release dates (H200, B200, B300), then the
+# announced Vera Rubin (H2 2026) and Rubin Ultra (H2 2027), taken as July.
+H100_LINE = [dt.date(2022, 9, 20), dt.date(2024, 4, 1), dt.date(2024, 11, 15),
+             dt.date(2025, 8, 1), dt.date(2026, 7, 1), dt.date(2027, 7, 1)]  # fmt: skip
+# Fire sale (square-root law): V = 1,500 a month, Y = 1, sigma = 25% / sqrt(12) a month,
+# permanent 0.3 sigma per V sold, 3 months of repossession, 10% remarketing.
+ABSORPTION, IMPACT, MAX_HAIRCUT, MAX_MONTHS = 1500.0, 1.0, 0.9, 12
+SIGMA, PERMANENT, REPOSSESSION, REMARKETING = 0.25 / math.sqrt(12), 0.3, 3, 0.10
 C_HOUR = KW * PUE * PRICE * (U + IDLE * (1 - U))  # power per GPU-hour, USD
+C_ALL = C_HOUR + OPEX_YEAR / 8760  # power and opex per GPU-hour, USD (issue 12)
+
+
+def launch_ages(bought: dt.date) -> list[float]:
+    """Ages (years since purchase) at each launch of the H100's line."""
+    return [(day - bought).days / 365.25 for day in H100_LINE]
+
+
+DEAL_LAUNCHES = [a + AGE0 for a in launch_ages(START.date())]  # age 0.5 at the start
+MODEL_LAUNCHES = launch_ages(H100_LINE[0])  # a model name: bought new at its release
 
 
 def catalog(model: str, field: str) -> str:
@@ -157,26 +178,36 @@ def book(cost: float, age: float) -> float:  # straight line to 0 over 6 years
     return cost * (1 - min(age, LIFE) / LIFE)
 
 
-def market(cost: float, age: float) -> float:  # 30% a year, 15% at each 2-year generation
-    return cost * (1 - HW_DECLINE) ** age * (1 - SHOCK) ** math.floor(age / GEN_YEARS)
+def market(cost: float, age: float, launches: list[float] = DEAL_LAUNCHES) -> float:
+    """cost x SMOOTH^age x 0.9^(launches in (0, age]), one a year after the last known."""
+    steps = sum(1 for a in launches if 0 < a <= age)
+    k = 1
+    while launches[-1] + k * GEN_YEARS <= age:
+        steps += launches[-1] + k * GEN_YEARS > 0
+        k += 1
+    return cost * SMOOTH**age * (1 - SHOCK) ** steps
 
 
 def economic(t: float) -> float:
-    """PV at 8%/year of quarterly net rent from t years after the start, 15 years at most."""
+    """PV at 8%/year of quarterly rent net of power and opex from t years after the start."""
     return sum(
-        H * max(R0 * (1 - D) ** (t + (k - 1) / P) * U - C_HOUR, 0) * (1 + RATE) ** (-k / P)
+        H * max(R0 * (1 - D) ** (t + (k - 1) / P) * U - C_ALL, 0) * (1 + RATE) ** (-k / P)
         for k in range(1, 15 * P + 1)
     )
 
 
 def liquidation(units: float, value: float, absorption: float, rate: float) -> tuple:
-    """Best sale over m = 1..12 months of units/m a month: (net, recovery, months)."""
+    """Best sale over m = 1..12 months of units/m a month after 3 months: (net, recovery, m)."""
     best: tuple[float, int] = (-math.inf, 0)
     for m in range(1, MAX_MONTHS + 1):
         q = units / m
-        cut = min(MAX_HAIRCUT, IMPACT * math.sqrt(q / absorption))
-        net = sum(q * value * (1 - HW_DECLINE) ** (j / 12) * (1 - cut) * (1 + rate) ** (-j / 12)
-                  for j in range(1, m + 1))  # fmt: skip
+        net = 0.0
+        for j in range(1, m + 1):
+            cut = min(MAX_HAIRCUT, IMPACT * SIGMA * math.sqrt(q / absorption)
+                      + PERMANENT * SIGMA * (j - 1) * q / absorption)  # fmt: skip
+            month = REPOSSESSION + j
+            price = value * (1 - HW_DECLINE) ** (month / 12) * (1 - cut)
+            net += (1 - REMARKETING) * q * price * (1 + rate) ** (-month / 12)
         if net > best[0]:
             best = (net, m)
     return best[0], best[0] / (units * value), best[1]
@@ -223,7 +254,7 @@ def duration_mismatch() -> list[list[Any]]:
     principal = [row[HEADER.index("principal")] for row in schedule()]
     wal = sum((k / P) * x for k, x in enumerate(principal, start=1)) / sum(principal)
     half = half_life_from(AGE0)
-    life = math.log(C_HOUR / (R0 * U)) / math.log(1 - D)
+    life = math.log(C_ALL / (R0 * U)) / math.log(1 - D)
     header = ["wal_years", "half_life_years", "economic_life_years", "wal_to_half_life",
               "wal_to_economic_life"]  # fmt: skip
     return [header, [wal, half, life, wal / half, wal / life]]
@@ -386,12 +417,12 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("GPU_SPEC", lambda: catalog("GB200", "cooling")),
     ("GPU_MODELS", catalog_table),
     ("GPU_RESIDUAL", lambda: book(H100_PRICE, 3.5)),
-    ("GPU_RESIDUAL", lambda: market(H100_PRICE, 3.5)),
+    ("GPU_RESIDUAL", lambda: market(H100_PRICE, 3.5, MODEL_LAUNCHES)),
     ("GPU_RESIDUAL", lambda: economic(2.0 - AGE0)),
     ("GPU_RESIDUAL_CURVE", residual_curve),
     ("GPU_ECONOMIC_LIFE", lambda: economic_life(2.0, 0.3, 1.275, 1.3, 0.08)),
     ("GPU_LIQUIDATION", lambda: [["net_proceeds", "recovery", "months"],
-                                 list(liquidation(10_000, 8_196, 2_000, 0.0))]),
+                                 list(liquidation(10_000, 18_048, 2_000, 0.0))]),
     ("LTV_TABLE", ltv_rows),
     ("LTV_UNDERWATER", underwater),
     ("LTV_DURATION_MISMATCH", duration_mismatch),

@@ -148,7 +148,7 @@ def test_liquidation_udf_row_with_header() -> None:
     sale = liquidation_value(10_000, 8_196, 2_000)
     assert rows == [["net_proceeds", "recovery", "months"], [*sale]]
     assert isinstance(rows[1][2], int)
-    custom = GPU_LIQUIDATION(100.0, 1_000.0, 50.0, 0.0, 0.0, 6.0)
+    custom = GPU_LIQUIDATION(100.0, 1_000.0, 50.0, 0.0, 0.0, 6.0, None, None, 0.0, 0.0)
     assert custom[1] == [pytest.approx(100_000.0, rel=1e-14), pytest.approx(1.0, rel=1e-14), 1]
     assert is_error(GPU_LIQUIDATION(0.0, 1_000.0, 50.0), "units: got 0.0")
     assert is_error(GPU_LIQUIDATION(10.0, 1_000.0, None), "market_absorption: is required")
@@ -208,13 +208,16 @@ def test_ltv_errors(deal: Any, starts: str) -> None:
 
 
 def test_underwater_row() -> None:
-    deal = load_deal({**COLLATERAL, "start_date": "2026-11-01"})
+    # A bullet: the annuity of COLLATERAL is never under water on the calibrated values.
+    deal = load_deal({**COLLATERAL, "amortization": "bullet", "start_date": "2026-11-01"})
     found = underwater_period(deal)
     assert found is not None
     period, date = found
     assert date is not None
-    assert LTV_UNDERWATER(DATED) == [[period, dt.datetime(date.year, date.month, date.day)]]
-    assert LTV_UNDERWATER(DEAL)[0] == [period, ""]
+    bullet = [*DEAL, ["amortization", "bullet"]]
+    dated = [*DATED, ["amortization", "bullet"]]
+    assert LTV_UNDERWATER(dated) == [[period, dt.datetime(date.year, date.month, date.day)]]
+    assert LTV_UNDERWATER(bullet)[0] == [period, ""]
     small = [row for row in DEAL if row[0] != "loan_amount"] + [["loan_amount", 1e6]]
     assert LTV_UNDERWATER(small) == [["none", ""]]
 

@@ -9,7 +9,15 @@ from importlib import resources
 import pytest
 
 from addin import gpu_catalog, gpu_spec
-from addin.model.catalog import FIELDS, NUMERIC_FIELDS, catalog_row, gpu_models
+from addin.model.catalog import (
+    FIELDS,
+    NUMERIC_FIELDS,
+    announced_launches,
+    catalog_row,
+    gpu_models,
+    successor_launches,
+    used_gpu_prices,
+)
 from addin.model.errors import InputError, MissingInputError
 
 REQUIRED_MODELS = {"A100 SXM", "H100 SXM", "H100 PCIe", "H200", "B200", "GB200", "B300",
@@ -150,3 +158,32 @@ def test_data_ship_inside_the_package() -> None:
     data = resources.files("addin.model").joinpath("data")
     assert data.joinpath("gpu_catalog.csv").is_file()
     assert data.joinpath("SOURCES.md").is_file()
+    assert data.joinpath("gpu_announced.csv").is_file()
+    assert data.joinpath("used_gpu_prices.csv").is_file()
+
+
+def test_announced_launches_extend_the_successor_chain() -> None:
+    # NVIDIA roadmap (DOMAIN.md): Blackwell Ultra H2 2025 (the B300 row), Vera Rubin H2 2026,
+    # Rubin Ultra H2 2027; announced dates are the first month of the half-year.
+    chain = successor_launches("H100 SXM")
+    assert [name for name, _ in chain] == [
+        "H100 SXM", "H200", "B200", "B300", "Vera Rubin", "Rubin Ultra",
+    ]  # fmt: skip
+    assert chain[-2][1] == dt.date(2026, 7, 1)
+    assert chain[-1][1] == dt.date(2027, 7, 1)
+    assert [d for _, d in chain] == sorted(d for _, d in chain)
+    for row in announced_launches():
+        assert row["status"] == "announced"
+        assert f"`{row['sources']}`:" in sources_text()
+        assert f"**{row['name']}**" in sources_text()
+    assert successor_launches("MI355X") == ((("MI355X", dt.date(2025, 6, 12))),)
+
+
+def test_used_prices_are_sourced() -> None:
+    table = used_gpu_prices()
+    models = set(gpu_models())
+    for row in table.to_dict("records"):
+        assert row["model"] in models
+        assert f"`{row['source']}`:" in sources_text(), row["source"]
+        assert row["calibrate"] in {"yes", "no"}
+        assert dt.date.fromisoformat(row["date_from"]) <= dt.date.fromisoformat(row["date_to"])
