@@ -132,17 +132,18 @@ CASES: tuple[Case, ...] = (
         [4, _D(2027, 1, 1), 0.75, 1.46431546952914, 2565480.70261505, 246834.9, 500000.0, 0.0,
          1818645.80261505, 41195.8827719667, 2059794.13859833, 2100990.0213703, 0.0,
          0.865613726917606, 0.0, 0.0, 0.0, 0.0, 106907.576407718, 1.04730931617054, 0.0,
-         "payment default; lock-up"]],
+         "payment default; covenant default; lock-up"]],
         "The bridge loan quarter by quarter: each quarter bills its average rent, falling 30% "
         "a year; the annuity payment does not fall, so coverage slides from 1.24x to 0.87x; "
         "the LTM test locks up cash from quarter 2, which pays part of quarter 4 before a "
-        "payment default.", tol=1e-8),
+        "payment default; the LTM DSCR then falls under the 1.05x default covenant.", tol=1e-8),
     Case("DSCR_COVENANTS", (_DEAL, None), [["event", "period", "date"],
-        ["payment default", 4, _D(2027, 1, 1)], ["covenant default", "none", ""],
+        ["payment default", 4, _D(2027, 1, 1)], ["covenant default", 4, _D(2027, 1, 1)],
         ["LTV default", "none", ""], ["LTV breach", "none", ""],
         ["lock-up", 2, _D(2026, 7, 1)]],
-        "First event of each kind: the LTM DSCR falls under 1.20x at the second test, and "
-        "the trapped cash cannot cover quarter 4."),
+        "First event of each kind: the LTM DSCR falls under 1.20x at the second test; in "
+        "quarter 4 the trapped cash cannot cover debt service and the LTM DSCR falls under "
+        "1.05x."),
     Case("DSCR_MIN", (_DEAL, None), 0.865613726917606,
          "Worst quarter's coverage at the deal's 30% yearly rent decline: the last one."),
     Case("DSCR_MIN", (_DEAL, 0.0), 1.31231708478165,

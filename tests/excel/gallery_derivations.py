@@ -85,7 +85,8 @@ def waterfall_rows(decline: float = D) -> list[list[Any]]:
             trapped, give = trapped + excess, 0.0
         else:
             trapped, give = 0.0, excess + trapped
-        events = ["payment default"] * (arrears > 0) + ["lock-up"] * locked
+        events = (["payment default"] * (arrears > 0) + ["covenant default"] * (cover < 1.05)
+                  + ["lock-up"] * locked)  # fmt: skip
         ltv = (0.0 if k == N else balance) / (GPUS * market(COST, AGE0 + k / P))  # repaid
         rows.append([*row, 0.0, 0.0, trapped, give, arrears, cover, ltv, "; ".join(events)])
     return rows
