@@ -615,7 +615,7 @@ def first_events(
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 25e6,
     ...                   "interest_rate": 0.09, "tenor_years": 5})
     >>> first_events(deal)["payment default"], first_events(deal, 0.0)["lock-up"]
-    ((24, None), (None, None))
+    ((23, None), (None, None))
 
     In Excel: ``=DSCR_COVENANTS(Deal, 0.30)``.
     """
