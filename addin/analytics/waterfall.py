@@ -365,8 +365,8 @@ def fleet_market_value(deal: Deal) -> FloatArray:
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2, "loan_amount": 1e5,
     ...                   "interest_rate": 0.1, "tenor_years": 1, "periods_per_year": 1,
     ...                   "unit_cost": 10_000})
-    >>> fleet_market_value(deal).round(2).tolist()  # 10 x 10,000 x 0.7
-    [70000.0]
+    >>> fleet_market_value(deal).round(2).tolist()  # 10 x 10,000 x 0.85 / 0.90: no launch yet
+    [94444.44]
     """
     t = np.arange(1, deal.periods + 1) / deal.periods_per_year
     values = residual_value(deal, deal.gpu_age_years + t, "market")
