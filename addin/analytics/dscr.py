@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from addin.analytics.debt import debt_schedule, period_dates, period_rates
 from addin.analytics.waterfall import (
     EVENT_NAMES,
     WaterfallTerms,
+    deal_run,
     deal_waterfall,
     event_text,
 )
@@ -82,7 +84,19 @@ def min_dscr(deal: Deal, annual_decline: float | None = None) -> float:
 
     In Excel: ``=DSCR_MIN(Deal, 0.30)``.
     """
-    return float(min_dscr_grid(deal, annual_decline))
+    if not WaterfallTerms.of(deal).prepays:
+        return float(min_dscr_grid(deal, annual_decline))
+    if annual_decline is not None:
+        _check_decline("annual_decline", annual_decline)
+    return _waterfall_min_dscr(deal, annual_decline)
+
+
+@functools.lru_cache(maxsize=128)
+def _waterfall_min_dscr(deal: Deal, annual_decline: float | None) -> float:
+    """Minimum DSCR on the waterfall's debt service (after prepayments), kept per run."""
+    run = deal_run(deal, annual_decline)
+    cover = _dscr(run["cfads"][0], run["debt_service"][0])
+    return float(np.nanmin(cover)) if np.any(np.isfinite(cover)) else math.nan
 
 
 def min_dscr_grid(
@@ -233,12 +247,13 @@ def min_llcr(deal: Deal, annual_decline: float | None = None) -> float:
     """
     if annual_decline is not None:
         _check_decline("annual_decline", annual_decline)
-    cfads = cash_flows(deal, annual_decline)["cfads"]
+    run = deal_run(deal, annual_decline)
+    cfads = run["cfads"][0]
     growth = _compounding(deal, cfads.size)
     pv_end = np.cumsum((cfads / growth)[::-1])[::-1]  # PV at close of CFADS from k on
     start = np.concatenate(([1.0], growth[:-1]))
     debt = debt_schedule(deal)
-    balance = deal_waterfall(deal, cfads, show_ltv=False)["balance"][0]
+    balance = run["balance"][0]
     opening = np.concatenate(([debt.loan_amount], balance[:-1]))
     live = opening > 1e-9 * max(debt.loan_amount, 1.0)
     if not np.any(live):
@@ -447,8 +462,7 @@ def dscr_schedule(deal: Deal, annual_decline: float | None = None) -> pd.DataFra
     if annual_decline is not None:
         _check_decline("annual_decline", annual_decline)
     flows = cash_flows(deal, annual_decline)
-    paths = deal_waterfall(deal, flows["cfads"])
-    debt = {name: values[0] for name, values in paths.items()}
+    debt = {name: values[0].copy() for name, values in deal_run(deal, annual_decline).items()}
     columns: dict[str, object] = {"period": np.arange(1, deal.periods + 1)}
     dates = period_dates(deal)
     if dates is not None:
@@ -621,7 +635,7 @@ def first_events(
     """
     if annual_decline is not None:
         _check_decline("annual_decline", annual_decline)
-    flags = deal_waterfall(deal, cash_flows(deal, annual_decline)["cfads"])["events"][0]
+    flags = deal_run(deal, annual_decline)["events"][0]
     dates = period_dates(deal)
     found: dict[str, tuple[int | None, dt.date | None]] = {}
     for flag, name in EVENT_NAMES.items():

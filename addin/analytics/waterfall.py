@@ -54,6 +54,8 @@ Examples
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,11 +181,10 @@ def dsra_target(payments: ArrayLike, periods_per_year: int, months: float) -> Fl
     target = np.zeros(n + 1)
     if span <= 0:
         return target
-    j = np.arange(n)
-    for k in range(n + 1):
-        weight = np.clip(span - (j - k), 0.0, 1.0) * (j >= k)
-        target[k] = float(np.dot(weight, ds))
-    return target
+    ahead = np.arange(n)[None, :] - np.arange(n + 1)[:, None]  # period j after date k
+    weight = np.clip(span - ahead, 0.0, 1.0) * (ahead >= 0)
+    result: FloatArray = weight @ ds
+    return result
 
 
 def waterfall(
@@ -221,7 +222,10 @@ def waterfall(
     -----
     Per period: sources :math:`CFADS + DSRA_{open} + trapped_{open}` = uses
     :math:`paid + sweep + cure + DSRA + trapped + distributions`. Operations are on arrays
-    across paths inside the loop over periods, so 10,000 paths cost little more than one.
+    across paths inside the loop over periods (:func:`_waterfall_arrays`, in chunks of
+    :data:`CHUNK_PATHS` paths), so 10,000 paths cost little more than a hundred single runs.
+    One path runs through :func:`waterfall_path`, the plain reference loop over floats,
+    which is quicker for one path; the two agree bit for bit (``tests/analytics``).
 
     Examples
     --------
@@ -235,24 +239,53 @@ def waterfall(
     """
     cf = np.atleast_2d(np.asarray(cfads, dtype=float))
     paths, n = cf.shape
+    rate = np.asarray(rates, dtype=float)
+    mv = (
+        None if market_value is None else np.broadcast_to(np.asarray(market_value, float), cf.shape)
+    )
+    if paths == 1:
+        path = waterfall_path(
+            cf[0].tolist(), debt, rate.tolist(), terms, None if mv is None else mv[0].tolist()
+        )
+        return {name: np.array([column], dtype=float) for name, column in path.items()}
+    out = {name: np.empty((paths, n)) for name in OUTPUTS}
+    for start in range(0, paths, CHUNK_PATHS):
+        rows = slice(start, min(start + CHUNK_PATHS, paths))
+        chunk = _waterfall_arrays(cf[rows], debt, rate, terms, None if mv is None else mv[rows])
+        for name in OUTPUTS:
+            out[name][rows] = chunk[name].T
+    return out
+
+
+#: Paths per block of the array engine: small enough for the state to stay in cache.
+CHUNK_PATHS = 2048
+
+
+def _waterfall_arrays(
+    cf: FloatArray,
+    debt: Debt,
+    rate: FloatArray,
+    terms: WaterfallTerms,
+    mv: FloatArray | None,
+) -> dict[str, FloatArray]:
+    """The array engine of :func:`waterfall` on one block of paths; outputs (periods, paths)."""
+    paths, n = cf.shape
+    cft = np.ascontiguousarray(cf.T)
+    mvt = None if mv is None else np.ascontiguousarray(mv.T)
     i_sched, p_sched, ds_sched, s_close = (
         debt.interest,
         debt.principal,
         debt.debt_service,
         debt.balance,
     )
-    rate = np.asarray(rates, dtype=float)
-    mv = (
-        None if market_value is None else np.broadcast_to(np.asarray(market_value, float), cf.shape)
-    )
     target = dsra_target(ds_sched, terms.periods_per_year, terms.dsra_months)
     window = max(terms.periods_per_year, 1)  # periods in twelve months
     ltm = terms.covenant_basis == "ltm"
     step = terms.test_step
+    max_ltv = terms.max_ltv
     tol = 1e-9 * max(debt.loan_amount, 1.0)
 
-    out = {name: np.zeros((paths, n)) for name in OUTPUTS}
-    events = np.zeros((paths, n), dtype=np.int64)
+    out = {name: np.empty((n, paths)) for name in OUTPUTS}
     r = np.ones(paths)  # balance / scheduled balance
     arrears = np.zeros(paths)
     dsra = np.full(paths, target[0])
@@ -261,97 +294,241 @@ def waterfall(
     breach_age = np.full(paths, -1)  # periods since an uncured LTV breach; -1 none
     cf_sum = np.zeros(paths)
     ds_sum = np.zeros(paths)
+    nan = np.full(paths, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(n):
+            c = cft[k]
+            cash = np.maximum(c, 0.0)
+            ds = r * ds_sched[k]
+            due = ds + arrears * (1.0 + rate[k])
+            paid = np.minimum(cash, due)
+            short = due - paid
+            cash = cash - paid
+            draw = np.minimum(trapped, short)
+            trapped = trapped - draw
+            short = short - draw
+            draw = np.minimum(dsra, short)
+            dsra = dsra - draw
+            arrears = short - draw
+            flags = (arrears > tol) * PAYMENT_DEFAULT
+            # DSRA: release above target, top up below it
+            goal = r * target[k + 1]
+            release = np.maximum(dsra - goal, 0.0)
+            dsra = dsra - release
+            cash = cash + release
+            top = np.minimum(cash, goal - dsra)
+            cash = cash - top
+            dsra = dsra + top
+            # sweep
+            balance = r * s_close[k]
+            sweep = np.minimum(terms.sweep_share * cash, balance)
+            cash = cash - sweep
+            balance = balance - sweep
+            # covenant DSCR and tests
+            cf_sum = cf_sum + c
+            ds_sum = ds_sum + ds
+            if ltm and k >= window:
+                cf_sum = cf_sum - cft[k - window]
+                ds_sum = ds_sum - out["debt_service"][k - window]
+            num, den = (cf_sum, ds_sum) if ltm else (c, ds)
+            cover = np.where(den > tol, num / den, np.nan)
+            if (k + 1) % step == 0:
+                locked = cover < terms.lockup_dscr  # NaN (no debt service) passes
+                flags = flags | (cover < terms.default_dscr) * COVENANT_DEFAULT
+            # LTV test, breach and cure from trapped cash
+            cure = np.zeros(paths)
+            ltv = nan
+            if mvt is not None:
+                value = mvt[k]
+                if max_ltv is not None:
+                    if (k + 1) % step == 0:
+                        new = (breach_age < 0) & (balance > max_ltv * value + tol)
+                        breach_age = np.where(new, 0, breach_age)
+                        flags = flags | new * LTV_BREACH
+                    open_ = breach_age >= 0
+                    if open_.any():
+                        trapped = trapped + np.where(open_, cash, 0.0)
+                        cash = np.where(open_, 0.0, cash)
+                        cure = np.where(open_, np.minimum(trapped, balance - max_ltv * value), 0.0)
+                        cure = np.maximum(cure, 0.0)
+                        trapped = trapped - cure
+                        balance = balance - cure
+                        cured = open_ & (balance <= max_ltv * value + tol)
+                        expired = open_ & ~cured & (breach_age >= terms.cure_periods)
+                        flags = flags | expired * LTV_DEFAULT
+                        breach_age = np.where(
+                            cured | expired, -1, np.where(open_, breach_age + 1, -1)
+                        )
+                ltv = np.where(value > 0, balance / value, np.nan)
+            # lock-up, distributions
+            trap = locked | (breach_age >= 0)
+            flags = flags | locked * LOCKUP
+            trapped = trapped + np.where(trap, cash, 0.0)
+            give = np.where(trap, 0.0, cash + trapped)
+            trapped = np.where(trap, trapped, 0.0)
+            if k == n - 1:  # maturity: with the loan repaid, the accounts go to the sponsor
+                done = arrears <= tol
+                give = give + np.where(done, trapped + dsra, 0.0)
+                trapped = np.where(done, 0.0, trapped)
+                dsra = np.where(done, 0.0, dsra)
+            out["interest"][k] = r * i_sched[k]
+            out["principal"][k] = r * p_sched[k]
+            out["debt_service"][k] = ds
+            if s_close[k] > 0:
+                r = r - (sweep + cure) / s_close[k]
+            out["balance"][k] = r * s_close[k]
+            out["debt_paid"][k] = due - arrears
+            out["arrears"][k] = arrears
+            out["dsra"][k] = dsra
+            out["sweep"][k] = sweep
+            out["cure"][k] = cure
+            out["trapped"][k] = trapped
+            out["distributions"][k] = give + (c - np.maximum(c, 0.0))
+            out["covenant_dscr"][k] = cover
+            out["ltv"][k] = ltv
+            out["events"][k] = flags
+    return out
+
+
+def waterfall_path(
+    cfads: Sequence[float],
+    debt: Debt,
+    rates: Sequence[float],
+    terms: WaterfallTerms,
+    market_value: Sequence[float] | None = None,
+) -> dict[str, list[float]]:
+    """The waterfall of one path, a plain loop over floats (the reference of the array engine).
+
+    Parameters
+    ----------
+    cfads : sequence of float
+        CFADS of periods 1..n, USD.
+    debt : Debt
+    rates : sequence of float
+        Interest rate of each period, decimal per period.
+    terms : WaterfallTerms
+    market_value : sequence of float, optional
+        Fleet market value at each period's end, USD.
+
+    Returns
+    -------
+    dict of list of float
+        The outputs of :func:`waterfall` for the one path, each a list over periods. The
+        operations are those of the array engine in the same order, so the two agree bit
+        for bit.
+
+    Examples
+    --------
+    >>> debt = Debt(100.0, np.array([10.0, 5.0]), np.array([50.0, 50.0]),
+    ...             np.array([60.0, 55.0]), np.array([50.0, 0.0]))
+    >>> terms = WaterfallTerms(1, sweep_share=0.5)
+    >>> waterfall_path([150.0, 150.0], debt, [0.1, 0.1], terms)["sweep"]
+    [45.0, 0.0]
+    """
+    n = len(cfads)
+    i_sched, p_sched = debt.interest.tolist(), debt.principal.tolist()
+    ds_sched, s_close = debt.debt_service.tolist(), debt.balance.tolist()
+    target = dsra_target(debt.debt_service, terms.periods_per_year, terms.dsra_months).tolist()
+    window = max(terms.periods_per_year, 1)
+    ltm = terms.covenant_basis == "ltm"
+    step = terms.test_step
+    max_ltv, sweep_share = terms.max_ltv, terms.sweep_share
+    lockup_dscr, default_dscr, cure_periods = (
+        terms.lockup_dscr,
+        terms.default_dscr,
+        terms.cure_periods,
+    )
+    tol = 1e-9 * max(debt.loan_amount, 1.0)
+    nan = math.nan
+
+    out: dict[str, list[float]] = {name: [0.0] * n for name in OUTPUTS}
+    r, arrears, dsra, trapped = 1.0, 0.0, target[0], 0.0
+    locked, breach_age = False, -1
+    cf_sum = ds_sum = 0.0
     for k in range(n):
-        c = cf[:, k]
-        cash = np.maximum(c, 0.0)
+        c = cfads[k]
+        positive = c if c > 0.0 else 0.0
+        cash = positive
         ds = r * ds_sched[k]
-        due = ds + arrears * (1.0 + rate[k])
-        paid = np.minimum(cash, due)
+        due = ds + arrears * (1.0 + rates[k])
+        paid = min(cash, due)
         short = due - paid
         cash = cash - paid
-        draw = np.minimum(trapped, short)
+        draw = min(trapped, short)
         trapped = trapped - draw
         short = short - draw
-        draw = np.minimum(dsra, short)
+        draw = min(dsra, short)
         dsra = dsra - draw
         arrears = short - draw
-        flags = np.where(arrears > tol, PAYMENT_DEFAULT, 0)
-        # DSRA: release above target, top up below it
+        flags = PAYMENT_DEFAULT if arrears > tol else 0
         goal = r * target[k + 1]
-        release = np.maximum(dsra - goal, 0.0)
+        release = max(dsra - goal, 0.0)
         dsra = dsra - release
         cash = cash + release
-        top = np.minimum(cash, goal - dsra)
+        top = min(cash, goal - dsra)
         cash = cash - top
         dsra = dsra + top
-        # sweep
         balance = r * s_close[k]
-        sweep = np.minimum(terms.sweep_share * cash, balance)
+        sweep = min(sweep_share * cash, balance)
         cash = cash - sweep
         balance = balance - sweep
-        # covenant DSCR and tests
         cf_sum = cf_sum + c
         ds_sum = ds_sum + ds
         if ltm and k >= window:
-            cf_sum = cf_sum - cf[:, k - window]
-            ds_sum = ds_sum - out["debt_service"][:, k - window]
+            cf_sum = cf_sum - cfads[k - window]
+            ds_sum = ds_sum - out["debt_service"][k - window]
         num, den = (cf_sum, ds_sum) if ltm else (c, ds)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cover = np.where(den > tol, num / np.where(den > tol, den, 1.0), np.nan)
+        cover = num / den if den > tol else nan
         if (k + 1) % step == 0:
-            locked = cover < terms.lockup_dscr  # NaN (no debt service) passes
-            flags = flags | np.where(cover < terms.default_dscr, COVENANT_DEFAULT, 0)
-        # LTV test, breach and cure from trapped cash
-        cure = np.zeros(paths)
-        ltv = np.full(paths, np.nan)
-        if mv is not None:
-            value = mv[:, k]
-            if terms.max_ltv is not None:
-                if (k + 1) % step == 0:
-                    new = (breach_age < 0) & (balance > terms.max_ltv * value + tol)
-                    breach_age = np.where(new, 0, breach_age)
-                    flags = flags | np.where(new, LTV_BREACH, 0)
-                open_ = breach_age >= 0
-                trapped = trapped + np.where(open_, cash, 0.0)
-                cash = np.where(open_, 0.0, cash)
-                cure = np.where(open_, np.minimum(trapped, balance - terms.max_ltv * value), 0.0)
-                cure = np.maximum(cure, 0.0)
-                trapped = trapped - cure
-                balance = balance - cure
-                cured = open_ & (balance <= terms.max_ltv * value + tol)
-                expired = open_ & ~cured & (breach_age >= terms.cure_periods)
-                flags = flags | np.where(expired, LTV_DEFAULT, 0)
-                breach_age = np.where(cured | expired, -1, np.where(open_, breach_age + 1, -1))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ltv = np.where(value > 0, balance / np.where(value > 0, value, 1.0), np.nan)
-        # lock-up, distributions
-        trap = locked | (breach_age >= 0)
-        flags = flags | np.where(locked, LOCKUP, 0)
-        trapped = trapped + np.where(trap, cash, 0.0)
-        give = np.where(trap, 0.0, cash + trapped)
-        trapped = np.where(trap, trapped, 0.0)
-        if k == n - 1:  # maturity: with the loan repaid, the accounts go to the sponsor
-            done = arrears <= tol
-            give = give + np.where(done, trapped + dsra, 0.0)
-            trapped = np.where(done, 0.0, trapped)
-            dsra = np.where(done, 0.0, dsra)
-        out["interest"][:, k] = r * i_sched[k]
-        out["principal"][:, k] = r * p_sched[k]
-        out["debt_service"][:, k] = ds
+            locked = cover < lockup_dscr  # NaN (no debt service) passes
+            if cover < default_dscr:
+                flags |= COVENANT_DEFAULT
+        cure, ltv = 0.0, nan
+        if market_value is not None:
+            value = market_value[k]
+            if max_ltv is not None:
+                if (k + 1) % step == 0 and breach_age < 0 and balance > max_ltv * value + tol:
+                    breach_age = 0
+                    flags |= LTV_BREACH
+                if breach_age >= 0:
+                    trapped = trapped + cash
+                    cash = 0.0
+                    cure = max(min(trapped, balance - max_ltv * value), 0.0)
+                    trapped = trapped - cure
+                    balance = balance - cure
+                    cured = balance <= max_ltv * value + tol
+                    expired = not cured and breach_age >= cure_periods
+                    if expired:
+                        flags |= LTV_DEFAULT
+                    breach_age = -1 if cured or expired else breach_age + 1
+            ltv = balance / value if value > 0 else nan
+        if locked:
+            flags |= LOCKUP
+        if locked or breach_age >= 0:
+            trapped = trapped + cash
+            give = 0.0
+        else:
+            give = cash + trapped
+            trapped = 0.0
+        if k == n - 1 and arrears <= tol:  # maturity: the accounts go to the sponsor
+            give = give + (trapped + dsra)
+            trapped = dsra = 0.0
+        out["interest"][k] = r * i_sched[k]
+        out["principal"][k] = r * p_sched[k]
+        out["debt_service"][k] = ds
         if s_close[k] > 0:
             r = r - (sweep + cure) / s_close[k]
-        out["balance"][:, k] = r * s_close[k]
-        out["debt_paid"][:, k] = due - arrears
-        out["arrears"][:, k] = arrears
-        out["dsra"][:, k] = dsra
-        out["sweep"][:, k] = sweep
-        out["cure"][:, k] = cure
-        out["trapped"][:, k] = trapped
-        out["distributions"][:, k] = give + (c - np.maximum(c, 0.0))
-        out["covenant_dscr"][:, k] = cover
-        out["ltv"][:, k] = ltv
-        events[:, k] = flags
-    out["events"] = events.astype(float)
+        out["balance"][k] = r * s_close[k]
+        out["debt_paid"][k] = due - arrears
+        out["arrears"][k] = arrears
+        out["dsra"][k] = dsra
+        out["sweep"][k] = sweep
+        out["cure"][k] = cure
+        out["trapped"][k] = trapped
+        out["distributions"][k] = give + (c - positive)
+        out["covenant_dscr"][k] = cover
+        out["ltv"][k] = ltv
+        out["events"][k] = float(flags)
     return out
 
 
@@ -404,6 +581,40 @@ def deal_waterfall(
     terms = WaterfallTerms.of(deal)
     value = fleet_market_value(deal) if terms.max_ltv is not None or show_ltv else None
     return waterfall(flows, debt_schedule(deal), period_rates(deal), terms, value)
+
+
+@functools.lru_cache(maxsize=128)
+def deal_run(deal: Deal, annual_decline: float | None = None) -> dict[str, FloatArray]:
+    """The deal's own CFADS and waterfall at a rent decline, remembered for the next call.
+
+    A workbook asks many questions of the same deal (``DSCR_MIN``, ``DSCR_TABLE``,
+    ``DSCR_COVENANTS`` ...); each deal and decline is run once and kept (128 runs, a few
+    kB each). The arrays are read-only.
+
+    Parameters
+    ----------
+    deal : Deal
+    annual_decline : float, optional
+        Yearly rent decline, decimal; default the deal's own (validated by the caller).
+
+    Returns
+    -------
+    dict of numpy.ndarray, each (1, periods)
+        ``cfads`` (USD) and the outputs of :func:`waterfall`.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2, "loan_amount": 1e6,
+    ...                   "interest_rate": 0.1, "tenor_years": 3, "dsra_months": 6})
+    >>> deal_run(deal, 0.3) is deal_run(deal, 0.3), deal_run(deal)["cfads"].shape
+    (True, (1, 36))
+    """
+    cfads = np.atleast_2d(cash_flows(deal, annual_decline)["cfads"])
+    run = {"cfads": cfads, **deal_waterfall(deal, cfads)}
+    for values in run.values():
+        values.setflags(write=False)
+    return run
 
 
 def event_text(flags: float) -> str:

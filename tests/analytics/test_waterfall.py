@@ -11,12 +11,15 @@ from numpy.testing import assert_allclose, assert_array_equal
 from addin.analytics.debt import Debt, debt_schedule, period_rates
 from addin.analytics.dscr import dscr_schedule, min_dscr
 from addin.analytics.waterfall import (
+    CHUNK_PATHS,
     LOCKUP,
     PAYMENT_DEFAULT,
     WaterfallTerms,
     deal_waterfall,
     dsra_target,
+    fleet_market_value,
     waterfall,
+    waterfall_path,
 )
 from addin.model.deal import load_deal
 from addin.model.errors import InputError
@@ -130,13 +133,36 @@ def test_defaults_keep_the_schedule_bit_for_bit() -> None:
     assert_array_equal(table["sweep"], 0.0)
 
 
-def test_many_paths_give_each_path_its_single_run() -> None:
-    cfads, out = _paths(FULL, paths=20)
-    deal = load_deal(FULL)
-    for j in (0, 7, 19):
-        one = deal_waterfall(deal, cfads[j])
+@pytest.mark.parametrize(
+    "terms",
+    [
+        {},
+        {"covenant_basis": "period", "test_frequency": 12},
+        {"max_ltv": None, "sweep_share": 0.0, "test_frequency": 1},
+        {"periods_per_year": 4, "dsra_months": 4, "cure_periods": 0},
+    ],
+)
+def test_the_array_engine_agrees_bit_for_bit_with_the_float_loop(terms: dict) -> None:
+    # The reference: waterfall_path, a plain loop over floats (one path). The array engine
+    # runs blocks of CHUNK_PATHS paths; 2 blocks and a part block are checked path by path.
+    cfads, out = _paths({**FULL, **terms}, paths=2 * CHUNK_PATHS + 3)
+    deal = load_deal({**FULL, **terms})
+    debt, rates = debt_schedule(deal), period_rates(deal).tolist()
+    value = fleet_market_value(deal).tolist()
+    events = out["events"].astype(int)
+    assert (events & PAYMENT_DEFAULT).any()  # both kinds of event are exercised
+    assert (events & LOCKUP).any()
+    for j in (
+        0,
+        7,
+        CHUNK_PATHS - 1,
+        CHUNK_PATHS,
+        2 * CHUNK_PATHS + 2,
+        *np.flatnonzero(events.any(axis=1))[:40],
+    ):
+        one = waterfall_path(cfads[j].tolist(), debt, rates, WaterfallTerms.of(deal), value)
         for name, values in one.items():
-            assert_array_equal(values[0], out[name][j], err_msg=name)
+            assert_array_equal(values, out[name][j], err_msg=f"{name}, path {j}")
 
 
 def test_a_sweep_raises_the_minimum_dscr() -> None:
