@@ -193,6 +193,7 @@ def waterfall(
     rates: ArrayLike,
     terms: WaterfallTerms,
     market_value: ArrayLike | None = None,
+    rate_shift: ArrayLike | None = None,
 ) -> dict[str, FloatArray]:
     r"""Run the cash waterfall over many paths at once.
 
@@ -207,6 +208,11 @@ def waterfall(
     terms : WaterfallTerms
     market_value : array_like, shape (periods,) or (paths, periods), optional
         Fleet market value at each period's end, USD; needed for an LTV covenant.
+    rate_shift : array_like, shape (periods,) or (paths, periods), optional
+        Interest on top of ``rates``, decimal per period, charged on the opening balance
+        and on arrears: a floating rate's deviation from the rate the schedule was built
+        at. The scheduled principal does not change (the repayment profile is fixed at
+        close).
 
     Returns
     -------
@@ -243,15 +249,28 @@ def waterfall(
     mv = (
         None if market_value is None else np.broadcast_to(np.asarray(market_value, float), cf.shape)
     )
+    shift = None if rate_shift is None else np.broadcast_to(np.asarray(rate_shift, float), cf.shape)
     if paths == 1:
         path = waterfall_path(
-            cf[0].tolist(), debt, rate.tolist(), terms, None if mv is None else mv[0].tolist()
+            cf[0].tolist(),
+            debt,
+            rate.tolist(),
+            terms,
+            None if mv is None else mv[0].tolist(),
+            None if shift is None else shift[0].tolist(),
         )
         return {name: np.array([column], dtype=float) for name, column in path.items()}
     out = {name: np.empty((paths, n)) for name in OUTPUTS}
     for start in range(0, paths, CHUNK_PATHS):
         rows = slice(start, min(start + CHUNK_PATHS, paths))
-        chunk = _waterfall_arrays(cf[rows], debt, rate, terms, None if mv is None else mv[rows])
+        chunk = _waterfall_arrays(
+            cf[rows],
+            debt,
+            rate,
+            terms,
+            None if mv is None else mv[rows],
+            None if shift is None else shift[rows],
+        )
         for name in OUTPUTS:
             out[name][rows] = chunk[name].T
     return out
@@ -267,11 +286,14 @@ def _waterfall_arrays(
     rate: FloatArray,
     terms: WaterfallTerms,
     mv: FloatArray | None,
+    shift: FloatArray | None,
 ) -> dict[str, FloatArray]:
     """The array engine of :func:`waterfall` on one block of paths; outputs (periods, paths)."""
     paths, n = cf.shape
     cft = np.ascontiguousarray(cf.T)
     mvt = None if mv is None else np.ascontiguousarray(mv.T)
+    shiftt = None if shift is None else np.ascontiguousarray(shift.T)
+    s_open = np.concatenate(([debt.loan_amount], debt.balance[:-1]))
     i_sched, p_sched, ds_sched, s_close = (
         debt.interest,
         debt.principal,
@@ -300,7 +322,14 @@ def _waterfall_arrays(
             c = cft[k]
             cash = np.maximum(c, 0.0)
             ds = r * ds_sched[k]
-            due = ds + arrears * (1.0 + rate[k])
+            interest = r * i_sched[k]
+            if shiftt is None:
+                due = ds + arrears * (1.0 + rate[k])
+            else:
+                extra = r * s_open[k] * shiftt[k]
+                ds = ds + extra
+                interest = interest + extra
+                due = ds + arrears * (1.0 + (rate[k] + shiftt[k]))
             paid = np.minimum(cash, due)
             short = due - paid
             cash = cash - paid
@@ -371,7 +400,7 @@ def _waterfall_arrays(
                 give = give + np.where(done, trapped + dsra, 0.0)
                 trapped = np.where(done, 0.0, trapped)
                 dsra = np.where(done, 0.0, dsra)
-            out["interest"][k] = r * i_sched[k]
+            out["interest"][k] = interest
             out["principal"][k] = r * p_sched[k]
             out["debt_service"][k] = ds
             if s_close[k] > 0:
@@ -396,6 +425,7 @@ def waterfall_path(
     rates: Sequence[float],
     terms: WaterfallTerms,
     market_value: Sequence[float] | None = None,
+    rate_shift: Sequence[float] | None = None,
 ) -> dict[str, list[float]]:
     """The waterfall of one path, a plain loop over floats (the reference of the array engine).
 
@@ -409,6 +439,8 @@ def waterfall_path(
     terms : WaterfallTerms
     market_value : sequence of float, optional
         Fleet market value at each period's end, USD.
+    rate_shift : sequence of float, optional
+        Interest on top of ``rates``, decimal per period (see :func:`waterfall`).
 
     Returns
     -------
@@ -440,6 +472,7 @@ def waterfall_path(
     )
     tol = 1e-9 * max(debt.loan_amount, 1.0)
     nan = math.nan
+    s_open = [debt.loan_amount, *s_close[:-1]]
 
     out: dict[str, list[float]] = {name: [0.0] * n for name in OUTPUTS}
     r, arrears, dsra, trapped = 1.0, 0.0, target[0], 0.0
@@ -450,7 +483,14 @@ def waterfall_path(
         positive = c if c > 0.0 else 0.0
         cash = positive
         ds = r * ds_sched[k]
-        due = ds + arrears * (1.0 + rates[k])
+        interest = r * i_sched[k]
+        if rate_shift is None:
+            due = ds + arrears * (1.0 + rates[k])
+        else:
+            extra = r * s_open[k] * rate_shift[k]
+            ds = ds + extra
+            interest = interest + extra
+            due = ds + arrears * (1.0 + (rates[k] + rate_shift[k]))
         paid = min(cash, due)
         short = due - paid
         cash = cash - paid
@@ -513,7 +553,7 @@ def waterfall_path(
         if k == n - 1 and arrears <= tol:  # maturity: the accounts go to the sponsor
             give = give + (trapped + dsra)
             trapped = dsra = 0.0
-        out["interest"][k] = r * i_sched[k]
+        out["interest"][k] = interest
         out["principal"][k] = r * p_sched[k]
         out["debt_service"][k] = ds
         if s_close[k] > 0:

@@ -134,35 +134,55 @@ def test_defaults_keep_the_schedule_bit_for_bit() -> None:
 
 
 @pytest.mark.parametrize(
-    "terms",
+    ("terms", "shifted"),
     [
-        {},
-        {"covenant_basis": "period", "test_frequency": 12},
-        {"max_ltv": None, "sweep_share": 0.0, "test_frequency": 1},
-        {"periods_per_year": 4, "dsra_months": 4, "cure_periods": 0},
+        ({}, False),
+        ({"covenant_basis": "period", "test_frequency": 12}, True),
+        ({"max_ltv": None, "sweep_share": 0.0, "test_frequency": 1}, False),
+        ({"periods_per_year": 4, "dsra_months": 4, "cure_periods": 0}, True),
     ],
 )
-def test_the_array_engine_agrees_bit_for_bit_with_the_float_loop(terms: dict) -> None:
+def test_the_array_engine_agrees_bit_for_bit_with_the_float_loop(
+    terms: dict, shifted: bool
+) -> None:
     # The reference: waterfall_path, a plain loop over floats (one path). The array engine
-    # runs blocks of CHUNK_PATHS paths; 2 blocks and a part block are checked path by path.
-    cfads, out = _paths({**FULL, **terms}, paths=2 * CHUNK_PATHS + 3)
+    # runs blocks of CHUNK_PATHS paths; 2 blocks and a part block are checked path by path,
+    # with a floating rate's deviation (rate_shift) on some paths when ``shifted``.
     deal = load_deal({**FULL, **terms})
-    debt, rates = debt_schedule(deal), period_rates(deal).tolist()
-    value = fleet_market_value(deal).tolist()
+    cfads, _ = _paths({**FULL, **terms}, paths=2 * CHUNK_PATHS + 3)
+    debt, rates = debt_schedule(deal), period_rates(deal)
+    value = fleet_market_value(deal)
+    shift = None
+    if shifted:
+        shift = np.random.default_rng(5).normal(0.0, 0.002, cfads.shape)
+    terms_ = WaterfallTerms.of(deal)
+    out = waterfall(cfads, debt, rates, terms_, value, shift)
     events = out["events"].astype(int)
     assert (events & PAYMENT_DEFAULT).any()  # both kinds of event are exercised
     assert (events & LOCKUP).any()
-    for j in (
-        0,
-        7,
-        CHUNK_PATHS - 1,
-        CHUNK_PATHS,
-        2 * CHUNK_PATHS + 2,
-        *np.flatnonzero(events.any(axis=1))[:40],
-    ):
-        one = waterfall_path(cfads[j].tolist(), debt, rates, WaterfallTerms.of(deal), value)
+    chosen = (0, 7, CHUNK_PATHS - 1, CHUNK_PATHS, 2 * CHUNK_PATHS + 2)
+    for j in (*chosen, *np.flatnonzero(events.any(axis=1))[:40]):
+        one = waterfall_path(
+            cfads[j].tolist(),
+            debt,
+            rates.tolist(),
+            terms_,
+            value.tolist(),
+            None if shift is None else shift[j].tolist(),
+        )
         for name, values in one.items():
             assert_array_equal(values, out[name][j], err_msg=f"{name}, path {j}")
+
+
+def test_a_rate_shift_charges_interest_on_the_opening_balance() -> None:
+    # Loan 100 over two years at 10%: schedule interest 10 then 5 (balance 50 after year 1).
+    # A shift of 1% in year 2 adds 0.5 of interest (1% x 50) and leaves principal alone.
+    debt = Debt(100.0, np.array([10.0, 5.0]), np.array([50.0, 50.0]),
+                np.array([60.0, 55.0]), np.array([50.0, 0.0]))  # fmt: skip
+    out = waterfall([[200.0, 200.0]], debt, [0.1, 0.1], WaterfallTerms(1), None, [[0.0, 0.01]])
+    assert_allclose(out["interest"], [[10.0, 5.5]], rtol=1e-15)
+    assert_allclose(out["principal"], [[50.0, 50.0]], rtol=1e-15)
+    assert_allclose(out["debt_service"], [[60.0, 55.5]], rtol=1e-15)
 
 
 def test_a_sweep_raises_the_minimum_dscr() -> None:
