@@ -63,7 +63,7 @@ from addin.model.catalog import catalog_row, gpu_models, successor_launches
 from addin.model.deal import DEFAULTS, Deal, load_deal
 from addin.model.errors import InputError
 from addin.model.params import METHODS, param
-from addin.model.types import FloatArray
+from addin.model.types import ArrayLike, FloatArray
 from addin.model.units import HOURS_PER_YEAR
 from addin.model.validate import finite_number
 
@@ -802,6 +802,40 @@ def deal_launch_ages(deal: Deal) -> tuple[float, ...]:
     return tuple(a + deal.gpu_age_years for a in launch_ages(deal.gpu_model, deal.start_date))
 
 
+def deal_launches_by(deal: Deal, years: ArrayLike) -> FloatArray:
+    """Successor launches of the deal's GPU line from the loan's start to each time.
+
+    Parameters
+    ----------
+    deal : Deal
+    years : array_like
+        Times from the start of the loan, years.
+
+    Returns
+    -------
+    numpy.ndarray
+        Launches in ``(0, t]`` of loan time: the catalog's known and announced ones
+        (:func:`deal_launch_ages`), then one every ``generation_years``.
+
+    Examples
+    --------
+    >>> d = load_deal({"name": "X", "gpus": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                "interest_rate": 0.1, "tenor_years": 3, "gpu_age_years": 1,
+    ...                "start_date": "2023-09-20"})
+    >>> deal_launches_by(d, [0.5, 1.5, 3.0]).tolist()  # at loan times 0.53, 1.16, 1.86, 2.78
+    [0.0, 2.0, 4.0]
+    """
+    ages = deal.gpu_age_years + np.asarray(years, dtype=float)
+    launches = deal_launch_ages(deal)
+    before = _launches_by(deal.gpu_age_years, launches, deal.generation_years)
+    known = np.searchsorted(np.asarray(launches), ages + _STEP_TOLERANCE, side="right")
+    cadence = np.floor(
+        (ages - launches[-1]) / deal.generation_years + _STEP_TOLERANCE / deal.generation_years
+    )
+    count: FloatArray = np.maximum(0.0, cadence) + known - before
+    return count
+
+
 def _defaults(deal_or_model: Deal | str) -> tuple[float, dict[str, Any]]:
     """Cost per GPU (USD), the value assumptions and the launch ages of a deal or a model."""
     keys = (
@@ -965,6 +999,7 @@ __all__ = [
     "deal_cost_per_hour",
     "deal_half_life",
     "deal_launch_ages",
+    "deal_launches_by",
     "economic_life",
     "economic_value",
     "fixed_cost_per_hour",
