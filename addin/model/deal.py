@@ -120,6 +120,18 @@ class Deal:
     btc_vol: float = _key("btc_vol")
     rent_vol: float = _key("rent_vol")
     stress_horizon_years: float = _key("stress_horizon_years")
+    # --- Simulation (addin.sim; illustrative unless a source is named)
+    rent_reversion: float = _key("rent_reversion")
+    launch_rent_shock: float = _key("launch_rent_shock")
+    launch_shock_vol: float = _key("launch_shock_vol")
+    mining_share: float = _key("mining_share")
+    btc_holdings: float = _key("btc_holdings")
+    rate_vol: float = _key("rate_vol")
+    rate_reversion: float = _key("rate_reversion")
+    stress_corr: float = _key("stress_corr")
+    stress_entry: float = _key("stress_entry")
+    stress_exit: float = _key("stress_exit")
+    offtaker_pd: float = _key("offtaker_pd")
 
     @property
     def periods(self) -> int:
