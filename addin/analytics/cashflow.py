@@ -303,13 +303,19 @@ def contract_hours_share(contract_years: float, periods: int, periods_per_year: 
 
 
 def _volumes(
-    deal: Deal, t: FloatArray, utilization: ArrayLike, contracted_share: ArrayLike
+    deal: Deal,
+    t: FloatArray,
+    utilization: ArrayLike,
+    contracted_share: ArrayLike,
+    contract_years: ArrayLike | None = None,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Contract revenue, market-rent GPU-hours and power cost per period (scenario-shaped)."""
+    """Contract revenue, market-rent GPU-hours and power cost per period (scenario-shaped);
+    ``contract_years`` (shape ``scenarios + (1,)``) ends the contract early on some paths."""
     hours = HOURS_PER_YEAR / deal.periods_per_year
     share = np.asarray(contracted_share, float)[..., None]
     u = np.asarray(utilization, float)[..., None]
-    inside = contract_hours_share(deal.contract_years, t.size, deal.periods_per_year)
+    term = deal.contract_years if contract_years is None else contract_years
+    inside = contract_hours_share(term, t.size, deal.periods_per_year)  # type: ignore[arg-type]
     contracted = deal.gpus * share * inside  # GPU-equivalents billed at the contract rate
     spot_billed = (deal.gpus - contracted) * u
     if deal.recontract_rate is None:
@@ -328,6 +334,43 @@ def _volumes(
         hours,
     )
     return contracted * deal.effective_contract_rate * hours, market_billed * hours, power
+
+
+def contract_volumes(
+    deal: Deal, contract_years: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Contract revenue, market-rent GPU-hours and power cost when the contract ends early.
+
+    The simulation ends the take-or-pay contract at the offtaker's default; the GPUs are then
+    re-let as at expiry (at ``recontract_rate`` x the market rent if given, else spot).
+
+    Parameters
+    ----------
+    deal : Deal
+    contract_years : array_like, shape (paths,)
+        Years from the start at which each path's contract ends (at most the deal's own
+        ``contract_years``; a later end changes nothing).
+
+    Returns
+    -------
+    tuple of numpy.ndarray, each (paths, periods)
+        Contract revenue (USD per period), GPU-hours billed at the market rent and power
+        cost (USD per period). A path whose contract runs its term gets the deal's own
+        numbers bit for bit.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> d = load_deal({"name": "D", "gpus": 10, "market_rate": 2, "loan_amount": 1e5,
+    ...                "interest_rate": 0.1, "tenor_years": 2, "periods_per_year": 1,
+    ...                "contracted_share": 1.0, "contract_years": 2, "utilization": 1.0})
+    >>> revenue, hours, _ = contract_volumes(d, [2.0, 0.5])
+    >>> (revenue / 87_600).tolist(), (hours / 87_600).tolist()  # 10 GPUs x 8,760 h
+    ([[2.0, 2.0], [1.0, 0.0]], [[0.0, 0.0], [0.5, 1.0]])
+    """
+    fleet = _fleet(deal)
+    end = np.minimum(np.asarray(contract_years, dtype=float), deal.contract_years)[:, None]
+    return _volumes(deal, fleet.t, deal.utilization, deal.contracted_share, end)
 
 
 def _opex(deal: Deal) -> FloatArray:

@@ -37,7 +37,7 @@ from addin.model.catalog import catalog_row
 from addin.model.deal import Deal
 from addin.model.errors import MissingInputError
 from addin.model.params import param
-from addin.model.types import FloatArray
+from addin.model.types import ArrayLike, FloatArray
 
 _TIE = 1e-12  # relative: liquidation plans this close to the best count as equally good
 MONTHS_PER_YEAR = 12
@@ -251,6 +251,42 @@ def liquidation_value(
     return Liquidation(net, net / (q * v), int(best[0]))
 
 
+def fleet_sale_proceeds(units: float, unit_values: ArrayLike, terms: SaleTerms) -> FloatArray:
+    """Net fire-sale proceeds of a fleet at many market prices, each over its best sale period.
+
+    The array form of :func:`liquidation_value` for the simulation: one price per path.
+
+    Parameters
+    ----------
+    units : float
+        GPUs to sell (> 0).
+    unit_values : array_like
+        Market price per GPU at default on each path, USD.
+    terms : SaleTerms
+        The deal's sale terms (:func:`sale_terms`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Net proceeds, USD, discounted to the default date at the terms' discount rate (the
+        formula of :func:`liquidation_value`).
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> d = load_deal({"name": "X", "gpus": 10_000, "market_rate": 2, "loan_amount": 1e8,
+    ...                "interest_rate": 0.1, "tenor_years": 3, "market_absorption": 2_000})
+    >>> terms = sale_terms(d)._replace(discount_rate=0.0, hardware_decline=0.15)
+    >>> proceeds = fleet_sale_proceeds(10_000, [8_196.0], terms)
+    >>> round(float(proceeds[0]))  # as liquidation_value(10_000, 8_196, 2_000)
+    60205190
+    """
+    values = np.asarray(unit_values, dtype=float)
+    proceeds, _ = _liquidation_grid(units, values.ravel(), terms)
+    result: FloatArray = proceeds.reshape(values.shape)
+    return result
+
+
 def fleet_absorption(deal: Deal) -> float:
     """GPUs a month the market absorbs for this deal's fleet, after the liquid-cooling factor.
 
@@ -283,6 +319,7 @@ __all__ = [
     "Liquidation",
     "SaleTerms",
     "fleet_absorption",
+    "fleet_sale_proceeds",
     "haircuts",
     "liquidation_value",
     "sale_terms",
