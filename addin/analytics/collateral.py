@@ -826,13 +826,10 @@ def deal_launches_by(deal: Deal, years: ArrayLike) -> FloatArray:
     [0.0, 2.0, 4.0]
     """
     ages = deal.gpu_age_years + np.asarray(years, dtype=float)
-    launches = deal_launch_ages(deal)
-    before = _launches_by(deal.gpu_age_years, launches, deal.generation_years)
-    known = np.searchsorted(np.asarray(launches), ages + _STEP_TOLERANCE, side="right")
-    cadence = np.floor(
-        (ages - launches[-1]) / deal.generation_years + _STEP_TOLERANCE / deal.generation_years
+    launches, cadence = deal_launch_ages(deal), deal.generation_years
+    count: FloatArray = _steps(ages, launches, cadence) - _steps(
+        np.asarray(deal.gpu_age_years), launches, cadence
     )
-    count: FloatArray = np.maximum(0.0, cadence) + known - before
     return count
 
 
