@@ -162,7 +162,7 @@ def deal_paths(deal: Deal, first_path: int, paths: int, seed: int) -> DealPaths:
         )
     value = fleet_market_value(deal)[None, :] * index
     base = _by_period(factors.base_rate, p, n)
-    discount: FloatArray = 1.0 / np.cumprod(1.0 + base / p, axis=1)
+    discount = np.asarray(1.0 / np.cumprod(1.0 + base / p, axis=1), dtype=float)
     return DealPaths(cfads, value, shift, discount)
 
 
@@ -415,7 +415,7 @@ def risk_of(deal: Deal, out: PathOutcomes, seed: int) -> DealRisk:
     default_time = np.where(out.default_period > 0, out.default_period / p, np.inf)
     by_year = default_time[:, None] <= years[None, :] + 1e-9
     cumulative = by_year.mean(axis=0)
-    cumulative_se = np.array([pair_se(by_year[:, j]) for j in range(years.size)])
+    cumulative_se = np.array([pair_se(by_year[:, j].astype(float)) for j in range(years.size)])
     defaulted = out.default_period > 0
     lgd = out.lgd[defaulted]
 
