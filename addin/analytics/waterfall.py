@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +64,7 @@ from addin.analytics.cashflow import cash_flows
 from addin.analytics.collateral import residual_value
 from addin.analytics.debt import Debt, debt_schedule, period_rates
 from addin.model.deal import Deal
+from addin.model.errors import InputError
 from addin.model.types import ArrayLike, FloatArray
 
 LOCKUP, COVENANT_DEFAULT, LTV_BREACH, LTV_DEFAULT, PAYMENT_DEFAULT = 1, 2, 4, 8, 16
@@ -194,6 +195,7 @@ def waterfall(
     terms: WaterfallTerms,
     market_value: ArrayLike | None = None,
     rate_shift: ArrayLike | None = None,
+    keep: Collection[str] = OUTPUTS,
 ) -> dict[str, FloatArray]:
     r"""Run the cash waterfall over many paths at once.
 
@@ -213,6 +215,8 @@ def waterfall(
         and on arrears: a floating rate's deviation from the rate the schedule was built
         at. The scheduled principal does not change (the repayment profile is fixed at
         close).
+    keep : collection of str, default every output
+        The outputs to return (a simulation keeps a few, to save memory and time).
 
     Returns
     -------
@@ -250,6 +254,9 @@ def waterfall(
         None if market_value is None else np.broadcast_to(np.asarray(market_value, float), cf.shape)
     )
     shift = None if rate_shift is None else np.broadcast_to(np.asarray(rate_shift, float), cf.shape)
+    unknown = set(keep) - set(OUTPUTS)
+    if unknown:
+        raise InputError("keep", sorted(unknown), "names of outputs: " + ", ".join(OUTPUTS))
     if paths == 1:
         path = waterfall_path(
             cf[0].tolist(),
@@ -259,21 +266,21 @@ def waterfall(
             None if mv is None else mv[0].tolist(),
             None if shift is None else shift[0].tolist(),
         )
-        return {name: np.array([column], dtype=float) for name, column in path.items()}
-    out = {name: np.empty((paths, n)) for name in OUTPUTS}
+        return {name: np.array([path[name]], dtype=float) for name in OUTPUTS if name in keep}
+    stored = [name for name in OUTPUTS if name in keep or name == "debt_service"]
+    by_period = {name: np.empty((n, paths)) for name in stored}  # rows written whole
     for start in range(0, paths, CHUNK_PATHS):
         rows = slice(start, min(start + CHUNK_PATHS, paths))
-        chunk = _waterfall_arrays(
+        _waterfall_arrays(
             cf[rows],
             debt,
             rate,
             terms,
             None if mv is None else mv[rows],
             None if shift is None else shift[rows],
+            {name: values[:, rows] for name, values in by_period.items()},
         )
-        for name in OUTPUTS:
-            out[name][rows] = chunk[name].T
-    return out
+    return {name: by_period[name].T for name in OUTPUTS if name in keep}
 
 
 #: Paths per block of the array engine: small enough for the state to stay in cache.
@@ -287,8 +294,10 @@ def _waterfall_arrays(
     terms: WaterfallTerms,
     mv: FloatArray | None,
     shift: FloatArray | None,
-) -> dict[str, FloatArray]:
-    """The array engine of :func:`waterfall` on one block of paths; outputs (periods, paths)."""
+    out: dict[str, FloatArray],
+) -> None:
+    """The array engine of :func:`waterfall` on one block of paths, written into ``out``
+    (arrays of (periods, paths), ``debt_service`` always among them)."""
     paths, n = cf.shape
     cft = np.ascontiguousarray(cf.T)
     mvt = None if mv is None else np.ascontiguousarray(mv.T)
@@ -307,7 +316,6 @@ def _waterfall_arrays(
     max_ltv = terms.max_ltv
     tol = 1e-9 * max(debt.loan_amount, 1.0)
 
-    out = {name: np.empty((n, paths)) for name in OUTPUTS}
     r = np.ones(paths)  # balance / scheduled balance
     arrears = np.zeros(paths)
     dsra = np.full(paths, target[0])
@@ -321,6 +329,7 @@ def _waterfall_arrays(
         for k in range(n):
             c = cft[k]
             cash = np.maximum(c, 0.0)
+            r_open = r
             ds = r * ds_sched[k]
             interest = r * i_sched[k]
             if shiftt is None:
@@ -400,23 +409,29 @@ def _waterfall_arrays(
                 give = give + np.where(done, trapped + dsra, 0.0)
                 trapped = np.where(done, 0.0, trapped)
                 dsra = np.where(done, 0.0, dsra)
-            out["interest"][k] = interest
-            out["principal"][k] = r * p_sched[k]
             out["debt_service"][k] = ds
             if s_close[k] > 0:
                 r = r - (sweep + cure) / s_close[k]
-            out["balance"][k] = r * s_close[k]
-            out["debt_paid"][k] = due - arrears
-            out["arrears"][k] = arrears
-            out["dsra"][k] = dsra
-            out["sweep"][k] = sweep
-            out["cure"][k] = cure
-            out["trapped"][k] = trapped
-            out["distributions"][k] = give + (c - np.maximum(c, 0.0))
-            out["covenant_dscr"][k] = cover
-            out["ltv"][k] = ltv
-            out["events"][k] = flags
-    return out
+            for name, value in (
+                ("interest", interest),
+                ("debt_paid", due - arrears),
+                ("arrears", arrears),
+                ("dsra", dsra),
+                ("sweep", sweep),
+                ("cure", cure),
+                ("trapped", trapped),
+                ("covenant_dscr", cover),
+                ("ltv", ltv),
+                ("events", flags),
+            ):
+                if name in out:
+                    out[name][k] = value
+            if "principal" in out:
+                out["principal"][k] = r_open * p_sched[k]
+            if "balance" in out:
+                out["balance"][k] = r * s_close[k]
+            if "distributions" in out:
+                out["distributions"][k] = give + (c - np.maximum(c, 0.0))
 
 
 def waterfall_path(

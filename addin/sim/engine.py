@@ -71,6 +71,8 @@ from addin.sim.factors import BLOCK_PATHS, MONTHS_PER_YEAR, REFERENCE_RATE, simu
 DEFAULTS = PAYMENT_DEFAULT | COVENANT_DEFAULT | LTV_DEFAULT
 #: Paths run at once: bounds memory (about 40 arrays of CHUNK x periods floats).
 CHUNK_PATHS = 2 * BLOCK_PATHS
+#: The waterfall outputs the engine reads.
+KEEP = ("balance", "arrears", "dsra", "trapped", "debt_paid", "debt_service", "ltv", "events")
 #: Percentiles of the fans, percent.
 FAN_PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -237,6 +239,7 @@ def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
         WaterfallTerms.of(deal),
         flows.market_value,
         flows.rate_shift,
+        KEEP,
     )
     events = run["events"].astype(np.int64)
     hit = (events & DEFAULTS) != 0
