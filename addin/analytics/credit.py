@@ -19,9 +19,10 @@ The latent-variable (copula) models behind every function here and in
 Units: PDs, LGDs, correlations and confidence levels are decimals (0.02 = 2%); horizons
 are years; volatilities are decimals per square-root year.
 
-PD 0 and PD 1: the two-obligor closed forms, the worst-case default rate, the LHP
-functions and the IRB risk weight need a PD strictly between 0 and 1 (their formulas
-divide by PD(1 - PD) or take logs, and Basel treats defaulted exposures by another rule).
+PD 0 and PD 1: the two-obligor closed forms, the worst-case default rate and the LHP
+functions need a PD strictly between 0 and 1 (their formulas divide by PD(1 - PD) or take
+logs); the IRB risk weight takes a PD of 0, which its PD floor raises, but not 1 (Basel
+treats defaulted exposures by another rule).
 The portfolio engines of :mod:`addin.analytics.portfolio` also accept PD 0 (never defaults) and PD 1
 (always defaults).
 """
@@ -41,6 +42,13 @@ from addin.model.params import COPULAS as COPULAS  # the copula names
 from addin.model.params import MAX_RHO as MAX_RHO  # nearer 1 the factor integrals are singular
 from addin.model.params import Param, param
 from addin.model.types import ArrayLike, FloatArray
+
+#: Floor of the one-year PD in the IRB formula for corporate and bank exposures: 0.05% in
+#: the Basel III framework (CRE32.4, version effective 1 January 2023: every exposure but
+#: sovereigns). Basel II had 0.03% for corporates and banks (CRE32.3, version effective
+#: 15 December 2019): :data:`BASEL2_PD_FLOOR`.
+IRB_PD_FLOOR = 0.0005
+BASEL2_PD_FLOOR = 0.0003
 
 #: Largest step of the trapezoid rule in ln chi-square over the t copula's mixing variable
 #: (the step is also at most 1/2.5 of the standard deviation of ln chi-square).
@@ -482,17 +490,22 @@ def vasicek_tranche_expected_loss(
 # ---- Basel II IRB -------------------------------------------------------------------------
 
 
-def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) -> float | FloatArray:
-    """Basel II IRB risk weight of a corporate exposure (decimal: 0.9232 = 92.32%).
+def irb_risk_weight(
+    pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5, pd_floor: float = IRB_PD_FLOOR
+) -> float | FloatArray:
+    """Basel IRB risk weight of a corporate exposure (decimal: 0.9232 = 92.32%).
 
     Parameters
     ----------
     pd : float or array
-        One-year PD, strictly between 0 and 1 (the Basel 0.03% floor is not applied).
+        One-year PD, in [0, 1); a PD below ``pd_floor`` is raised to it.
     lgd : float or array
         Loss given default, decimal in [0, 1].
     maturity : float or array, optional
         Effective maturity M in years, 1 to 5 (Basel II paragraph 320). Default 2.5.
+    pd_floor : float, optional
+        Floor of the PD, 1e-5 to 0.01. Default :data:`IRB_PD_FLOOR` = 0.0005, the Basel III
+        floor for corporates (CRE32.4); :data:`BASEL2_PD_FLOOR` = 0.0003 gives Basel II.
 
     Returns
     -------
@@ -502,6 +515,11 @@ def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) ->
 
     Notes
     -----
+    The PD used is :math:`\\max(PD, \\text{pd\\_floor})`. The floor is also what keeps the
+    formula meaningful: the maturity adjustment divides by :math:`1 - 1.5 b`, which reaches
+    zero at PD of about 2.9e-6 and is negative below (without a floor, a PD of 1e-10 gave a
+    small negative risk weight).
+
     .. math::
         R = 0.12\\,\\frac{1-e^{-50 PD}}{1-e^{-50}}
             + 0.24\\left(1-\\frac{1-e^{-50 PD}}{1-e^{-50}}\\right),
@@ -516,16 +534,22 @@ def irb_risk_weight(pd: ArrayLike, lgd: ArrayLike, maturity: ArrayLike = 2.5) ->
     Basel Committee on Banking Supervision (2006), "International Convergence of Capital
     Measurement and Capital Standards: A Revised Framework, Comprehensive Version",
     paragraph 272 and Annex 5 (illustrative IRB risk weights). BCBS (2005), "An Explanatory
-    Note on the Basel II IRB Risk Weight Functions".
+    Note on the Basel II IRB Risk Weight Functions". The Basel Framework, CRE31 (the same
+    formula) and CRE32.4 (the 0.05% PD floor, version effective 1 January 2023).
 
     Examples
     --------
     >>> round(irb_risk_weight(0.01, 0.45), 4)
     0.9232
+    >>> irb_risk_weight(0.0, 0.45) == irb_risk_weight(0.0005, 0.45)  # the floor
+    True
+    >>> round(irb_risk_weight(0.0003, 0.45, pd_floor=BASEL2_PD_FLOOR), 4)  # Annex 5: 14.44%
+    0.1444
 
     Excel: ``=IRB_RISK_WEIGHT(0.01, 0.45, 2.5)``
     """
-    p = check_pd("pd", pd)
+    floor = float(param("pd_floor").check_array(pd_floor))
+    p = np.maximum(param("irb_pd").check_array(pd), floor)
     g = param("lgd").check_array(lgd)
     m = param("maturity").check_array(maturity)
     share = (1 - np.exp(-50 * p)) / (1 - math.exp(-50))

@@ -355,7 +355,7 @@ def MINER_STRESS_PD(
     )
 
 
-@udf()
+@udf(pd=param("irb_pd"))
 def IRB_RISK_WEIGHT(pd, lgd, maturity=None):
-    """Basel II IRB corporate risk weight, decimal (0.92 = 92%): 12.5 K with the Basel correlation and maturity adjustment, no 1.06 scaling, no SME adjustment. =IRB_RISK_WEIGHT(0.01, 0.45, 2.5)"""
+    """Basel IRB corporate risk weight, decimal (0.92 = 92%): 12.5 K with the Basel correlation and maturity adjustment, PD floored at 0.05%, no 1.06 scaling, no SME adjustment. =IRB_RISK_WEIGHT(0.01, 0.45, 2.5)"""
     return irb_risk_weight(pd, lgd, maturity)

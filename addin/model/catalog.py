@@ -78,8 +78,17 @@ FIELD_UNITS = {
 }
 
 
-def _read(file: str) -> list[dict[str, str]]:
-    """The rows of one data file, text stripped."""
+def data_rows(file: str) -> list[dict[str, str]]:
+    """The rows of one CSV file of ``addin/model/data``, as text, stripped.
+
+    Read through :mod:`importlib.resources`, so the file is found in a wheel and under
+    Pyodide as well as in a checkout.
+
+    Examples
+    --------
+    >>> data_rows("gpu_catalog.csv")[0]["name"]
+    'A100 SXM'
+    """
     text = resources.files("addin.model").joinpath("data", file).read_text(encoding="utf-8")
     return [
         {k: (v or "").strip() for k, v in raw.items()} for raw in csv.DictReader(io.StringIO(text))
@@ -90,7 +99,7 @@ def _read(file: str) -> list[dict[str, str]]:
 def _rows() -> dict[str, dict[str, Any]]:
     """Catalog rows keyed by lower-case model name (read once)."""
     rows: dict[str, dict[str, Any]] = {}
-    for raw in _read(CATALOG_FILE):
+    for raw in data_rows(CATALOG_FILE):
         row: dict[str, Any] = dict(raw)
         for name in NUMERIC_FIELDS:
             row[name] = float(row[name])
@@ -220,7 +229,7 @@ def announced_launches() -> tuple[dict[str, str], ...]:
     >>> [(r["name"], r["release_date"]) for r in announced_launches()]
     [('Vera Rubin', '2026-07'), ('Rubin Ultra', '2027-07')]
     """
-    return tuple(_read(ANNOUNCED_FILE))
+    return tuple(data_rows(ANNOUNCED_FILE))
 
 
 @functools.lru_cache(maxsize=64)
@@ -279,7 +288,7 @@ def used_gpu_prices() -> pd.DataFrame:
     >>> row["model"], float(row["low_usd"]), float(row["high_usd"])
     ('H100 SXM', 15000.0, 28000.0)
     """
-    table = pd.DataFrame(_read(USED_PRICES_FILE))
+    table = pd.DataFrame(data_rows(USED_PRICES_FILE))
     return table.astype({"low_usd": float, "high_usd": float})
 
 

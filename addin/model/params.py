@@ -47,6 +47,8 @@ PERIODS_PER_YEAR = (12, 4, 2, 1)
 COVENANT_BASES = ("ltm", "period")
 METHODS = ("book", "market", "economic")
 COPULAS = ("gaussian", "t")
+#: Scales of the published default-rate table: by notch (AA+, AA, AA-) or letter category.
+RATING_SCALES = ("notch", "category")
 #: Largest asset correlation accepted (a correlation of 1 makes the models degenerate).
 MAX_RHO = 0.9999
 #: Largest yearly decline of a rent or a hardware price.
@@ -1031,6 +1033,36 @@ ARGUMENTS: tuple[Param, ...] = (
     _number(
         "stress_prob", _PROBABILITY, "Probability of the stressed factor correlation.", 0.0, 1.0
     ),
+    # Ratings and Basel capital from a derived PD
+    _number(
+        "pd_cumulative",
+        "probability over the horizon, 0.05 = 5%",
+        "Probability of default from today to the horizon, e.g. the lifetime PD of the deal's simulated paths (0 never defaults, 1 always).",
+        0.0,
+        1.0,
+    ),
+    _choice(
+        "scale",
+        RATING_SCALES,
+        "Rating scale: notch (AAA, AA+, ..., B-, CCC/C) or category (AAA, AA, A, BBB, BB, B, CCC/C).",
+        "notch",
+    ),
+    _number(
+        "remaining_years",
+        "years",
+        "Remaining maturity of the exposure; below 2.5 years a supervisor may allow the preferential slotting weights.",
+        0.0,
+        100.0,
+        default=None,
+    ),
+    _number(
+        "pd_floor",
+        "decimal per year",
+        "Floor of the one-year PD in the IRB formula: 0.0005 for corporates (Basel III, CRE32.4); 0.0003 under Basel II.",
+        1e-5,
+        0.01,
+        default=0.0005,
+    ),
     _number("n_paths", "paths", "Monte Carlo paths.", 1.0, 1e9, kind="int"),
     _number("seed", "seed", "Seed of the random numbers.", 0.0, 2.0**63, kind="int"),
 )
@@ -1055,6 +1087,24 @@ VARIANTS: dict[str, Param] = {
         30.0,
         low_open=True,
         default=None,
+    ),
+    # irb_risk_weight: a PD of 0 is allowed, as the PD floor applies to it
+    "irb_pd": _number(
+        "pd",
+        "decimal per year",
+        "One-year probability of default; raised to pd_floor if below it.",
+        0.0,
+        1.0,
+        high_open=True,
+    ),
+    # Rating from a cumulative PD: the horizon of the PD, years (the table has 1 to 15)
+    "pd_horizon": _number(
+        "horizon_years",
+        "years",
+        "Horizon of the cumulative PD, e.g. the loan's tenor; the default-rate table has 1 to 15 years and is extended beyond.",
+        0.0,
+        100.0,
+        low_open=True,
     ),
     # Vasicek large-pool formulas divide by the LGD
     "pool_lgd": _number(

@@ -22,7 +22,7 @@ from addin import (
     vasicek_tranche_expected_loss,
     worst_case_default_rate,
 )
-from addin.analytics.credit import crypto_factor, rent_factor
+from addin.analytics.credit import BASEL2_PD_FLOOR, IRB_PD_FLOOR, crypto_factor, rent_factor
 from addin.model.errors import InputError, MissingInputError
 
 # ---- published values ----------------------------------------------------------------------
@@ -31,7 +31,8 @@ from addin.model.errors import InputError, MissingInputError
 # A Revised Framework, Comprehensive Version", Annex 5, "Illustrative IRB Risk Weights for
 # UL", corporate exposures, LGD 45%, maturity 2.5 years, turnover EUR 50 million (no SME
 # adjustment). Risk weights printed to 0.01 percentage point; we allow one unit of that last
-# digit (the 2.00% row is 0.006 above the formula evaluated in double precision).
+# digit (the 2.00% row is 0.006 above the formula evaluated in double precision). Basel II's
+# PD floor is 0.03% (the table's first row), so the table is checked with that floor.
 BASEL_ANNEX5_CORPORATE = [
     (0.0003, 14.44),
     (0.0005, 19.65),
@@ -51,7 +52,8 @@ BASEL_ANNEX5_CORPORATE = [
 
 @pytest.mark.parametrize(("pd", "risk_weight_percent"), BASEL_ANNEX5_CORPORATE)
 def test_irb_risk_weight_matches_basel_annex5(pd: float, risk_weight_percent: float) -> None:
-    assert irb_risk_weight(pd, 0.45, 2.5) == pytest.approx(risk_weight_percent / 100, abs=1e-4)
+    got = irb_risk_weight(pd, 0.45, 2.5, pd_floor=BASEL2_PD_FLOOR)
+    assert got == pytest.approx(risk_weight_percent / 100, abs=1e-4)
 
 
 # Hull, J. C., Risk Management and Financial Institutions, 2nd ed. (2009), Table 11.4:
@@ -263,6 +265,34 @@ def test_irb_maturity_adjustment_and_lgd_scaling() -> None:
     assert weights.shape == (2,)
 
 
+def test_irb_pd_floor() -> None:
+    # The Basel Framework, CRE32.4 (version effective 1 January 2023): the PD of a corporate
+    # exposure is at least 0.05%. Without a floor a PD of 1e-10 at M = 5 gave -2.3e-7: the
+    # maturity adjustment divides by 1 - 1.5 b, negative below a PD of about 2.9e-6.
+    assert IRB_PD_FLOOR == 0.0005
+    at_floor = irb_risk_weight(0.0005, 0.45, 5.0)
+    assert irb_risk_weight(1e-10, 0.45, 5.0) == at_floor
+    assert irb_risk_weight(0.0, 0.45, 5.0) == at_floor
+    assert at_floor > 0.3  # Annex 5's 0.05% row is 19.65% at M = 2.5; M = 5 is higher
+    # Above the floor nothing changes: the 1% row of Annex 5 under either floor.
+    assert irb_risk_weight(0.01, 0.45) == irb_risk_weight(0.01, 0.45, pd_floor=BASEL2_PD_FLOOR)
+    # BCBS (2006) Annex 5, corporate, LGD 45%, M 2.5: PD 0.03% -> 14.44%, 0.05% -> 19.65%.
+    assert irb_risk_weight(1e-10, 0.45, pd_floor=BASEL2_PD_FLOOR) == pytest.approx(0.1444, abs=1e-4)
+    assert irb_risk_weight(1e-10, 0.45) == pytest.approx(0.1965, abs=1e-4)
+
+
+@given(
+    st.floats(0.0, 0.999999),
+    st.floats(0.0, 1.0),
+    st.floats(1.0, 5.0),
+    st.sampled_from([BASEL2_PD_FLOOR, IRB_PD_FLOOR, 1e-5, 0.01]),
+)
+def test_irb_risk_weight_is_never_negative(
+    pd: float, lgd: float, maturity: float, floor: float
+) -> None:
+    assert irb_risk_weight(pd, lgd, maturity, pd_floor=floor) >= 0.0
+
+
 # ---- the two-factor scenario ----------------------------------------------------------------
 
 
@@ -328,7 +358,12 @@ def test_miner_stress_pd_averages_to_the_pd_over_the_factors() -> None:
             lambda: irb_risk_weight(0.01, 0.45, 7.0),
             r"maturity: got 7.0; allowed: a number >= 1 and <= 5 \(years",
         ),
-        (lambda: irb_risk_weight(1.0, 0.45), "pd: got 1.0"),
+        (lambda: irb_risk_weight(1.0, 0.45), r"pd: got 1.0; allowed: a number >= 0 and < 1"),
+        (lambda: irb_risk_weight(-0.01, 0.45), "pd: got -0.01"),
+        (
+            lambda: irb_risk_weight(0.01, 0.45, 2.5, pd_floor=0.0),
+            r"pd_floor: got 0.0; allowed: a number >= 1e-5 and <= 0.01 \(decimal per year",
+        ),
         (lambda: vasicek_tranche_expected_loss(0.1, 0.05, 0.02, 0.2), "detach: got 0.05"),
         (lambda: miner_stress_pd(0.03, 0.9, 0.9, 0.5, 0.6, 1, 0.45, 0.25, 0.3), "compute_loading"),
         (lambda: miner_stress_pd(0.03, 0.5, 0.3, 1.0, 0.6, 1, 0.45, 0.25, 0.3), "btc_drawdown"),
