@@ -29,7 +29,6 @@ The portfolio engines of :mod:`addin.analytics.portfolio` also accept PD 0 (neve
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Any
 
@@ -40,7 +39,7 @@ from scipy.special import ndtr, ndtri, polygamma
 from addin.model.errors import InputError, MissingInputError
 from addin.model.params import COPULAS as COPULAS  # the copula names
 from addin.model.params import MAX_RHO as MAX_RHO  # nearer 1 the factor integrals are singular
-from addin.model.params import Param, param
+from addin.model.params import param
 from addin.model.types import ArrayLike, FloatArray
 
 #: Floor of the one-year PD in the IRB formula for corporate and bank exposures: 0.05% in
@@ -590,13 +589,8 @@ def crypto_factor(
     """
     x = param("btc_drawdown").check_array(btc_drawdown)
     h = param("horizon_years").check_array(horizon_years)
-    vol = _stress_vol("btc_vol").check_array(btc_vol)
+    vol = param("stress_btc_vol").check_array(btc_vol)
     return scalar_or_array(np.log1p(-x) / (vol * np.sqrt(h)))
-
-
-def _stress_vol(name: str) -> Param:
-    """A volatility the stress factors divide by: the deal key's rule, but above 0."""
-    return dataclasses.replace(param(name), low_open=True)
 
 
 def rent_factor(
@@ -631,7 +625,7 @@ def rent_factor(
     """
     y = param("rent_decline").check_array(rent_decline)
     h = param("horizon_years").check_array(horizon_years)
-    vol = _stress_vol("rent_vol").check_array(rent_vol)
+    vol = param("stress_rent_vol").check_array(rent_vol)
     d = param("expected_decline").check_array(expected_decline)
     return scalar_or_array((np.log1p(-y) - h * np.log1p(-d)) / (vol * np.sqrt(h)))
 

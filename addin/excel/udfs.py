@@ -327,7 +327,11 @@ def TRANCHE_EL(attach, detach, pds, exposures, lgds, rho, copula=None, dof=None)
     )
 
 
-@udf(factor_corr=param("factor_corr").defaulting(0.0))
+@udf(
+    factor_corr=param("factor_corr").defaulting(0.0),
+    btc_vol=param("stress_btc_vol"),
+    rent_vol=param("stress_rent_vol"),
+)
 def MINER_STRESS_PD(
     pd,
     crypto_loading,

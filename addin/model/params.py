@@ -1121,6 +1121,14 @@ VARIANTS: dict[str, Param] = {
 PARAMS: dict[str, Param] = {p.name: p for p in (*DEAL_KEYS, *ARGUMENTS)}
 PARAMS.update({alias: PARAMS[target].named(alias) for alias, target in ALIASES.items()})
 PARAMS.update(VARIANTS)
+# The stress factors divide by a volatility: above 0, where the deal keys (and the path
+# engine, whose exact limit is a volatility of 0) allow 0.
+PARAMS.update(
+    {
+        f"stress_{key}": dataclasses.replace(PARAMS[key], low_open=True)
+        for key in ("btc_vol", "rent_vol")
+    }
+)
 
 
 def param(key: str) -> Param:
