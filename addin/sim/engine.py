@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
@@ -52,6 +53,12 @@ from scipy.optimize import brentq
 from addin.analytics.cashflow import cash_flows, contract_volumes, period_rent
 from addin.analytics.debt import debt_schedule, period_rates
 from addin.analytics.liquidation import fleet_sale_proceeds, sale_terms
+from addin.analytics.rating import (
+    Slotting,
+    lifetime_irb_risk_weight,
+    rating_from_pd,
+    slotting_from_pd,
+)
 from addin.analytics.waterfall import (
     COVENANT_DEFAULT,
     LOCKUP,
@@ -65,7 +72,13 @@ from addin.analytics.waterfall import (
 from addin.model.deal import Deal
 from addin.model.errors import InputError
 from addin.model.types import ArrayLike, FloatArray
-from addin.sim.factors import BLOCK_PATHS, MONTHS_PER_YEAR, REFERENCE_RATE, simulate_factors
+from addin.sim.factors import (
+    BLOCK_PATHS,
+    MONTHS_PER_YEAR,
+    REFERENCE_RATE,
+    Factors,
+    simulate_factors,
+)
 
 #: Events that default the loan.
 DEFAULTS = PAYMENT_DEFAULT | COVENANT_DEFAULT | LTV_DEFAULT
@@ -132,9 +145,25 @@ def deal_paths(deal: Deal, first_path: int, paths: int, seed: int) -> DealPaths:
     >>> bool(np.array_equal(flows.cfads[0], cash_flows(deal)["cfads"]))  # no randomness
     True
     """
+    months = deal.periods * (MONTHS_PER_YEAR // deal.periods_per_year)
+    return flows_on(deal, simulate_factors(deal, months, first_path, paths, seed))
+
+
+def flows_on(deal: Deal, factors: Factors) -> DealPaths:
+    """The deal's CFADS, collateral and rates along given factor paths (module notes).
+
+    Parameters
+    ----------
+    deal : Deal
+    factors : Factors
+        Monthly factor paths over (at least) the loan's months: simulated
+        (:func:`~addin.sim.factors.simulate_factors`) or a named scenario's.
+
+    Returns
+    -------
+    DealPaths
+    """
     n, p = deal.periods, deal.periods_per_year
-    months = n * (MONTHS_PER_YEAR // p)
-    factors = simulate_factors(deal, months, first_path, paths, seed)
     index = _by_period(factors.rent_index, p, n)
     plan = cash_flows(deal)
     contract_revenue, spot_hours, power = contract_volumes(deal, factors.offtaker_default)
@@ -200,6 +229,8 @@ class PathOutcomes:
         At the default (USD; LGD a decimal); 0 without a default.
     events : numpy.ndarray of int
         Every event flag the path ever raised (bitwise or over periods).
+    default_flags : numpy.ndarray of int
+        The default events of the default period (0 without a default).
     dscr, ltv : numpy.ndarray, (paths, periods)
         Period DSCR (x; NaN without debt service) and LTV against the path's market value.
     lender_pv : numpy.ndarray
@@ -213,6 +244,7 @@ class PathOutcomes:
     lgd: FloatArray
     loss: FloatArray
     events: np.ndarray
+    default_flags: np.ndarray
     dscr: FloatArray
     ltv: FloatArray
     lender_pv: FloatArray
@@ -272,6 +304,7 @@ def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
         lgd,
         loss,
         np.bitwise_or.reduce(events, axis=1),
+        np.where(defaulted, events[rows, k] & DEFAULTS, 0),
         dscr.astype(np.float32),
         run["ltv"].astype(np.float32),
         received,
@@ -370,6 +403,17 @@ class DealRisk:
         Probability of each event at least once over the life.
     dscr_fan, ltv_fan : numpy.ndarray, (5, periods)
         Period DSCR (x) and LTV at :data:`FAN_PERCENTILES`, per period.
+    horizon_years : float
+        The loan's tenor, the horizon of the lifetime PD, years.
+    rating : str
+        S&P-equivalent rating of the lifetime PD at the horizon
+        (:func:`~addin.analytics.rating.rating_from_pd`).
+    slotting : Slotting
+        Basel specialised-lending (object finance) category and risk weight (CRE33).
+    irb_risk_weight : float
+        Basel IRB risk weight at the lifetime PD spread evenly over the horizon and the
+        mean LGD, maturity min(max(tenor, 1), 5) years; NaN if every path defaults (a
+        certain default is a defaulted exposure) or none does (no LGD).
     """
 
     paths: int
@@ -392,6 +436,10 @@ class DealRisk:
     payment_default_prob: float
     dscr_fan: FloatArray
     ltv_fan: FloatArray
+    horizon_years: float
+    rating: str
+    slotting: Slotting
+    irb_risk_weight: float
 
     @property
     def expected_loss_share(self) -> float:
@@ -446,7 +494,25 @@ def risk_of(deal: Deal, out: PathOutcomes, seed: int) -> DealRisk:
         payment_default_prob=ever(PAYMENT_DEFAULT),
         dscr_fan=_fan(out.dscr),
         ltv_fan=_fan(out.ltv),
+        **_grades(deal, float(defaulted.mean()), float(lgd.mean()) if lgd.size else math.nan),
     )
+
+
+def _grades(deal: Deal, pd: float, lgd: float) -> dict[str, Any]:
+    """Rating, slotting and IRB risk weight of a lifetime PD over the tenor."""
+    horizon = deal.periods / deal.periods_per_year
+    maturity = min(max(horizon, 1.0), 5.0)
+    weight = math.nan
+    if 0.0 < pd < 1.0 and not math.isnan(lgd):
+        weight = float(lifetime_irb_risk_weight(pd, horizon, lgd, maturity))
+    elif pd == 0.0:  # no path defaults: the PD floor, with the LGD of the deal file
+        weight = float(lifetime_irb_risk_weight(0.0, horizon, deal.lgd, maturity))
+    return {
+        "horizon_years": horizon,
+        "rating": str(rating_from_pd(pd, horizon)),
+        "slotting": slotting_from_pd(pd, horizon),
+        "irb_risk_weight": weight,
+    }
 
 
 def deal_risk(deal: Deal, paths: int = DEFAULT_PATHS, seed: int = 0) -> DealRisk:
