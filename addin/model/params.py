@@ -1063,6 +1063,33 @@ ARGUMENTS: tuple[Param, ...] = (
         0.01,
         default=0.0005,
     ),
+    _number(
+        "paths",
+        "paths",
+        "Simulated paths of the deal's risk factors; standard errors fall as 1/sqrt(paths).",
+        2,
+        200_000,
+        default=2_000,
+        kind="int",
+    ),
+    _number(
+        "pd_years",
+        "years",
+        "Horizon of the cumulative PD, from the start; empty means the loan's tenor (lifetime).",
+        0.0,
+        30.0,
+        low_open=True,
+        default=None,
+    ),
+    _choice(
+        "event",
+        ("default", "payment default", "covenant default", "ltv breach", "lock-up"),
+        "Event whose probability over the loan's life is wanted; default: any default.",
+        "default",
+    ),
+    _text(
+        "scenario", 'Named scenario, e.g. "2024 rent collapse"; empty lists every scenario.', None
+    ),
     _number("n_paths", "paths", "Monte Carlo paths.", 1.0, 1e9, kind="int"),
     _number("seed", "seed", "Seed of the random numbers.", 0.0, 2.0**63, kind="int"),
 )

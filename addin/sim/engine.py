@@ -70,7 +70,7 @@ from addin.analytics.waterfall import (
     waterfall,
 )
 from addin.model.deal import Deal
-from addin.model.errors import InputError
+from addin.model.params import param
 from addin.model.types import ArrayLike, FloatArray
 from addin.sim.factors import (
     BLOCK_PATHS,
@@ -311,24 +311,19 @@ def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
     )
 
 
-#: Paths a cell runs by default (DEAL_PD and friends) and the most it may ask for.
-DEFAULT_PATHS = 2_000
-MAX_PATHS = 200_000
+#: Paths run by default (DEAL_PD and friends): the parameter catalogue's.
+DEFAULT_PATHS = int(param("paths").default)
 
 
 def check_paths(paths: int, seed: int) -> tuple[int, int]:
-    """Validate a path count (whole, 2 to :data:`MAX_PATHS`) and a seed (whole, >= 0).
+    """Validate a path count and a seed against the parameter catalogue.
 
     Examples
     --------
     >>> check_paths(2000, 0)
     (2000, 0)
     """
-    if isinstance(paths, bool) or not float(paths).is_integer() or not 2 <= paths <= MAX_PATHS:
-        raise InputError("paths", paths, f"a whole number from 2 to {MAX_PATHS:,}")
-    if isinstance(seed, bool) or not float(seed).is_integer() or not 0 <= seed < 2**63:
-        raise InputError("seed", seed, "a whole number from 0 to 2^63 - 1")
-    return int(paths), int(seed)
+    return int(param("paths").check(paths)), int(param("seed").check(seed))
 
 
 def run_outcomes(deal: Deal, paths: int, seed: int) -> PathOutcomes:
@@ -403,6 +398,9 @@ class DealRisk:
         Probability of each event at least once over the life.
     dscr_fan, ltv_fan : numpy.ndarray, (5, periods)
         Period DSCR (x) and LTV at :data:`FAN_PERCENTILES`, per period.
+    default_years : numpy.ndarray
+        Every path's default time (the end of its default period, years; inf without a
+        default), sorted.
     horizon_years : float
         The loan's tenor, the horizon of the lifetime PD, years.
     rating : str
@@ -436,10 +434,27 @@ class DealRisk:
     payment_default_prob: float
     dscr_fan: FloatArray
     ltv_fan: FloatArray
+    default_years: FloatArray
     horizon_years: float
     rating: str
     slotting: Slotting
     irb_risk_weight: float
+
+    def pd_by(self, years: float) -> tuple[float, float]:
+        """Cumulative PD by ``years`` from the start, and its standard error (binomial).
+
+        Examples
+        --------
+        >>> from addin.model.deal import load_deal
+        >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0,
+        ...                   "loan_amount": 2e7, "interest_rate": 0.09, "tenor_years": 4,
+        ...                   "market_absorption": 1500, "annual_decline": 0.5})
+        >>> risk = deal_risk(deal, paths=1024, seed=1)
+        >>> risk.pd_by(4.0)[0] == risk.lifetime_pd
+        True
+        """
+        share = np.searchsorted(self.default_years, years + 1e-9, side="right") / self.paths
+        return float(share), math.sqrt(share * (1.0 - share) / self.paths)
 
     @property
     def expected_loss_share(self) -> float:
@@ -494,6 +509,7 @@ def risk_of(deal: Deal, out: PathOutcomes, seed: int) -> DealRisk:
         payment_default_prob=ever(PAYMENT_DEFAULT),
         dscr_fan=_fan(out.dscr),
         ltv_fan=_fan(out.ltv),
+        default_years=np.sort(default_time),
         **_grades(deal, float(defaulted.mean()), float(lgd.mean()) if lgd.size else math.nan),
     )
 

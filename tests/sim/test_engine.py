@@ -166,7 +166,7 @@ def test_a_floating_loan_that_cannot_default_is_fairly_priced_at_no_margin() -> 
 def test_bad_path_counts_and_seeds_are_refused() -> None:
     deal = load_deal({**RISKY})
     with pytest.raises(
-        InputError, match=r"paths: got 1; allowed: a whole number from 2 to 200,000"
+        InputError, match=r"paths: got 1; allowed: a whole number >= 2 and <= 200000 \(paths\)"
     ):
         deal_risk(deal, paths=1)
     with pytest.raises(InputError, match=r"seed: got -1"):
