@@ -122,6 +122,7 @@ class Deal:
     stress_horizon_years: float = _key("stress_horizon_years")
     # --- Simulation (addin.sim; illustrative unless a source is named)
     rent_reversion: float = _key("rent_reversion")
+    model_rent_corr: float = _key("model_rent_corr")
     launch_rent_shock: float = _key("launch_rent_shock")
     launch_shock_vol: float = _key("launch_shock_vol")
     mining_share: float = _key("mining_share")

@@ -804,6 +804,15 @@ DEAL_KEYS: tuple[Param, ...] = (
         group="Simulation",
     ),
     _number(
+        "model_rent_corr",
+        "correlation",
+        "Correlation of this GPU model's rent shocks with the compute-rent shock all models share (illustrative 0.9).",
+        0.0,
+        1.0,
+        default=0.90,
+        group="Simulation",
+    ),
+    _number(
         "launch_rent_shock",
         "decimal",
         "Mean extra fall in rent at each successor launch, beyond the trend that already contains launches (0: none extra).",

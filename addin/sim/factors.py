@@ -8,6 +8,9 @@ monthly (:math:`\Delta = 1/12` year).
   process with reversion :math:`\kappa` (``rent_reversion``) and volatility
   :math:`\sigma_R` (``rent_vol``), stepped exactly:
   :math:`x_m = \phi x_{m-1} + \sigma_R s\,z_m + J_m`, :math:`\phi = e^{-\kappa\Delta}`,
+  with :math:`z_m = \rho_G c_m + \sqrt{1-\rho_G^2}\,g_m`: :math:`c` the compute-rent shock
+  every GPU shares and :math:`g` its model's own (``model_rent_corr`` :math:`\rho_G`; in a
+  book, H100 and B200 rents are then correlated :math:`\rho_G^2`, not perfectly),
   :math:`s = \sqrt{(1-\phi^2)/(2\kappa)}` (:math:`\sqrt{\Delta}` when :math:`\kappa = 0`).
   :math:`J_m` is the jump at a successor launch of the deal's GPU line in month
   :math:`m` (the catalog's dates, then every ``generation_years``):
@@ -56,6 +59,7 @@ True
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,31 +146,51 @@ def _ou(innovations: FloatArray, phi: float) -> FloatArray:
 
 
 #: The streams of random numbers, each from its own seed (common random numbers: one
-#: stream is the same whether or not another is drawn).
-STREAMS = ("rent", "regime", "offtaker", "btc", "rate", "launch")
+#: stream is the same whether or not another is drawn). "rent" is the common compute-rent
+#: shock; "model" a GPU model's own rent shock; "launch" the jumps of a model's launches;
+#: "offtaker" is each facility's own.
+STREAMS = ("rent", "regime", "offtaker", "btc", "rate", "launch", "model")
+#: Launch jumps drawn per model and block (the k-th launch in the loan takes the k-th).
+MAX_LAUNCHES = 64
 
 
-def _draw(seed: int, block: int, stream: str, shape: tuple[int, ...], kind: str) -> FloatArray:
-    """One stream of one block, antithetic halves: normals negated, uniforms 1 - U."""
-    sequence = np.random.SeedSequence(seed, spawn_key=(block, STREAMS.index(stream)))
+def model_key(model: str) -> int:
+    """A stable number for a GPU model's own streams (CRC-32 of its lower-case name).
+
+    Examples
+    --------
+    >>> model_key("H100 SXM") == model_key(" h100  sxm ")
+    True
+    """
+    return zlib.crc32(" ".join(model.split()).lower().encode())
+
+
+def _draw(
+    seed: int, block: int, stream: str, months: int, kind: str, key: tuple[int, ...] = ()
+) -> FloatArray:
+    """One stream of one block, (paths, months), antithetic halves: normals negated,
+    uniforms 1 - U. Drawn month by month, so the first months are the same whatever the
+    horizon (facilities of different tenors share them)."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(block, STREAMS.index(stream), *key))
     rng = np.random.Generator(np.random.PCG64(sequence))
-    half = (BLOCK_PATHS // 2, *shape)
+    shape = (months, BLOCK_PATHS // 2)
     if kind == "normal":
-        z = rng.standard_normal(half)
+        z = rng.standard_normal(shape).T
         return np.concatenate((z, -z))
-    u = rng.random(half)
+    u = rng.random(shape).T
     return np.concatenate((u, 1.0 - u))
 
 
-def _block(deal: Deal, months: int, seed: int, block: int) -> Factors:
+def _block(deal: Deal, months: int, seed: int, block: int, facility: int) -> Factors:
     """Every path of one block of :data:`BLOCK_PATHS` (antithetic halves)."""
     dt = 1.0 / MONTHS_PER_YEAR
     paths = BLOCK_PATHS
+    model = (model_key(deal.gpu_model),)
 
     # regime: a two-state Markov chain, normal at the start
     stress = np.zeros((paths, months), dtype=bool)
     if deal.stress_entry > 0 and deal.stress_corr != deal.factor_corr:
-        u = _draw(seed, block, "regime", (months,), "uniform")
+        u = _draw(seed, block, "regime", months, "uniform")
         enter = -math.expm1(-deal.stress_entry * dt)
         leave = -math.expm1(-deal.stress_exit * dt)
         state = np.zeros(paths, dtype=bool)
@@ -174,25 +198,35 @@ def _block(deal: Deal, months: int, seed: int, block: int) -> Factors:
             state = np.where(state, u[:, m] >= leave, u[:, m] < enter)
             stress[:, m] = state
 
-    # rent: OU log deviation from trend, launch jumps
-    z_rent = _draw(seed, block, "rent", (months,), "normal")
+    # rent: the common shock and the model's own, OU log deviation from trend, launch jumps
+    z_common = _draw(seed, block, "rent", months, "normal")
+    rho = deal.model_rent_corr
+    z_rent = z_common
+    if rho < 1.0:
+        z_own = _draw(seed, block, "model", months, "normal", model)
+        z_rent = rho * z_common + math.sqrt(1.0 - rho * rho) * z_own
     phi, step = _ou_step(deal.rent_reversion)
     innovations = deal.rent_vol * step * z_rent
     t_end = np.arange(1, months + 1) / MONTHS_PER_YEAR
-    launches = np.diff(deal_launches_by(deal, t_end), prepend=0.0)
-    jump_months = np.flatnonzero(launches > 0)
+    launches = deal_launches_by(deal, t_end)
+    count = np.diff(launches, prepend=0.0)
+    jump_months = np.flatnonzero(count > 0)
     if jump_months.size and (deal.launch_shock_vol > 0 or deal.launch_rent_shock > 0):
-        jump_z = _draw(seed, block, "launch", (jump_months.size,), "normal")
-        count = launches[jump_months]
-        innovations[:, jump_months] += count * -deal.launch_rent_shock + (
-            deal.launch_shock_vol * np.sqrt(count) * jump_z
+        z_jump = _draw(seed, block, "launch", MAX_LAUNCHES, "normal", model)
+        first = np.minimum(launches[jump_months] - count[jump_months], MAX_LAUNCHES - 1)
+        jump_z = z_jump[:, first.astype(int)]  # the k-th launch since the start
+        c = count[jump_months]
+        innovations[:, jump_months] += c * -deal.launch_rent_shock + (
+            deal.launch_shock_vol * np.sqrt(c) * jump_z
         )
     rent_index = np.exp(_ou(innovations, phi))
 
-    # BTC: correlated with the rent shocks, more so in stress
+    # BTC: correlated with the common rent shock, more so in stress
     if deal.mining_share > 0 or deal.btc_holdings > 0:
-        rho = np.where(stress, deal.stress_corr, deal.factor_corr)
-        w = rho * z_rent + np.sqrt(1.0 - rho * rho) * _draw(seed, block, "btc", (months,), "normal")
+        corr = np.where(stress, deal.stress_corr, deal.factor_corr)
+        w = corr * z_common + np.sqrt(1.0 - corr * corr) * _draw(
+            seed, block, "btc", months, "normal"
+        )
         btc = np.exp(np.cumsum(deal.btc_vol * math.sqrt(dt) * w, axis=1))
     else:  # no BTC exposure: the price path is not needed
         btc = np.ones((paths, months))
@@ -200,7 +234,7 @@ def _block(deal: Deal, months: int, seed: int, block: int) -> Factors:
     # base rate: Vasicek deviations around the deal's path
     if deal.rate_vol > 0:
         phi_r, step_r = _ou_step(deal.rate_reversion)
-        z_rate = _draw(seed, block, "rate", (months,), "normal")
+        z_rate = _draw(seed, block, "rate", months, "normal")
         deviation = _ou(deal.rate_vol * step_r * z_rate, phi_r)
     else:
         deviation = np.zeros((paths, months))
@@ -209,12 +243,15 @@ def _block(deal: Deal, months: int, seed: int, block: int) -> Factors:
     hazard = -math.log1p(-deal.offtaker_pd)
     tau = np.full(paths, np.inf)
     if hazard > 0:
+        u_off = _draw(seed, block, "offtaker", 1, "uniform", (facility,))[:, 0]
         with np.errstate(divide="ignore"):
-            tau = -np.log(_draw(seed, block, "offtaker", (), "uniform")) / hazard
+            tau = -np.log(u_off) / hazard
     return Factors(rent_index, btc, base, deviation, stress, tau)
 
 
-def simulate_factors(deal: Deal, months: int, first_path: int, paths: int, seed: int) -> Factors:
+def simulate_factors(
+    deal: Deal, months: int, first_path: int, paths: int, seed: int, facility: int = 0
+) -> Factors:
     """The factors of paths ``first_path .. first_path + paths - 1``, the same whatever the split.
 
     Parameters
@@ -227,6 +264,9 @@ def simulate_factors(deal: Deal, months: int, first_path: int, paths: int, seed:
         The global index of the first path and the number of paths.
     seed : int
         Seed of the :class:`numpy.random.SeedSequence`.
+    facility : int, default 0
+        The facility's place in a book: its own streams (the offtaker) are keyed by it. A
+        deal on its own is facility 0, so a one-facility book is the deal.
 
     Returns
     -------
@@ -244,7 +284,7 @@ def simulate_factors(deal: Deal, months: int, first_path: int, paths: int, seed:
     """
     first_block = first_path // BLOCK_PATHS
     last_block = (first_path + paths - 1) // BLOCK_PATHS
-    blocks = [_block(deal, months, seed, b) for b in range(first_block, last_block + 1)]
+    blocks = [_block(deal, months, seed, b, facility) for b in range(first_block, last_block + 1)]
     start = first_path - first_block * BLOCK_PATHS
     rows = slice(start, start + paths)
 
