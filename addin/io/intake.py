@@ -211,7 +211,7 @@ def write_intake(
     return save_workbook(wb, path, force)
 
 
-def _check_container(path: Path, data: bytes) -> None:
+def _check_container(path: Path, data: bytes, form: str = "an intake form") -> None:
     """Refuse data that is not a zip file, expands too much, or holds sheets too large."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise DealFileError(str(path), "is not an .xlsx workbook (not a zip archive)")
@@ -225,13 +225,13 @@ def _check_container(path: Path, data: bytes) -> None:
                 f"{MAX_ZIP_MEMBERS} parts and {MAX_UNZIPPED_BYTES:,} bytes",
             )
         try:
-            _check_sheet_shapes(path, archive)
+            _check_sheet_shapes(path, archive, form)
         except (ParseError, EntitiesForbidden, DTDForbidden, zipfile.BadZipFile) as error:
             detail = " ".join(f"{type(error).__name__}: {error}".split())[:200]
             raise DealFileError(str(path), f"cannot be read as a workbook ({detail})") from None
 
 
-def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
+def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile, form: str) -> None:
     """Stream each worksheet's XML once and refuse a sheet larger than the form can be.
 
     Costs one pass over at most :data:`MAX_UNZIPPED_BYTES` of XML with constant memory, and
@@ -257,17 +257,17 @@ def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
                     continue
                 if tag in ("dimension", "mergeCell"):
                     merged += tag == "mergeCell"
-                    _check_area(path, tag, element.get("ref", ""))
+                    _check_area(path, tag, element.get("ref", ""), form)
                 elif tag == "row":  # a row without r="..." is the one after the last
                     given = element.get("r")
                     row = int(given) if given and given.isdigit() else row + 1
-                    _check_area(path, tag, f"A{row}")
+                    _check_area(path, tag, f"A{row}", form)
                 elif tag == "c":
                     cells += 1
                     cell = element.get("r") or f"in row {row}"
                     numeric = element.get("t", "n") == "n"
                     if element.get("r"):
-                        _check_area(path, "cell", cell)
+                        _check_area(path, "cell", cell, form)
                 if cells > MAX_CELLS or merged > MAX_MERGED:
                     what = (
                         f"{MAX_CELLS:,} cells"
@@ -276,8 +276,7 @@ def _check_sheet_shapes(path: Path, archive: zipfile.ZipFile) -> None:
                     )
                     raise DealFileError(
                         str(path),
-                        f"sheet {member.filename} holds more than {what}; allowed: "
-                        "an intake form (gpucredit intake new)",
+                        f"sheet {member.filename} holds more than {what}; allowed: {form}",
                     )
 
 
@@ -289,7 +288,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _check_area(path: Path, what: str, ref: str) -> None:
+def _check_area(path: Path, what: str, ref: str, form: str) -> None:
     """Refuse a cell reference or range reaching past row MAX_ROWS or column MAX_COLUMNS."""
     try:
         low_col, low_row, high_col, high_row = range_boundaries(ref.replace("$", ""))
@@ -299,7 +298,7 @@ def _check_area(path: Path, what: str, ref: str) -> None:
         raise DealFileError(
             str(path),
             f"{what} {show_value(ref)}: too large; allowed: within A1:"
-            f"{get_column_letter(MAX_COLUMNS)}{MAX_ROWS} (an intake form)",
+            f"{get_column_letter(MAX_COLUMNS)}{MAX_ROWS} ({form})",
         )
 
 
@@ -339,7 +338,7 @@ def read_intake(path: str | Path) -> Deal:
     """
     path = Path(path)
     data = read_bounded(path, MAX_FILE_BYTES, "an intake workbook (.xlsx)")
-    _check_container(path, data)
+    _check_container(path, data, "an intake form (gpucredit intake new)")
     wb = _open(path, data)
     if wb.sheetnames != [SHEET]:
         raise DealFileError(
