@@ -12,8 +12,9 @@ Examples
 >>> import tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "book.csv"
 >>> _ = path.write_text("facility_id,obligor,gpus\\nF1,Acme,512\\n")
->>> read_book_rows(path)
-(['facility_id', 'obligor', 'gpus'], [{'facility_id': 'F1', 'obligor': 'Acme', 'gpus': 512, '_row': 2}])
+>>> header, rows = read_book_rows(path)
+>>> header, rows[0]["gpus"], rows[0]["_row"]
+(['facility_id', 'obligor', 'gpus'], 512, 2)
 """
 
 from __future__ import annotations
