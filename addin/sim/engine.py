@@ -250,39 +250,53 @@ class PathOutcomes:
     lender_pv: FloatArray
 
 
-def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
-    """Run the waterfall along the paths and find each path's default and loss.
-
-    Examples
-    --------
-    >>> from addin.model.deal import load_deal
-    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-    ...                   "interest_rate": 0.09, "tenor_years": 4, "market_absorption": 1500,
-    ...                   "annual_decline": 0.6})
-    >>> out = path_outcomes(deal, deal_paths(deal, 0, 8, seed=1))
-    >>> out.default_period.shape, bool(out.lgd.max() <= 1.0)
-    ((8,), True)
-    """
-    debt = debt_schedule(deal)
-    run = waterfall(
+def run_waterfall(deal: Deal, flows: DealPaths) -> dict[str, FloatArray]:
+    """The waterfall along the paths (the outputs in :data:`KEEP`, each (paths, periods))."""
+    return waterfall(
         flows.cfads,
-        debt,
+        debt_schedule(deal),
         period_rates(deal),
         WaterfallTerms.of(deal),
         flows.market_value,
         flows.rate_shift,
         KEEP,
     )
-    events = run["events"].astype(np.int64)
-    hit = (events & DEFAULTS) != 0
-    defaulted = hit.any(axis=1)
-    k = np.where(defaulted, np.argmax(hit, axis=1), deal.periods - 1)
+
+
+def first_defaults(run: dict[str, FloatArray]) -> np.ndarray:
+    """Each path's first default period, 0-based; -1 without a default."""
+    hit = (run["events"].astype(np.int64) & DEFAULTS) != 0
+    return np.where(hit.any(axis=1), np.argmax(hit, axis=1), -1)
+
+
+def outcomes_at(
+    deal: Deal,
+    flows: DealPaths,
+    run: dict[str, FloatArray],
+    default: np.ndarray,
+    sale: FloatArray | None = None,
+) -> PathOutcomes:
+    """Each path's loss when it defaults in period ``default`` (0-based; -1 none).
+
+    Parameters
+    ----------
+    deal : Deal
+    flows : DealPaths
+    run : dict
+        :func:`run_waterfall`'s outputs.
+    default : numpy.ndarray of int, (paths,)
+        The default period of each path: its own first default, or an earlier one forced
+        on it (a book's cross-default).
+    sale : numpy.ndarray, optional
+        Fire-sale proceeds at each defaulting path, USD at the default date; default the
+        fleet sold alone (:func:`~addin.analytics.liquidation.fleet_sale_proceeds`).
+    """
+    defaulted = default >= 0
+    k = np.where(defaulted, default, deal.periods - 1)
     rows = np.arange(k.size)
     ead = np.where(defaulted, run["balance"][rows, k] + run["arrears"][rows, k], 0.0)
-    unit_value = flows.market_value[rows, k] / deal.gpus
-    sale = np.zeros(k.size)
-    if defaulted.any():
-        sale[defaulted] = fleet_sale_proceeds(deal.gpus, unit_value[defaulted], sale_terms(deal))
+    if sale is None:
+        sale = alone_sale(deal, flows, default)
     cash = run["dsra"][rows, k] + run["trapped"][rows, k]
     recovery = np.where(defaulted, np.maximum(sale, 0.0) + cash, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -297,6 +311,7 @@ def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
     with np.errstate(divide="ignore", invalid="ignore"):
         ds = run["debt_service"]
         dscr = np.where(ds > 0, flows.cfads / np.where(ds > 0, ds, 1.0), np.nan)
+    events = run["events"].astype(np.int64)
     return PathOutcomes(
         np.where(defaulted, k + 1, 0),
         ead,
@@ -309,6 +324,34 @@ def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
         run["ltv"].astype(np.float32),
         received,
     )
+
+
+def alone_sale(deal: Deal, flows: DealPaths, default: np.ndarray) -> FloatArray:
+    """Fire-sale proceeds of the fleet sold alone at each path's default, USD (0 if none)."""
+    defaulted = default >= 0
+    sale = np.zeros(default.size)
+    if defaulted.any():
+        rows = np.flatnonzero(defaulted)
+        unit_value = flows.market_value[rows, default[rows]] / deal.gpus
+        sale[rows] = fleet_sale_proceeds(deal.gpus, unit_value, sale_terms(deal))
+    return sale
+
+
+def path_outcomes(deal: Deal, flows: DealPaths) -> PathOutcomes:
+    """Run the waterfall along the paths and find each path's default and loss.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
+    ...                   "interest_rate": 0.09, "tenor_years": 4, "market_absorption": 1500,
+    ...                   "annual_decline": 0.6})
+    >>> out = path_outcomes(deal, deal_paths(deal, 0, 8, seed=1))
+    >>> out.default_period.shape, bool(out.lgd.max() <= 1.0)
+    ((8,), True)
+    """
+    run = run_waterfall(deal, flows)
+    return outcomes_at(deal, flows, run, first_defaults(run))
 
 
 #: Paths run by default (DEAL_PD and friends): the parameter catalogue's.
