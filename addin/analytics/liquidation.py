@@ -287,6 +287,24 @@ def fleet_sale_proceeds(units: float, unit_values: ArrayLike, terms: SaleTerms) 
     return result
 
 
+def fleet_sale_months(units: float, unit_values: ArrayLike, terms: SaleTerms) -> FloatArray:
+    """The sale period (whole months) :func:`fleet_sale_proceeds` chooses at each price.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> d = load_deal({"name": "X", "gpus": 10_000, "market_rate": 2, "loan_amount": 1e8,
+    ...                "interest_rate": 0.1, "tenor_years": 3, "market_absorption": 2_000})
+    >>> terms = sale_terms(d)._replace(discount_rate=0.0, hardware_decline=0.15)
+    >>> fleet_sale_months(10_000, [8_196.0], terms).tolist()  # as liquidation_value's months
+    [5.0]
+    """
+    values = np.asarray(unit_values, dtype=float)
+    _, months = _liquidation_grid(units, values.ravel(), terms)
+    result: FloatArray = months.reshape(values.shape)
+    return result
+
+
 def fleet_absorption(deal: Deal) -> float:
     """GPUs a month the market absorbs for this deal's fleet, after the liquid-cooling factor.
 
@@ -319,6 +337,7 @@ __all__ = [
     "Liquidation",
     "SaleTerms",
     "fleet_absorption",
+    "fleet_sale_months",
     "fleet_sale_proceeds",
     "haircuts",
     "liquidation_value",
