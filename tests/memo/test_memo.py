@@ -21,7 +21,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from addin.analytics.credit import irb_risk_weight, miner_stress_pd
 from addin.analytics.debt import debt_schedule
-from addin.analytics.dscr import breakeven_decline, dscr_schedule, min_dscr_grid
+from addin.analytics.dscr import breakeven_decline, dscr_schedule, first_events, min_dscr_grid
 from addin.analytics.ltv import ltv_schedule
 from addin.cli import main
 from addin.io.deal_files import read_deal
@@ -63,6 +63,7 @@ PORTABLE = {
     "INT",
     "LN",
     "EXP",
+    "SUMPRODUCT",  # issue 12: discounting at the period rates of a floating loan
 }
 UNSAFE = '=HYPERLINK("http://x","y")'
 
@@ -155,6 +156,10 @@ def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
         openpyxl.utils.cell.coordinate_to_tuple(first)[0] + rows,
     )
     assert "=LTV_TABLE(Deal)" in arrays
+    # issue 12: the first waterfall events as DSCR_COVENANTS returns them: a header row, then
+    # event, period, date for each kind of event
+    low, top, high, bottom = openpyxl.utils.cell.range_boundaries(arrays["=DSCR_COVENANTS(Deal)"])
+    assert (bottom - top + 1, high - low + 1) == (len(first_events(deal)) + 1, 3)
 
 
 def test_stress_sheet_holds_engine_values(book: openpyxl.Workbook) -> None:
