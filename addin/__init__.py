@@ -31,9 +31,12 @@ from addin.version import VERSION
 if TYPE_CHECKING:  # the same names, for type checkers and IDEs
     from addin.analytics.cashflow import (
         cash_flows,
+        colocation_cost,
         contract_hours_share,
         deflated_rent,
+        opex_cost,
         period_rent,
+        power_cost,
     )
     from addin.analytics.collateral import (
         book_value,
@@ -141,9 +144,12 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "addin.analytics.cashflow": (
         "cash_flows",
+        "colocation_cost",
         "contract_hours_share",
         "deflated_rent",
+        "opex_cost",
         "period_rent",
+        "power_cost",
     ),
     "addin.analytics.collateral": (
         "book_value",
@@ -265,6 +271,7 @@ __all__ = [
     "book_value",
     "breakeven_decline",
     "cash_flows",
+    "colocation_cost",
     "conditional_pd",
     "contract_expiry_cliff",
     "contract_hours_share",
@@ -306,6 +313,7 @@ __all__ = [
     "min_dscr",
     "min_llcr",
     "miner_stress_pd",
+    "opex_cost",
     "period_dates",
     "period_rates",
     "period_rent",
@@ -313,6 +321,7 @@ __all__ = [
     "portfolio_es",
     "portfolio_expected_loss",
     "portfolio_var",
+    "power_cost",
     "power_cost_per_hour",
     "read_deal",
     "rent_factor",
