@@ -141,6 +141,20 @@ def test_deal_named_range_loads_back_as_the_same_deal(book: openpyxl.Workbook) -
     assert load_deal(rows) == read_deal(NEOCLOUD)
 
 
+def test_a_floating_deal_range_loads_back_and_follows_base_rate() -> None:
+    # issue 12: a floating deal's interest_rate is derived (base_rate + margin), so the Inputs
+    # sheet leaves it empty: the Deal range loads back as the same deal, and an edit of
+    # base_rate in Excel reaches the add-in's functions without a contradiction
+    deal = load_deal(variant("floating_shock_annuity_balloon"))
+    book = build_workbook(analyse(deal))
+    sheet, ref = next(iter(book.defined_names["Deal"].destinations))
+    rows = [[c.value for c in row] for row in book[sheet][ref.replace("$", "")]]
+    assert dict(rows)["interest_rate"] is None
+    assert load_deal(rows) == deal
+    edited = [[k, 0.05 if k == "base_rate" else v] for k, v in rows]
+    assert load_deal(edited).interest_rate == pytest.approx(0.05 + deal.margin, rel=1e-15)
+
+
 def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
     deal = read_deal(NEOCLOUD)
     arrays = {
