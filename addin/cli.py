@@ -8,6 +8,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import warnings
 from collections.abc import Sequence
@@ -29,40 +30,59 @@ def _percent(value: float | None) -> str:
     return "none" if value is None else f"{value:.1%}"
 
 
-def _breach(period: int | None, date: object) -> str:
-    if period is None:
-        return "none"
-    return f"period {period}" + (f" ({date})" if date is not None else "")
+def _coverage(value: float) -> str:
+    return "n/a" if value != value else f"{value:.2f}x"  # NaN: nothing to cover
 
 
 def summary_lines(summary: DscrSummary) -> list[tuple[str, str]]:
-    """The DSCR summary as (label, formatted value) pairs, for printing."""
+    """The DSCR summary as (label, formatted value) pairs, for printing.
+
+    The breaches test each period's own DSCR; the defaults and the LTV breach are the
+    waterfall's events (covenant DSCR on the deal's covenant_basis at its test dates).
+    """
+    from addin.memo.flags import period_label
+
+    def first(period: int | None, date: dt.date | None) -> str:
+        return period_label(None if period is None else (period, date))
+
+    s = summary
+    cliff = s.contract_expiry_cliff
     return [
-        ("Loan amount", f"{summary.loan_amount:,.0f} USD"),
-        ("Annual rent decline", _percent(summary.annual_decline)),
-        ("Min DSCR (deflated)", f"{summary.min_dscr:.2f}x"),
-        ("Avg DSCR (deflated)", f"{summary.avg_dscr:.2f}x"),
-        ("Min DSCR (flat rent)", f"{summary.flat_min_dscr:.2f}x"),
-        ("Avg DSCR (flat rent)", f"{summary.flat_avg_dscr:.2f}x"),
-        ("LLCR", f"{summary.llcr:.2f}x"),
-        ("First lock-up breach", _breach(summary.first_lockup_breach, summary.first_lockup_date)),
-        ("First default breach", _breach(summary.first_default_breach, summary.first_default_date)),
-        ("Breakeven decline (DSCR 1.00x)", _percent(summary.breakeven_decline)),
+        ("Loan amount", f"{s.loan_amount:,.0f} USD"),
+        ("Annual rent decline", _percent(s.annual_decline)),
+        ("Min DSCR (deflated)", _coverage(s.min_dscr)),
+        ("Avg DSCR (deflated)", _coverage(s.avg_dscr)),
+        ("Min DSCR (flat rent)", _coverage(s.flat_min_dscr)),
+        ("Avg DSCR (flat rent)", _coverage(s.flat_avg_dscr)),
+        ("LLCR", _coverage(s.llcr)),
+        ("Min LLCR (loan life)", _coverage(s.min_llcr)),
+        ("PLCR", _coverage(s.plcr)),
+        ("First lock-up breach", first(s.first_lockup_breach, s.first_lockup_date)),
+        ("First default breach", first(s.first_default_breach, s.first_default_date)),
+        ("First payment default", first(s.first_payment_default, s.first_payment_default_date)),
+        ("First covenant default", first(s.first_covenant_default, s.first_covenant_default_date)),
+        ("First LTV breach", first(s.first_ltv_breach, s.first_ltv_breach_date)),
+        ("Contract-expiry cliff", "none" if cliff is None else f"{cliff:,.0f} USD per period"),
+        ("Breakeven decline (DSCR 1.00x)", _percent(s.breakeven_decline)),
     ]
 
 
 def format_schedule(schedule: pd.DataFrame) -> str:
-    """The schedule as a fixed-width text table (USD in thousands, coverage in x)."""
+    """The schedule as a fixed-width text table (USD in thousands, coverage in x, LTV in %)."""
     shown = schedule.copy()
     money = ["revenue", "power_cost", "opex", "colocation", "cfads", "interest", "principal",
-             "debt_service", "balance"]  # fmt: skip
+             "debt_service", "balance", "dsra", "sweep", "trapped", "distributions",
+             "arrears"]  # fmt: skip
+    money = [name for name in money if name in shown]
     for name in money:
         shown[name] = shown[name].map(lambda v: f"{v / 1e3:,.0f}")
     shown["year"] = shown["year"].map(lambda v: f"{v:.2f}")
     shown["market_rate"] = shown["market_rate"].map(lambda v: f"{v:.3f}")
-    shown["dscr"] = shown["dscr"].map(
-        lambda v: "" if v != v else f"{v:.2f}x"
-    )  # NaN: no debt service
+    for name in ("dscr", "covenant_dscr"):  # NaN: no debt service
+        if name in shown:
+            shown[name] = shown[name].map(lambda v: "" if v != v else f"{v:.2f}x")
+    if "ltv" in shown:
+        shown["ltv"] = shown["ltv"].map(lambda v: "" if v != v else f"{v:.0%}")
     shown = shown.rename(columns={name: f"{name} k$" for name in money})
     return shown.to_string(index=False)
 
@@ -70,6 +90,7 @@ def format_schedule(schedule: pd.DataFrame) -> str:
 def run_dscr(path: str, annual_decline: float | None) -> int:
     """Print a deal's DSCR schedule and summary."""
     from addin.analytics.dscr import dscr_schedule, dscr_summary
+    from addin.analytics.waterfall import WaterfallTerms
     from addin.io.deal_files import read_deal
 
     deal = read_deal(path)
@@ -83,7 +104,25 @@ def run_dscr(path: str, annual_decline: float | None) -> int:
     width = max(len(label) for label, _ in lines)
     for label, value in lines:
         print(f"{label:<{width}}  {value}")
+    print()
+    tests = deal.periods_per_year // WaterfallTerms.of(deal).test_step  # test dates a year
+    print(covenant_note(deal.covenant_basis, tests))
     return 0
+
+
+def covenant_note(basis: str, tests_per_year: int) -> str:
+    """What the breaches and the events of the summary test, in one line.
+
+    Examples
+    --------
+    >>> covenant_note("ltm", 4)[:60]
+    "Breaches test each period's DSCR; the defaults and the LTV b"
+    """
+    dscr = "trailing-twelve-month" if basis == "ltm" else "period"
+    return (
+        "Breaches test each period's DSCR; the defaults and the LTV breach are the waterfall's "
+        f"events, tested on the {dscr} covenant DSCR {tests_per_year} times a year."
+    )
 
 
 def run_lite(folder: str, wheel_url: str | None) -> int:

@@ -61,3 +61,38 @@ def test_the_check_sees_a_heavy_import() -> None:
 def test_version_is_the_package_metadata() -> None:
     # pyproject.toml's version as installed, read independently of addin.version
     assert addin.__version__ == importlib.metadata.version("gpu-credit-desk")
+
+
+def test_the_facade_lists_each_name_once_and_each_resolves() -> None:
+    """``__all__``, the lazy table and the type checkers' imports name the same things."""
+    import ast
+    import inspect
+
+    lazy = {name for names in addin._EXPORTS.values() for name in names}
+    assert set(addin.__all__) == lazy | {"__version__"}
+    assert len(addin.__all__) == len(set(addin.__all__))
+    tree = ast.parse(inspect.getsource(addin))
+    checked = next(node for node in tree.body if isinstance(node, ast.If))  # if TYPE_CHECKING
+    typed = {
+        (node.module, alias.name)
+        for node in checked.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert typed == {(module, name) for module, names in addin._EXPORTS.items() for name in names}
+    for module, names in addin._EXPORTS.items():
+        for name in names:
+            value = getattr(addin, name)
+            home = getattr(value, "__module__", module)  # a package re-exports its modules'
+            assert home == module or home.startswith(module + "."), name
+
+
+def test_the_issue_12_analytics_are_in_the_facade() -> None:
+    # issue 12: events, coverage over the loan's life, the waterfall, floating rates,
+    # period-exact rents, liquidation by the square-root law and the calibration inputs
+    wanted = {
+        "first_events", "min_llcr", "plcr", "contract_expiry_cliff", "waterfall",
+        "deal_waterfall", "WaterfallTerms", "period_rates", "period_rent", "haircuts",
+        "sale_terms", "used_gpu_prices", "successor_launches", "smooth_factor", "launch_ages",
+    }  # fmt: skip
+    assert wanted <= set(addin.__all__), wanted - set(addin.__all__)

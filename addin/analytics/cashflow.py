@@ -29,9 +29,11 @@ Examples
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from addin.model.deal import Deal
 from addin.model.errors import InputError
@@ -209,6 +211,76 @@ def power_cost(
     return np.asarray(full_power * (billed_share + idle_power_share * (1.0 - billed_share)))
 
 
+def opex_cost(
+    opex_per_gpu_year: float,
+    periods_per_year: float,
+    gpus: float = 1.0,
+    opex_escalation: float = 0.0,
+    anniversaries: int | Sequence[int] | npt.NDArray[np.integer] = 0,
+) -> FloatArray:
+    r"""Other opex of GPUs over one period, escalated on each anniversary of the start.
+
+    Inputs are not checked (the callers do).
+
+    Parameters
+    ----------
+    opex_per_gpu_year : float
+        Staff, network, insurance, USD per GPU per year.
+    periods_per_year : float
+        Periods in a year: 12 for a month, 8760 for an hour.
+    gpus : float, default 1
+        Number of GPUs.
+    opex_escalation : float, default 0
+        Yearly rise, decimal (0.03 = 3%).
+    anniversaries : int or array, default 0
+        Whole years since the start, :math:`y`.
+
+    Returns
+    -------
+    numpy.ndarray
+        USD: :math:`\text{gpus} \times \text{opex} / p \times (1 + e)^y`.
+
+    Examples
+    --------
+    >>> opex_cost(4_000, 12, 10, 0.03, [0, 1]).round(2).tolist()  # a month of 10 GPUs
+    [3333.33, 3433.33]
+    """
+    growth = np.power(1.0 + opex_escalation, anniversaries, dtype=float)
+    cost: FloatArray = gpus * opex_per_gpu_year / periods_per_year * growth
+    return cost
+
+
+def colocation_cost(
+    colocation_per_kw_month: float, kw: float, periods_per_year: float, gpus: float = 1.0
+) -> float:
+    r"""Colocation of GPUs over one period, billed per contracted IT kW, busy or not.
+
+    Inputs are not checked (the callers do).
+
+    Parameters
+    ----------
+    colocation_per_kw_month : float
+        USD per contracted kW per month.
+    kw : float
+        Contracted IT kW per GPU (no PUE: the site's overhead is in the power cost).
+    periods_per_year : float
+        Periods in a year: 12 for a month, 8760 for an hour.
+    gpus : float, default 1
+        Number of GPUs.
+
+    Returns
+    -------
+    float
+        USD: :math:`\text{gpus} \times \text{kW} \times \text{colo} \times 12 / p`.
+
+    Examples
+    --------
+    >>> colocation_cost(150, 1.275, 4, 8)  # a quarter of 8 H100s at 150 USD per kW-month
+    4590.0
+    """
+    return float(gpus * kw * colocation_per_kw_month * 12 / periods_per_year)
+
+
 def deflated_rent(
     start_rate: float,
     annual_decline: float,
@@ -375,11 +447,10 @@ def contract_volumes(
 
 def _opex(deal: Deal) -> FloatArray:
     """Other opex per period, USD: stepped up by opex_escalation on each anniversary."""
-    anniversaries = np.arange(deal.periods) // deal.periods_per_year
-    base = deal.gpus * deal.opex_per_gpu_year / deal.periods_per_year
-    growth = np.power(1.0 + deal.opex_escalation, anniversaries, dtype=float)
-    opex: FloatArray = base * growth
-    return opex
+    years = np.arange(deal.periods) // deal.periods_per_year  # anniversaries passed
+    return opex_cost(
+        deal.opex_per_gpu_year, deal.periods_per_year, deal.gpus, deal.opex_escalation, years
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -387,8 +458,9 @@ def _fleet(deal: Deal) -> _Fleet:
     t = np.arange(deal.periods) / deal.periods_per_year
     t_end = np.arange(1, deal.periods + 1) / deal.periods_per_year
     volumes = _volumes(deal, t, deal.utilization, deal.contracted_share)
-    kw = deal.gpus * deal.kw_per_gpu  # contracted IT kW (no PUE)
-    colocation = kw * deal.colocation_per_kw_month * 12 / deal.periods_per_year
+    colocation = colocation_cost(
+        deal.colocation_per_kw_month, deal.kw_per_gpu, deal.periods_per_year, deal.gpus
+    )
     return _Fleet(t, t_end, *volumes, _opex(deal), colocation)
 
 

@@ -23,12 +23,15 @@ Conventions (the tests, the docs and the Excel functions rely on them):
   the fall of *new* hardware prices per FLOP, faster than used cards have traded. Ages
   within 1e-9 years of a step count as past it.
 * **Economic**: the present value at ``discount_rate`` of the card's net rent while the
-  rent covers its power. Rent follows the DSCR model: period :math:`k` (of :math:`p` a
-  year, :math:`8760/p` hours) earns :math:`r_k = \max(\text{floor}, r_0 (1-d)^{(k-1)/p})`
-  on ``utilization`` :math:`u` of its hours and pays power
+  rent covers its power. Period :math:`k` (of :math:`p` a year, :math:`8760/p` hours) earns
+  the rent at its start :math:`r_k = \max(\text{floor}, r_0 (1-d)^{(k-1)/p})` (not the
+  cash flows' period average) on ``utilization`` :math:`u` of its hours and pays power
   :math:`c = \text{kW} \times \text{PUE} \times \text{price} \times (u + \text{idle}(1-u))`
-  USD per hour, plus the fixed costs ``opex_per_gpu_year`` / 8760 and colocation
-  ``colocation_per_kw_month`` x kW x 12 / 8760 (every hour, busy or not), discounted by
+  USD per hour, plus the fixed costs ``opex_per_gpu_year`` / 8760 (today's, not escalated)
+  and colocation ``colocation_per_kw_month`` x kW x 12 / 8760 (every hour, busy or not):
+  the cash flows' formulas over one hour (:func:`~addin.analytics.cashflow.power_cost`,
+  :func:`~addin.analytics.cashflow.opex_cost`,
+  :func:`~addin.analytics.cashflow.colocation_cost`), discounted by
   :math:`(1 + \rho)^{-k/p}`; only periods with positive net rent count, and at most 15
   years.
 * **Liquidation**: see :mod:`addin.analytics.liquidation`; loan-to-value over the loan's
@@ -56,6 +59,8 @@ import numpy as np
 import pandas as pd
 
 from addin.analytics.cashflow import (
+    colocation_cost,
+    opex_cost,
     power_cost,
     rent_path,
 )
@@ -65,7 +70,6 @@ from addin.model.errors import InputError
 from addin.model.params import METHODS, param
 from addin.model.types import ArrayLike, FloatArray
 from addin.model.units import HOURS_PER_YEAR
-from addin.model.validate import finite_number
 
 MAX_ECONOMIC_LIFE_YEARS = 15.0
 DAYS_PER_YEAR = 365.25  # converts launch dates into ages
@@ -411,22 +415,19 @@ def fixed_cost_per_hour(
     -----
     .. math:: c_{fixed} = \frac{\text{opex}}{8760} + \frac{12\,\text{colo} \times \text{kW}}{8760}
 
+    the cash flows' opex and colocation (:func:`~addin.analytics.cashflow.opex_cost`,
+    :func:`~addin.analytics.cashflow.colocation_cost`) over one hour, at today's opex: the
+    economic value does not escalate opex.
+
     Examples
     --------
     >>> round(fixed_cost_per_hour(4_000), 6), round(fixed_cost_per_hour(0, 150, 1.275), 6)
     (0.456621, 0.261986)
     """
     opex = param("opex_per_gpu_year").check(opex_per_gpu_year)
-    # colocation_per_kw_month joins the parameter catalogue with the cost keys of issue 12.
-    colo = finite_number(
-        "colocation_per_kw_month",
-        colocation_per_kw_month,
-        0.0,
-        None,
-        "a number >= 0 (USD per kW per month)",
-    )
+    colo = param("colocation_per_kw_month").check(colocation_per_kw_month)
     k = param("kw").check(kw)
-    return opex / HOURS_PER_YEAR + colo * k * 12.0 / HOURS_PER_YEAR
+    return float(opex_cost(opex, HOURS_PER_YEAR)) + colocation_cost(colo, k, HOURS_PER_YEAR)
 
 
 def _life(rent: float, decline: float, utilization: float, cost_per_hour: float) -> float:
@@ -865,8 +866,6 @@ def _market(cost: float, ages: Any, keys: dict[str, Any]) -> Any:
 def deal_cost_per_hour(deal: Deal) -> float:
     """Power, opex and colocation of one of the deal's GPUs, USD per hour.
 
-    ``colocation_per_kw_month`` counts when the deal has it (a cost key of issue 12).
-
     Examples
     --------
     >>> d = load_deal({"name": "X", "gpus": 8, "market_rate": 2, "loan_amount": 1e5,
@@ -877,8 +876,9 @@ def deal_cost_per_hour(deal: Deal) -> float:
     c = power_cost_per_hour(
         deal.kw_per_gpu, deal.pue, deal.power_price, deal.utilization, deal.idle_power_share
     )
-    colocation = getattr(deal, "colocation_per_kw_month", None) or 0.0
-    return c + fixed_cost_per_hour(deal.opex_per_gpu_year, colocation, deal.kw_per_gpu)
+    return c + fixed_cost_per_hour(
+        deal.opex_per_gpu_year, deal.colocation_per_kw_month, deal.kw_per_gpu
+    )
 
 
 def _deal_economic(deal: Deal, years_from_start: FloatArray) -> FloatArray:

@@ -183,8 +183,8 @@ def debt_schedule(deal: Deal) -> Debt:
     """
     n = deal.periods
     rates = period_rates(deal)
-    fixed = deal.rate_shock == 0 or not np.any(rates != rates[0])
-    i = deal.interest_rate / deal.periods_per_year
+    fixed = not np.any(rates != rates[0])
+    i = float(rates[0])  # one rate all along: shocked too when the shock starts at close
     if deal.amortization == "sculpted":
         cfads = cash_flows(deal)["cfads"]
         ds = np.maximum(cfads, 0.0) / deal.target_dscr

@@ -212,7 +212,7 @@ def _compounding(deal: Deal, periods: int) -> FloatArray:
     (the last rate runs on past maturity)."""
     rates = period_rates(deal)
     if np.all(rates == rates[0]):
-        i = deal.interest_rate / deal.periods_per_year
+        i = float(rates[0])  # shocked too when the shock starts at close
         return np.asarray((1.0 + i) ** np.arange(1, periods + 1), dtype=float)
     padded = np.concatenate((rates, np.full(max(periods - rates.size, 0), rates[-1])))
     return np.asarray(np.cumprod(1.0 + padded[:periods]), dtype=float)

@@ -169,15 +169,18 @@ def fit_rows(ws: Worksheet, min_height: float = 15.0) -> None:
     """Give rows with wrapped text the height their longest cell needs.
 
     LibreOffice and Excel do not resize rows written by openpyxl, so the height is
-    estimated: about 1.1 characters of an 11 pt font per unit of column width.
+    estimated: about 1.1 characters of an 11 pt font per unit of column width. A cell merged
+    over several rows shares its lines among them.
     """
     span: dict[str, float] = {}
+    rows: dict[str, int] = {}
     for merged in ws.merged_cells.ranges:
         first = merged.start_cell.coordinate
         span[first] = sum(
             ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width or 13.0
             for col in range(merged.min_col, merged.max_col + 1)
         )
+        rows[first] = merged.max_row - merged.min_row + 1
     for row in ws.iter_rows():
         lines = 1
         for cell in row:
@@ -187,7 +190,7 @@ def fit_rows(ws: Worksheet, min_height: float = 15.0) -> None:
             width = span.get(cell.coordinate) or ws.column_dimensions[cell.column_letter].width
             per_line = max(1, int((width or 13.0) * 1.1))
             needed = sum(math.ceil(max(len(part), 1) / per_line) for part in text.split("\n"))
-            lines = max(lines, needed)
+            lines = max(lines, math.ceil(needed / rows.get(cell.coordinate, 1)))
         if lines > 1:
             number = row[0].row
             ws.row_dimensions[number].height = max(

@@ -25,6 +25,7 @@ from addin.io.deal_files import read_deal
 from addin.io.xlsx import save_workbook
 from addin.log import log_unexpected
 from addin.memo.builder import write_memo
+from addin.memo.flags import period_label
 from addin.model.errors import AddinError, DealFileError, OutputError, OutputExistsError
 
 EXAMPLE_DEAL = "example_deal.toml"
@@ -102,6 +103,15 @@ def run_job(job: Job) -> Outcome:
             "llcr": s.llcr,
             "breakeven_decline": s.breakeven_decline,
             "first_default_breach": s.first_default_breach,
+            "min_llcr": s.min_llcr,
+            "plcr": s.plcr,
+            "first_payment_default": s.first_payment_default,
+            "first_payment_default_date": s.first_payment_default_date,
+            "first_covenant_default": s.first_covenant_default,
+            "first_covenant_default_date": s.first_covenant_default_date,
+            "first_ltv_breach": s.first_ltv_breach,
+            "first_ltv_breach_date": s.first_ltv_breach_date,
+            "contract_expiry_cliff": s.contract_expiry_cliff,
             "ltv_close_book": data.collateral.ltv_close_book,
             "ltv_close_liquidation": None if sale is None else sale.ltv_close,
             "red_flags": sum(flag.status == "red" for flag in data.flags),
@@ -226,8 +236,18 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
     ("min_dscr", "Min DSCR", c.COVERAGE, 10),
     ("flat_min_dscr", "Min DSCR flat rent", c.COVERAGE, 10),
     ("llcr", "LLCR", c.COVERAGE, 9),
+    ("min_llcr", "Min LLCR (loan life)", c.COVERAGE, 9),
+    ("plcr", "PLCR", c.COVERAGE, 9),
     ("breakeven_decline", "Breakeven decline", c.PERCENT, 10),
     ("first_default_breach", "First default breach", "0", 10),
+    # the waterfall's first events (issue 12): period and payment date
+    ("first_payment_default", "First payment default", "0", 10),
+    ("first_payment_default_date", "Payment default date", c.DATE, 11),
+    ("first_covenant_default", "First covenant default", "0", 10),
+    ("first_covenant_default_date", "Covenant default date", c.DATE, 11),
+    ("first_ltv_breach", "First LTV breach", "0", 10),
+    ("first_ltv_breach_date", "LTV breach date", c.DATE, 11),
+    ("contract_expiry_cliff", "Contract-expiry cliff USD per period", c.USD, 14),
     ("ltv_close_book", "LTV at close (book)", c.PERCENT, 10),
     ("ltv_close_liquidation", "LTV at close (liquidation)", c.PERCENT, 11),
     ("red_flags", "Red flags", "0", 7),
@@ -250,14 +270,21 @@ def summary_frame(outcomes: list[Outcome]) -> pd.DataFrame:
 
 
 def format_summary(frame: pd.DataFrame) -> str:
-    """The summary as a fixed-width text table for the terminal."""
+    """The summary as fixed-width text tables for the terminal: coverage, then first events.
+
+    The second table has the waterfall's first payment default, covenant default and LTV
+    breach (period and payment date) and the contract-expiry cliff, for the deals written.
+    """
+    names = frame["file"].map(lambda p: Path(p).name)
     shown = pd.DataFrame(
         {
-            "deal file": frame["file"].map(lambda p: Path(p).name),
+            "deal file": names,
             "loan USD m": frame["loan_usd"].map(lambda v: "" if pd.isna(v) else f"{v / 1e6:,.1f}"),
             "min DSCR": frame["min_dscr"].map(_x),
             "flat": frame["flat_min_dscr"].map(_x),
             "LLCR": frame["llcr"].map(_x),
+            "min LLCR": frame["min_llcr"].map(_x),
+            "PLCR": frame["plcr"].map(_x),
             "breakeven": frame["breakeven_decline"].map(
                 lambda v: "" if v is None or pd.isna(v) else f"{v:.1%}"
             ),
@@ -265,7 +292,30 @@ def format_summary(frame: pd.DataFrame) -> str:
             "result": [e if e else "ok" for e in frame["error"]],
         }
     )
-    return shown.to_string(index=False)
+    written = frame["error"] == ""
+    if not written.any():
+        return shown.to_string(index=False)
+    rows = frame[written]
+    events = pd.DataFrame(
+        {
+            "deal file": names[written],
+            "first payment default": _events(rows, "first_payment_default"),
+            "first covenant default": _events(rows, "first_covenant_default"),
+            "first LTV breach": _events(rows, "first_ltv_breach"),
+            "expiry cliff USD k/period": rows["contract_expiry_cliff"].map(
+                lambda v: "none" if _blank(v) else f"{v / 1e3:,.0f}"
+            ),
+        }
+    )
+    return shown.to_string(index=False) + "\n\n" + events.to_string(index=False)
+
+
+def _events(rows: pd.DataFrame, key: str) -> list[str]:
+    """The first event of a kind per deal, as the memo prints it: "period k (date)"."""
+    return [
+        period_label(None if _blank(period) else (int(period), None if _blank(day) else day))
+        for period, day in zip(rows[key], rows[f"{key}_date"], strict=True)
+    ]
 
 
 def _x(value: Any) -> str:

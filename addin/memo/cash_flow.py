@@ -4,8 +4,19 @@ The sheet is native Excel formulas on the Inputs sheet's named ranges, the
 same conventions as :mod:`addin.analytics.dscr`, so an analyst who edits an input sees the whole
 schedule, the DSCRs and the LLCR recalculate without the add-in. Only functions that
 Excel 2016 and LibreOffice 7 both compute are used (IF, OR, MAX, MIN, AVERAGE, COUNT, ABS,
-ROUND, INT, ISNUMBER, INDEX, LN, EXP, NPV, PMT, EDATE); no LET, XLOOKUP, SEQUENCE or dynamic arrays.
-Each row is one period; the row count is the deal's number of periods when generated.
+ROUND, INT, ISNUMBER, LN, EXP, PMT, SUMPRODUCT, EDATE, SUM); no LET, XLOOKUP, SEQUENCE or
+dynamic arrays. Each row is one period; the row count is the deal's number of periods when
+generated.
+
+Rates follow :func:`addin.analytics.debt.period_rates`: each period's rate is the all-in
+rate (base_rate + margin for a floating deal, else interest_rate) plus rate_shock in the
+periods starting at or after rate_shock_year, per period. An annuity's payment is
+-PMT(the period's rate, the periods left, the opening balance, -balloon) in every period:
+at a constant rate that is the level payment of the whole term, and on a rate change it is
+the engine's re-amortisation of the balance over the remaining term. A sculpted loan and
+the LLCR discount at the period rates (a discount-factor column), as the engine does.
+What the engine alone computes (the waterfall, its events, collateral) is listed on the
+sheet (:data:`ENGINE_ONLY`).
 """
 
 from __future__ import annotations
@@ -109,7 +120,21 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         "sculpted", "Sculpted DS USD (CFADS+ / target)", c.USD, 13, "MAX({cfads},0)/target_dscr"
     ),
     Column("opening", "Opening balance USD", c.USD, 14, "{balance@prev}"),
-    Column("interest", "Interest USD", c.USD, 12, "{opening}*cf_rate"),
+    Column(
+        "rate",
+        "Interest rate of the period",
+        "0.0000%",
+        10,
+        "cf_rate+IF({year}>=rate_shock_year-1E-9,rate_shock,0)/periods_per_year",
+    ),
+    Column(
+        "discount",
+        "Discount factor (period rates)",
+        "0.000000",
+        10,
+        "{discount@prev}/(1+{rate})",
+    ),
+    Column("interest", "Interest USD", c.USD, 12, "{opening}*{rate}"),
     Column(
         "principal",
         "Principal USD",
@@ -118,7 +143,8 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         'IF(amortization="linear",cf_loan*(1-balloon)/cf_periods'
         "+IF({period}=cf_periods,cf_balloon,0),"
         'IF(amortization="bullet",IF({period}=cf_periods,cf_loan,0),'
-        'IF(amortization="annuity",cf_payment+IF({period}=cf_periods,cf_balloon,0),'
+        'IF(amortization="annuity",-PMT({rate},cf_periods-{period}+1,{opening},-cf_balloon)'
+        "+IF({period}=cf_periods,cf_balloon,0),"
         "{sculpted})-{interest}))",
     ),
     Column("debt_service", "Debt service USD", c.USD, 13, "{interest}+{principal}"),
@@ -145,6 +171,21 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         'IF(ISNUMBER({dscr}),IF({dscr}<default_dscr,{period},""),"")',
     ),
 )
+# What this sheet does not recompute, said on the sheet (issue 12: the waterfall and the
+# collateral are the engine's alone).
+ENGINE_ONLY = (
+    "Not recomputed on this sheet (the engine's, as generated; with the add-in "
+    "=DSCR_TABLE(Deal) and =DSCR_COVENANTS(Deal) give them live): the waterfall (DSRA, cash "
+    "sweep, lock-up account, distributions, arrears), the covenant DSCR on covenant_basis at "
+    "its test dates and the events (payment default, covenant default, LTV breach and "
+    "default), min LLCR, PLCR, the contract-expiry cliff and every collateral value. With "
+    "sweep_share > 0 or a max_ltv, the engine's debt service, DSCR and balance include "
+    "prepayments; the columns here are the contractual schedule before them. The breach "
+    "columns test each period's own DSCR. kw_per_gpu holds gpu_model's catalog kW as "
+    "resolved when the memo was made: changing gpu_model on the Inputs sheet does not "
+    "change it."
+)
+NOTE_COLUMN = 11  # the engine-only note spans from column K to the last column, rows 4-12
 TOTALLED = (
     "revenue",
     "power_cost",
@@ -191,7 +232,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> write_cash_flow(Workbook(), deal)["I4"].value  # the live min DSCR
-    '=IF(COUNT($R$14:$R$49)=0,"",MIN($R$14:$R$49))'
+    '=IF(COUNT($T$14:$T$49)=0,"",MIN($T$14:$T$49))'
     """
     ws = wb.create_sheet(CASH_FLOW)
     columns = period_columns(deal)
@@ -208,10 +249,17 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
         "Live Excel formulas on the Inputs sheet (same conventions as the engine): "
         f"period k starts at (k-1)/{deal.periods_per_year} years; USD per period.",
     )
+    discounts = column_range("discount")
+    first_rate = f"${letter['rate']}${first}"
     derived: list[tuple[str, str, str, str]] = [
         ("Hours per period", "cf_hours", "8760/periods_per_year", "#,##0.0"),
         ("Periods", "cf_periods", "ROUND(tenor_years*periods_per_year,0)", "0"),
-        ("Interest rate per period", "cf_rate", "interest_rate/periods_per_year", "0.0000%"),
+        (
+            "Rate per period before shock",
+            "cf_rate",
+            "IF(ISNUMBER(base_rate),base_rate+margin,interest_rate)/periods_per_year",
+            "0.0000%",
+        ),
         (
             "Contract rent USD/GPU-h",
             "cf_contract_rate",
@@ -234,14 +282,15 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
         (
             "Loan amount USD",
             "cf_loan",
-            f'IF(amortization="sculpted",NPV(cf_rate,{column_range("sculpted")}),loan_amount)',
+            f'IF(amortization="sculpted",SUMPRODUCT({column_range("sculpted")},{discounts}),'
+            "loan_amount)",
             c.USD,
         ),
         ("Balloon USD", "cf_balloon", "balloon*cf_loan", c.USD),
         (
-            "Level payment USD (annuity)",
+            "Annuity payment USD, period 1",
             "cf_payment",
-            'IF(amortization="annuity",-PMT(cf_rate,cf_periods,cf_loan,-cf_balloon),"n/a")',
+            f'IF(amortization="annuity",-PMT({first_rate},cf_periods,cf_loan,-cf_balloon),"n/a")',
             c.USD,
         ),
     ]
@@ -257,7 +306,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
         (
             "LLCR",
             "cf_llcr",
-            f'IF(cf_loan>0,NPV(cf_rate,{column_range("cfads")})/cf_loan,"")',
+            f'IF(cf_loan>0,SUMPRODUCT({column_range("cfads")},{discounts})/cf_loan,"")',
             c.COVERAGE,
         ),
         (
@@ -283,6 +332,10 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     ]
     c.put_text(ws, "A3", "Derived inputs", c.BOLD)
     c.put_text(ws, "F3", "Coverage", c.BOLD)
+    note, end = _letter(NOTE_COLUMN), _letter(len(columns))
+    c.put_text(ws, f"{note}3", "Engine-only figures", c.BOLD)
+    ws.merge_cells(f"{note}4:{end}{HEADER_ROW - 1}")
+    c.put_text(ws, f"{note}4", ENGINE_ONLY, c.NOTE_FONT).alignment = c.WRAP
     for offset, (label, name, formula, fmt) in enumerate(derived):
         row = 4 + offset
         ws.merge_cells(f"A{row}:C{row}")
@@ -305,6 +358,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
         row = first + k - 1
         refs = {col.key: f"{letter[col.key]}{row}" for col in columns}
         refs["balance@prev"] = f"{letter['balance']}{row - 1}" if k > 1 else "cf_loan"
+        refs["discount@prev"] = f"{letter['discount']}{row - 1}" if k > 1 else "1"
         for col in columns:
             ref = refs[col.key]
             if col.key == "period":
@@ -338,7 +392,7 @@ def cash_flow_ranges(deal: Deal) -> dict[str, tuple[str, int, int]]:
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> cash_flow_ranges(deal)["dscr"]  # no start date: no date column
-    ('R', 14, 49)
+    ('T', 14, 49)
     """
     columns = period_columns(deal)
     first, last = FIRST_ROW, FIRST_ROW + deal.periods - 1

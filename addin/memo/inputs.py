@@ -65,6 +65,9 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
     )
     c.header_row(ws, INPUTS_FIRST_ROW - 1, ["Key", "Value", "Unit", "Group", "Source", "Meaning"])
     values = deal.to_dict()
+    floating = deal.base_rate is not None
+    if floating:  # derived: left empty so that an edit of base_rate or margin carries through
+        values["interest_rate"] = None
     defaults = {**DEFAULTS, "kw_per_gpu": _catalog_kw(deal.gpu_model)}  # resolved at load
     row = INPUTS_FIRST_ROW
     for key, spec in KEY_SPECS.items():
@@ -75,7 +78,10 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
         cell.alignment = c.WRAP
         c.put_text(ws, f"C{row}", spec.unit)
         c.put_text(ws, f"D{row}", spec.group)
-        c.put_text(ws, f"E{row}", key_source(key, value, defaults.get(key, dataclasses.MISSING)))
+        source = key_source(key, value, defaults.get(key, dataclasses.MISSING))
+        if floating and key == "interest_rate":
+            source = "Derived: base_rate + margin (floating rate)"
+        c.put_text(ws, f"E{row}", source)
         c.put_text(ws, f"F{row}", spec.help)
         for col in "ACDEF":
             ws[f"{col}{row}"].border = c.BOX

@@ -10,6 +10,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from addin.analytics.waterfall import EVENT_NAMES
 from addin.io import xlsx as c
 from addin.memo.results import MemoData
 
@@ -50,7 +51,8 @@ def write_live(wb: Workbook, data: MemoData) -> Worksheet:
     ws[f"C{row}"] = ArrayFormula(f"C{row}:D{row}", "=DSCR_FIRST_BREACH(Deal)")
     row += 2
     tables: list[tuple[str, int, int]] = [
-        ("DSCR_TABLE(Deal)", data.schedule.shape[0] + 1, data.schedule.shape[1])
+        ("DSCR_COVENANTS(Deal)", len(EVENT_NAMES) + 1, 3),  # the first waterfall events
+        ("DSCR_TABLE(Deal)", data.schedule.shape[0] + 1, data.schedule.shape[1]),
     ]
     ltv = data.collateral.ltv
     if data.collateral.liquidation is not None:  # LTV_TABLE needs market_absorption

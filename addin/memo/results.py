@@ -33,10 +33,12 @@ from addin.analytics.dscr import (
     dscr_schedule,
     dscr_summary,
     llcr,
+    min_dscr,
     min_dscr_grid,
 )
 from addin.analytics.liquidation import Liquidation, liquidation_value, sale_terms
 from addin.analytics.ltv import DurationMismatch, duration_mismatch, ltv_schedule, underwater_period
+from addin.analytics.waterfall import WaterfallTerms
 from addin.memo.flags import Flag, dscr_flags, liquidation_flags, mismatch_flag
 from addin.model.deal import Deal
 from addin.model.errors import InputError
@@ -220,6 +222,10 @@ class MemoData:
     collateral: CollateralResults
     credit: CreditResults
     flags: tuple[Flag, ...]  # red / amber / green flags, in the order the memo shows them
+    # min DSCR (x) of the contractual schedule the live Cash flow sheet recomputes: the
+    # summary's unless a sweep or an LTV cure prepays (engine-only), then before prepayments
+    live_min_dscr: float = math.nan
+    prepays: bool = False  # the waterfall can prepay (sweep_share > 0 or a max_ltv)
 
 
 def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
@@ -427,6 +433,8 @@ def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
     """
     summary = dscr_summary(deal)
     debt = debt_schedule(deal)
+    prepays = WaterfallTerms.of(deal).prepays
+    contractual = deal.replace(sweep_share=0.0, max_ltv=None) if prepays else deal
     collateral = collateral_results(deal, debt)
     sale = collateral.liquidation
     flags = (
@@ -447,4 +455,6 @@ def analyse(deal: Deal, generated: dt.datetime | None = None) -> MemoData:
         collateral=collateral,
         credit=credit_results(deal, debt),
         flags=flags,
+        live_min_dscr=min_dscr(contractual) if prepays else summary.min_dscr,
+        prepays=prepays,
     )

@@ -170,14 +170,20 @@ def write_summary(wb: Workbook, data: MemoData, source: str) -> Worksheet:
         ws[f"A{row}"].border = ws[f"B{row}"].border = c.BOX
         row += 1
     row += 1
-    shown = f"({s.min_dscr:.17g})".upper()
+    shown = f"({data.live_min_dscr:.17g})".upper()
+    agrees = (
+        "Live Cash flow sheet agrees with the engine's schedule before prepayments (the "
+        "figures above include the cash sweep / LTV cure, which are engine-only)."
+        if data.prepays
+        else "Live Cash flow sheet agrees with these figures."
+    )
     check = (
         f"=IF(ABS(cf_min_dscr-{shown})<=1E-9*MAX(1,ABS({shown})),"
-        '"Live Cash flow sheet agrees with these figures.",'
+        f'"{agrees}",'
         '"Inputs were edited after generation: the Cash flow sheet differs; '
         're-run gpucredit memo.")'
     )
-    if math.isfinite(s.min_dscr):
+    if math.isfinite(data.live_min_dscr):
         ws.merge_cells(f"A{row}:H{row}")
         c.put_formula(ws, f"A{row}", check).font = c.NOTE_FONT
         row += 2

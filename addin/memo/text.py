@@ -96,12 +96,18 @@ CONVENTIONS: tuple[str, ...] = (
     "periods_per_year x (1 + opex_escalation)^(whole years since the start); colocation = "
     "gpus x kw_per_gpu x colocation_per_kw_month x 12 / periods_per_year (IT kW, no PUE); "
     "CFADS = revenue - power - other opex - colocation.",
-    "Interest = opening balance x interest_rate / periods_per_year. Annuity: level payment "
-    "with the balloon on top at maturity; linear: equal principal plus the balloon; bullet: "
-    "all principal at maturity; sculpted: debt service = max(CFADS, 0) / target_dscr, loan = "
-    "its present value at the loan rate, kept as sized under other declines.",
+    "Interest = opening balance x the period's rate: interest_rate / periods_per_year, or for "
+    "a floating deal (base_rate + margin, plus rate_shock in the periods starting at or after "
+    "rate_shock_year) / periods_per_year. Annuity: level payment with the balloon on top at "
+    "maturity, re-amortised over the remaining term when the rate changes; linear: equal "
+    "principal plus the balloon; bullet: all principal at maturity; sculpted: debt service = "
+    "max(CFADS, 0) / target_dscr, loan = its present value at the period rates, kept as sized "
+    "under other declines.",
     "DSCR = CFADS / debt service, blank where debt service is 0; LLCR = PV of CFADS at the "
-    "loan rate / loan amount.",
+    "loan's period rates / loan amount. The cash waterfall (DSRA, cash sweep, lock-up "
+    "account, distributions), the covenant DSCR on covenant_basis, the events (payment "
+    "default, covenant default, LTV breach) and the collateral values are the engine's only; "
+    "the live Cash flow sheet is the contractual schedule before any prepayment.",
     "Breakeven decline: the largest annual_decline in [0, 0.99] at which min DSCR stays at or "
     "above the threshold; 'none' if 0% already breaches.",
     "Stress grids keep the debt schedule as sized for the deal and vary one driver at a time.",

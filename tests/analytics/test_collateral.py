@@ -750,3 +750,22 @@ def test_worked_example_h100_fleet_valued_in_november_2026() -> None:
     )
     with_opex = residual_value(deal.replace(opex_per_gpu_year=4_000), age, "economic")
     assert with_opex == pytest.approx(10_309.99, abs=0.005)
+
+
+@pytest.mark.parametrize("periods_per_year", [12, 4, 1])
+def test_economic_costs_are_the_cash_flows_costs(periods_per_year: int) -> None:
+    # One place for the cost formula (issue 12): a spot fleet's power, opex and colocation
+    # in the first year of the cash flows, per GPU-hour, are the economic value's cost per
+    # hour (deal_cost_per_hour), to rounding; opex escalation starts after the first year.
+    from addin.analytics.cashflow import cash_flows
+    from addin.analytics.collateral import deal_cost_per_hour
+
+    deal = load_deal({**BASE_DEAL, "gpu_model": "B200", "opex_per_gpu_year": 4000,
+                      "colocation_per_kw_month": 150, "opex_escalation": 0.05,
+                      "periods_per_year": periods_per_year})  # fmt: skip
+    flows = cash_flows(deal)
+    costs = flows["power_cost"] + flows["opex"] + flows["colocation"]
+    hours = 8760 / periods_per_year  # hours per period
+    per_hour = costs[:periods_per_year] / (deal.gpus * hours)
+    np.testing.assert_allclose(per_hour, deal_cost_per_hour(deal), rtol=1e-12)
+    assert costs[periods_per_year] > costs[0]  # the cash flows escalate in year 2

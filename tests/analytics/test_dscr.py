@@ -73,6 +73,27 @@ def test_zero_rate_annuity() -> None:
     assert_allclose(debt_schedule(deal).debt_service[:-1], 600_000 / 12, rtol=1e-12)
 
 
+@pytest.mark.parametrize("amortization", ["annuity", "linear", "bullet", "sculpted"])
+def test_a_shock_from_close_is_the_fixed_rate_at_the_shocked_rate(amortization: str) -> None:
+    # Issue 12: rate_shock is added to the base rate in every period starting at or after
+    # rate_shock_year; from year 0 (the default) that is every period, so the loan is, by
+    # definition, the fixed-rate loan at base_rate + margin + rate_shock. (Before the fix
+    # the engine priced such a loan at base_rate + margin, ignoring the shock.)
+    loan = None if amortization == "sculpted" else 25e6
+    fixed = load_deal({**BASE_DEAL, "interest_rate": 0.08, "amortization": amortization,
+                       "loan_amount": loan, "balloon": 0.0})  # fmt: skip
+    shocked = fixed.replace(interest_rate=None, base_rate=0.04, margin=0.05, rate_shock=-0.01)
+    assert shocked.interest_rate == pytest.approx(0.09, rel=1e-15)  # all-in at close
+    for name in ("interest", "principal", "debt_service", "balance"):
+        assert_allclose(getattr(debt_schedule(shocked), name),
+                        getattr(debt_schedule(fixed), name), rtol=1e-12, atol=1e-6)  # fmt: skip
+    assert debt_schedule(shocked).loan_amount == pytest.approx(
+        debt_schedule(fixed).loan_amount, rel=1e-12
+    )
+    for metric in (llcr, min_dscr):
+        assert metric(shocked) == pytest.approx(metric(fixed), rel=1e-12)
+
+
 def test_rents_follow_the_formula() -> None:
     # Issue 12: r_k = 12 x integral over month k of max(floor, r0 (1 - d)^t) dt. H100 rent
     # from about 8 USD (2023 peak); 8 x 0.7^t reaches the 5 USD floor at t = ln(5/8)/ln(0.7)

@@ -54,6 +54,40 @@ VARIANTS: dict[str, dict[str, Any]] = {
         "opex_per_gpu_year": 3000,
         "opex_escalation": 0.03,
     },
+    # issue 12: floating rates (base_rate + margin, rate_shock from rate_shock_year). The
+    # base rate is illustrative (3M Term SOFR was ~4.3% in mid-2025); the shock starts
+    # inside a quarter (1.6 y: the first shocked period starts at 1.75 y)
+    "floating_shock_annuity_balloon": {
+        "interest_rate": None,
+        "base_rate": 0.043,
+        "margin": 0.065,
+        "rate_shock": 0.02,
+        "rate_shock_year": 1.6,
+        "periods_per_year": 4,
+        "balloon": 0.15,
+        "start_date": "2026-03-31",
+    },
+    "floating_shock_sculpted": {
+        "interest_rate": None,
+        "amortization": "sculpted",
+        "loan_amount": None,
+        "base_rate": 0.04,
+        "margin": 0.05,
+        "rate_shock": 0.03,
+        "rate_shock_year": 2,
+        "annual_decline": 0.2,
+    },
+    # a rate cut from the first period: the annuity's first payment is at the cut rate
+    "floating_cut_from_start_semiannual": {
+        "interest_rate": None,
+        "base_rate": 0.05,
+        "margin": 0.04,
+        "rate_shock": -0.01,
+        "rate_shock_year": 0,
+        "periods_per_year": 2,
+    },
+    # a cash sweep prepays: the live sheet is the contractual schedule before prepayments
+    "sweep_and_dsra": {"sweep_share": 0.5, "dsra_months": 6, "annual_decline": 0.2},
 }
 
 

@@ -21,7 +21,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from addin.analytics.credit import irb_risk_weight, miner_stress_pd
 from addin.analytics.debt import debt_schedule
-from addin.analytics.dscr import breakeven_decline, dscr_schedule, min_dscr_grid
+from addin.analytics.dscr import breakeven_decline, dscr_schedule, first_events, min_dscr_grid
 from addin.analytics.ltv import ltv_schedule
 from addin.cli import main
 from addin.io.deal_files import read_deal
@@ -63,6 +63,7 @@ PORTABLE = {
     "INT",
     "LN",
     "EXP",
+    "SUMPRODUCT",  # issue 12: discounting at the period rates of a floating loan
 }
 UNSAFE = '=HYPERLINK("http://x","y")'
 
@@ -140,6 +141,20 @@ def test_deal_named_range_loads_back_as_the_same_deal(book: openpyxl.Workbook) -
     assert load_deal(rows) == read_deal(NEOCLOUD)
 
 
+def test_a_floating_deal_range_loads_back_and_follows_base_rate() -> None:
+    # issue 12: a floating deal's interest_rate is derived (base_rate + margin), so the Inputs
+    # sheet leaves it empty: the Deal range loads back as the same deal, and an edit of
+    # base_rate in Excel reaches the add-in's functions without a contradiction
+    deal = load_deal(variant("floating_shock_annuity_balloon"))
+    book = build_workbook(analyse(deal))
+    sheet, ref = next(iter(book.defined_names["Deal"].destinations))
+    rows = [[c.value for c in row] for row in book[sheet][ref.replace("$", "")]]
+    assert dict(rows)["interest_rate"] is None
+    assert load_deal(rows) == deal
+    edited = [[k, 0.05 if k == "base_rate" else v] for k, v in rows]
+    assert load_deal(edited).interest_rate == pytest.approx(0.05 + deal.margin, rel=1e-15)
+
+
 def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
     deal = read_deal(NEOCLOUD)
     arrays = {
@@ -155,6 +170,10 @@ def test_live_sheet_declares_array_ranges(book: openpyxl.Workbook) -> None:
         openpyxl.utils.cell.coordinate_to_tuple(first)[0] + rows,
     )
     assert "=LTV_TABLE(Deal)" in arrays
+    # issue 12: the first waterfall events as DSCR_COVENANTS returns them: a header row, then
+    # event, period, date for each kind of event
+    low, top, high, bottom = openpyxl.utils.cell.range_boundaries(arrays["=DSCR_COVENANTS(Deal)"])
+    assert (bottom - top + 1, high - low + 1) == (len(first_events(deal)) + 1, 3)
 
 
 def test_stress_sheet_holds_engine_values(book: openpyxl.Workbook) -> None:
@@ -428,3 +447,46 @@ def test_pdf_without_libreoffice_exit_2(
     assert main(["memo", "--example", "--pdf", "-o", str(tmp_path)]) == 2
     assert "--pdf needs LibreOffice (soffice)" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_batch_summary_shows_the_waterfall_events(tmp_path: Path) -> None:
+    # issue 12: the printed summary and the summary workbook carry min LLCR, PLCR, the first
+    # payment default, covenant default and LTV breach with their dates, and the expiry
+    # cliff; the values in are the values out (a failed deal shows none of them)
+    from addin.memo.batch import Outcome, format_summary, summary_frame, write_summary_workbook
+
+    metrics = {
+        "deal": "D", "borrower_type": "neocloud", "loan_usd": 85e6, "min_dscr": 0.5,
+        "flat_min_dscr": 1.8, "llcr": 1.26, "breakeven_decline": 0.07,
+        "first_default_breach": 37, "min_llcr": 0.41, "plcr": 1.52,
+        "first_payment_default": 37, "first_payment_default_date": dt.date(2029, 2, 1),
+        "first_covenant_default": 42, "first_covenant_default_date": dt.date(2029, 7, 1),
+        "first_ltv_breach": None, "first_ltv_breach_date": None,
+        "contract_expiry_cliff": -3_182_226.0, "ltv_close_book": 0.75,
+        "ltv_close_liquidation": 1.08, "red_flags": 4,
+    }  # fmt: skip
+    outcomes = [
+        Outcome(Path("deals/a.toml"), memo_path=tmp_path / "a_memo.xlsx", metrics=metrics),
+        Outcome(Path("deals/bad.toml"), error="deals/bad.toml: gpus: got -5"),
+    ]
+    frame = summary_frame(outcomes)
+    text = format_summary(frame)
+    coverage, events = text.split("\n\n")
+    assert coverage.splitlines()[0].split()[-5:] == ["PLCR", "breakeven", "red", "flags", "result"]
+    assert "0.41x" in coverage
+    assert "1.52x" in coverage
+    header, *rows = events.splitlines()
+    assert "first payment default" in header
+    assert len(rows) == 1  # the failed deal has no events row
+    for shown in ("a.toml", "period 37 (2029-02-01)", "period 42 (2029-07-01)", "none", "-3,182"):
+        assert shown in rows[0]
+    ws = openpyxl.load_workbook(write_summary_workbook(frame, tmp_path)).active
+    header = [c.value for c in ws[3]]
+    row = dict(zip(header, [c.value for c in ws[4]], strict=True))
+    assert row["Min LLCR (loan life)"] == 0.41
+    assert row["PLCR"] == 1.52
+    assert row["First payment default"] == 37
+    assert row["Payment default date"] == dt.datetime(2029, 2, 1)
+    assert row["Covenant default date"] == dt.datetime(2029, 7, 1)
+    assert row["First LTV breach"] is None
+    assert row["Contract-expiry cliff USD per period"] == -3_182_226.0

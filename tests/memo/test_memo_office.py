@@ -69,13 +69,27 @@ def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[De
     return {n: (deals[n], written[n], out) for n, out in zip(names, done, strict=True)}
 
 
+def contractual(deal: Deal) -> Deal:
+    """The deal the live sheet follows: no prepayment (a sweep and an LTV cure are engine-only)."""
+    return deal.replace(sweep_share=0.0, max_ltv=None) if deal.sweep_share or deal.max_ltv else deal
+
+
+def rates(deal: Deal) -> np.ndarray:
+    """Each period's rate (issue 12, section 3): the all-in rate, plus rate_shock in the
+    periods starting at or after rate_shock_year; per period."""
+    start = (np.arange(1, deal.periods + 1) - 1) / deal.periods_per_year
+    shock = np.where(start >= deal.rate_shock_year - 1e-9, deal.rate_shock, 0.0)
+    return (deal.interest_rate + shock) / deal.periods_per_year
+
+
 def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], dict[str, Any]]:
     """Engine values for the Cash flow sheet: top block by label, columns, totals."""
+    deal = contractual(deal)
     table = dscr_schedule(deal)
     debt = debt_schedule(deal)
     s = dscr_summary(deal)
     n, p = deal.periods, deal.periods_per_year
-    i = deal.interest_rate / p
+    i = rates(deal)[0]  # the first period's rate: the level payment's until a rate change
     loan = debt.loan_amount
     balloon = deal.balloon * loan
     if deal.amortization != "annuity":
@@ -87,7 +101,7 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
     top = {
         "Hours per period": HOURS_PER_YEAR / p,
         "Periods": n,
-        "Interest rate per period": i,
+        "Rate per period before shock": deal.interest_rate / p,
         "Contract rent USD/GPU-h": deal.effective_contract_rate,
         "Re-let share of market rent": 1.0
         if deal.recontract_rate is None
@@ -95,7 +109,7 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
         "Rent floor binds from (years)": floor_from(deal),
         "Loan amount USD": loan,
         "Balloon USD": balloon,
-        "Level payment USD (annuity)": payment,
+        "Annuity payment USD, period 1": payment,
         "Min DSCR": s.min_dscr,
         "Average DSCR": s.avg_dscr,
         "LLCR": s.llcr,
@@ -116,6 +130,8 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
         contracted_gpus=list(contracted),
         billed_share=list((contracted + (deal.gpus - contracted) * deal.utilization) / deal.gpus),
         sculpted=list(np.maximum(table["cfads"].to_numpy(), 0.0) / deal.target_dscr),
+        rate=list(rates(deal)),
+        discount=list(1.0 / np.cumprod(1.0 + rates(deal))),
         opening=[loan, *table["balance"].to_numpy()[:-1]],
         lockup_breach=[k if d < deal.lockup_dscr else None for k, d in enumerate(dscr, 1)],
         default_breach=[k if d < deal.default_dscr else None for k, d in enumerate(dscr, 1)],
@@ -199,6 +215,59 @@ def test_summary_consistency_line_reads_agrees(
     assert "Live Cash flow sheet agrees with these figures." in texts
 
 
+def test_sweep_deal_says_the_sheet_is_before_prepayments(
+    recalculated: dict[str, tuple[Deal, Path, Path]],
+) -> None:
+    """A sweep prepays (engine-only): the check line compares the live sheet with the
+    engine's schedule before prepayments and says so, rather than crying "edited"."""
+    deal, written, done = recalculated["sweep_and_dsra"]
+    assert dscr_summary(deal).min_dscr > dscr_summary(contractual(deal)).min_dscr  # it bites
+    texts = [
+        c.value
+        for row in openpyxl.load_workbook(done, data_only=True)["Summary"].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert any(t.startswith("Live Cash flow sheet agrees with the engine's schedule before")
+               for t in texts)  # fmt: skip
+    note = " ".join(
+        str(c.value)
+        for row in openpyxl.load_workbook(written)[CASH_FLOW].iter_rows(max_row=HEADER_ROW)
+        for c in row
+        if isinstance(c.value, str)
+    )
+    assert "sweep_share > 0 or a max_ltv" in note
+    assert "the waterfall (DSRA, cash sweep" in note
+
+
+def test_shocked_annuity_is_the_closed_form_at_the_shocked_rate(
+    recalculated: dict[str, tuple[Deal, Path, Path]],
+) -> None:
+    """Issue 12 acceptance: after the shock the live debt service is the level annuity of the
+    balance then, at the shocked rate, over the remaining term (balloon on top at the end),
+    computed here from LibreOffice's own balance, not the engine's."""
+    deal, _, done = recalculated["floating_shock_annuity_balloon"]
+    ws = openpyxl.load_workbook(done, data_only=True)[CASH_FLOW]
+    keys = [col.key for col in period_columns(deal)]
+
+    def column(key: str) -> list[float]:
+        j = keys.index(key) + 1
+        return [ws.cell(row=FIRST_ROW + k, column=j).value for k in range(deal.periods)]
+
+    n, p = deal.periods, deal.periods_per_year
+    m = math.ceil(deal.rate_shock_year * p)  # periods before the shock: t = 1.75 y is the 8th
+    assert m == 7
+    i = (deal.base_rate + deal.margin + deal.rate_shock) / p  # the shocked rate per period
+    balance, balloon = column("balance")[m - 1], deal.balloon * deal.loan_amount
+    level = (balance - balloon * (1 + i) ** -(n - m)) * i / (1 - (1 + i) ** -(n - m))
+    service = column("debt_service")
+    assert service[m:-1] == pytest.approx([level] * (n - m - 1), rel=REL)
+    assert service[-1] == pytest.approx(level + balloon, rel=REL)
+    before = (deal.base_rate + deal.margin) / p
+    assert column("rate")[:m] == pytest.approx([before] * m, rel=REL)
+    assert service[m - 1] != pytest.approx(level, rel=1e-3)  # the payment did change
+
+
 def _set_input(path: Path, key: str, value: float, out: Path) -> None:
     wb = openpyxl.load_workbook(path)
     sheet, ref = next(iter(wb.defined_names[key].destinations))
@@ -212,6 +281,8 @@ def _set_input(path: Path, key: str, value: float, out: Path) -> None:
         ("neocloud_h100", "annual_decline", 0.45),
         ("sculpted_negative_cfads", "annual_decline", 0.2),
         ("miner_spot_h100", "utilization", 0.55),
+        ("floating_shock_annuity_balloon", "rate_shock", 0.035),  # issue 12: floating rates
+        ("floating_shock_sculpted", "base_rate", 0.05),
     ],
 )
 def test_changed_input_recalculates_like_engine(
