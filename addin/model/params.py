@@ -1082,6 +1082,14 @@ ARGUMENTS: tuple[Param, ...] = (
         kind="int",
     ),
     _number(
+        "book_paths",
+        "paths",
+        "Simulated paths of the whole book (gpucredit book --paths).",
+        2,
+        10_000_000,
+        kind="int",
+    ),
+    _number(
         "pd_years",
         "years",
         "Horizon of the cumulative PD, from the start; empty means the loan's tenor (lifetime).",
