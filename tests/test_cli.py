@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
-from addin import SCENARIOS, deal_risk, dscr_summary, fair_margin, run_scenario
+from addin import SCENARIOS, deal_risk, dscr_summary, fair_margin, log, run_scenario
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from tests.deals import EXAMPLES
@@ -162,10 +163,17 @@ def test_risk_internal_error_is_logged_one_line_and_exit_1(
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
+    logger = logging.getLogger(log.LOGGER_NAME)  # a fresh log here (as tests/test_log.py)
     monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "propagate", True)
     monkeypatch.setattr("addin.sim.engine.deal_risk", broken)
-    assert main(["risk", str(EXAMPLES / "neocloud_h100.toml"), "--paths", "64"]) == 1
+    try:
+        assert main(["risk", str(EXAMPLES / "neocloud_h100.toml"), "--paths", "64"]) == 1
+    finally:
+        for handler in logger.handlers:
+            handler.close()
     err = capsys.readouterr().err
-    assert err.startswith("gpucredit: internal error in risk; details logged in ")
-    assert err.count("\n") == 1
-    assert "RuntimeError" in "".join(p.read_text("utf-8") for p in tmp_path.rglob("*.log"))
+    path = tmp_path / "gpucredit.log"
+    assert err == f"gpucredit: internal error in risk; details logged in {path}\n"
+    assert "unexpected error in risk(str): RuntimeError" in path.read_text(encoding="utf-8")
