@@ -9,6 +9,8 @@ The package, one layer per folder (imports flow one way; CI checks it with impor
 
 - ``addin.model``: the deal, the GPU catalog, errors and number checks;
 - ``addin.analytics``: pure numpy/scipy: cash flows, debt, DSCR, collateral, credit, portfolio loss;
+- ``addin.sim``: the path engine: PD, LGD, EL, rating and fair margin from simulated paths
+  of the deal's own cash flows, and named scenarios;
 - ``addin.io``: deal files, the intake workbook, workbook writing, LibreOffice;
 - ``addin.excel``: the Excel functions (the only xlwings importer), Lite, the gallery cases;
 - ``addin.memo``: the deal memo and gallery workbooks;
@@ -114,6 +116,13 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
         tranche_expected_loss,
         two_factor_loss_distribution,
     )
+    from addin.analytics.rating import (
+        annual_pd,
+        lifetime_irb_risk_weight,
+        rating_default_rates,
+        rating_from_pd,
+        slotting_from_pd,
+    )
     from addin.analytics.waterfall import (
         WaterfallTerms,
         deal_waterfall,
@@ -139,6 +148,17 @@ if TYPE_CHECKING:  # the same names, for type checkers and IDEs
         AddinError,
         DealFileError,
         InputError,
+    )
+    from addin.sim.engine import (
+        DealRisk,
+        FairMargin,
+        deal_risk,
+        fair_margin,
+    )
+    from addin.sim.scenarios import (
+        SCENARIOS,
+        ScenarioResult,
+        run_scenario,
     )
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -227,6 +247,13 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "tranche_expected_loss",
         "two_factor_loss_distribution",
     ),
+    "addin.analytics.rating": (
+        "annual_pd",
+        "lifetime_irb_risk_weight",
+        "rating_default_rates",
+        "rating_from_pd",
+        "slotting_from_pd",
+    ),
     "addin.analytics.waterfall": (
         "WaterfallTerms",
         "deal_waterfall",
@@ -251,22 +278,38 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "DealFileError",
         "InputError",
     ),
+    "addin.sim.engine": (
+        "DealRisk",
+        "FairMargin",
+        "deal_risk",
+        "fair_margin",
+    ),
+    "addin.sim.scenarios": (
+        "SCENARIOS",
+        "ScenarioResult",
+        "run_scenario",
+    ),
 }
 _HOME = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __version__ = VERSION
 __all__ = [
+    "SCENARIOS",
     "AddinError",
     "Deal",
     "DealFileError",
+    "DealRisk",
     "Debt",
     "DscrSummary",
     "DurationMismatch",
+    "FairMargin",
     "InputError",
     "Liquidation",
     "SaleTerms",
+    "ScenarioResult",
     "WaterfallTerms",
     "__version__",
+    "annual_pd",
     "avg_dscr",
     "book_value",
     "breakeven_decline",
@@ -277,6 +320,7 @@ __all__ = [
     "contract_hours_share",
     "crypto_factor",
     "deal_launch_ages",
+    "deal_risk",
     "deal_waterfall",
     "debt_schedule",
     "default_correlation",
@@ -292,6 +336,7 @@ __all__ = [
     "economic_life",
     "economic_value",
     "event_text",
+    "fair_margin",
     "first_breach",
     "first_events",
     "fixed_cost_per_hour",
@@ -304,6 +349,7 @@ __all__ = [
     "irb_risk_weight",
     "joint_default_probability",
     "launch_ages",
+    "lifetime_irb_risk_weight",
     "liquidation_value",
     "llcr",
     "load_deal",
@@ -323,14 +369,18 @@ __all__ = [
     "portfolio_var",
     "power_cost",
     "power_cost_per_hour",
+    "rating_default_rates",
+    "rating_from_pd",
     "read_deal",
     "rent_factor",
     "residual_curve",
     "residual_value",
+    "run_scenario",
     "sale_terms",
     "sculpted_debt_capacity",
     "simulate_losses",
     "simulate_two_factor_losses",
+    "slotting_from_pd",
     "smooth_factor",
     "successor_launches",
     "tail_dependence",

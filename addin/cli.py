@@ -2,7 +2,9 @@
 
 Examples
 --------
-``gpucredit dscr workbooks/examples/neocloud_h100.toml`` prints the schedule and summary.
+``gpucredit dscr workbooks/examples/neocloud_h100.toml`` prints the schedule and summary;
+``gpucredit risk workbooks/examples/neocloud_h100.toml`` prints its PD, LGD, expected loss,
+rating and fair margin from simulated paths.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ if TYPE_CHECKING:  # the engines load only when a command needs them: --help sta
     import pandas as pd
 
     from addin.analytics.dscr import DscrSummary
+    from addin.model.deal import Deal
+    from addin.sim.engine import DealRisk, FairMargin
+    from addin.sim.scenarios import ScenarioResult
 
 EXIT_BAD_INPUT = 2  # a bad deal file, argument or option: the message says which
 EXIT_ENVIRONMENT = 3  # a file could not be written: the message gives the path and reason
+EXIT_INTERNAL = 1  # an unexpected error: logged with its traceback, the message says where
 
 
 def _percent(value: float | None) -> str:
@@ -125,6 +131,128 @@ def covenant_note(basis: str, tests_per_year: int) -> str:
     )
 
 
+def _pct(value: float, digits: int = 2) -> str:
+    """A decimal as a percentage; "n/a" for NaN."""
+    return "n/a" if value != value else f"{value:.{digits}%}"
+
+
+def _usd(value: float) -> str:
+    return f"{value:,.0f} USD"
+
+
+def _whole(option: str, text: str, name: str) -> int:
+    """An option's value as a whole number, checked by the catalogue entry ``name``."""
+    from addin.model.params import param
+
+    value: object = text
+    for kind in (int, float):
+        try:
+            value = kind(text)
+            break
+        except ValueError:
+            continue
+    return int(param(name).check(value, option))
+
+
+def risk_lines(deal: Deal, risk: DealRisk, margin: FairMargin) -> list[str]:
+    """The risk table of ``gpucredit risk``: by year, then the life of the loan."""
+    from addin.sim.engine import MARGIN_GRID
+
+    horizon = f"{risk.horizon_years:g} years"
+    lines = [
+        f"{deal.name}: {deal.gpus:,} x {deal.gpu_model}, {deal.amortization} loan of "
+        f"{_usd(risk.loan_amount)} over {horizon}",
+        f"Credit from the asset: {risk.paths:,} simulated paths, seed {risk.seed} "
+        "(± one Monte Carlo standard error)",
+        "",
+        f"{'year':>4}  {'cumulative PD':>18}  {'marginal PD':>11}",
+    ]
+    for year, pd, se, marginal in zip(
+        risk.years, risk.cumulative_pd, risk.cumulative_pd_se, risk.marginal_pd, strict=True
+    ):
+        lines.append(f"{year:4.0f}  {_pct(pd) + ' ± ' + _pct(se):>18}  {_pct(marginal):>11}")
+    p5, _, p50, _, p95 = risk.lgd_percentiles
+    if margin.fair == float("inf"):
+        fair = f"above {MARGIN_GRID[-1]:.0%} (no margin up to it pays)"
+        verdict = "underpriced"
+    else:
+        fair = _pct(margin.fair)
+        gap = round(margin.shortfall_bps)
+        verdict = f"{'underpriced' if gap > 0 else 'overpriced'} by {abs(gap):,} bp"
+        verdict = "priced at its fair margin" if gap == 0 else verdict
+    irb = _pct(risk.irb_risk_weight, 1)
+    if risk.irb_risk_weight != risk.irb_risk_weight:
+        irb = "n/a (every path defaults: a defaulted exposure)"
+    slot = risk.slotting
+    table = [
+        (f"Lifetime PD ({horizon})", f"{_pct(risk.lifetime_pd)} ± {_pct(risk.lifetime_pd_se)}"),
+        ("LGD mean (P5 / P50 / P95)", f"{_pct(risk.lgd_mean, 1)} ({_pct(p5, 1)} / "
+         f"{_pct(p50, 1)} / {_pct(p95, 1)})" if risk.lgd_mean == risk.lgd_mean
+         else "n/a (no path defaults)"),
+        ("Expected loss", f"{_usd(risk.expected_loss)} ± {_usd(risk.expected_loss_se)} = "
+         f"{_pct(risk.expected_loss_share)} of the loan"),
+        ("Unexpected loss (sd)", _usd(risk.unexpected_loss)),
+        ("Lock-up", _pct(risk.lockup_prob)),
+        ("Covenant default", _pct(risk.covenant_default_prob)),
+        ("LTV breach", _pct(risk.ltv_breach_prob)),
+        ("Payment default", _pct(risk.payment_default_prob)),
+        ("Rating (S&P-equivalent)", risk.rating),
+        ("Slotting (object finance)", f"{slot.category}, risk weight {_pct(slot.risk_weight, 0)}"),
+        ("IRB risk weight", irb),
+        ("Fair margin", f"{fair} over the base rate {_pct(margin.base_rate)}"),
+        ("Actual margin", f"{_pct(margin.actual)}: {verdict}"),
+    ]  # fmt: skip
+    width = max(len(label) for label, _ in table)
+    return [*lines, "", *(f"{label:<{width}}  {value}" for label, value in table)]
+
+
+def scenario_lines(deal: Deal, results: list[ScenarioResult]) -> list[str]:
+    """Each named scenario's result, two lines each, for ``gpucredit risk --scenario``."""
+    from addin.analytics.debt import period_dates
+
+    dates = period_dates(deal)
+    lines = [f"{deal.name}: named scenarios, each one path through the waterfall", ""]
+    for result in results:
+        k = result.first_default_period
+        if k is None:
+            default = "no default"
+        else:
+            when = f" ({dates[k - 1]})" if dates else ""
+            default = f"first default in period {k}{when}, {result.first_default_event}"
+        dscr = "n/a" if result.min_dscr != result.min_dscr else f"{result.min_dscr:.2f}x"
+        lines.append(f"{result.name}: {result.description}")
+        lines.append(f"  min DSCR {dscr}; {default}; loss {_usd(result.loss)} "
+                     f"(LGD {_pct(result.lgd, 1)})")  # fmt: skip
+    return lines
+
+
+def run_risk(path: str, paths: str | None, seed: str | None, scenario: str | None) -> int:
+    """Print a deal's credit risk from simulated paths, or its named scenarios."""
+    from addin.io.deal_files import read_deal
+    from addin.log import log_unexpected
+    from addin.sim.engine import DEFAULT_PATHS, deal_risk, fair_margin
+    from addin.sim.scenarios import SCENARIOS, run_scenario
+
+    count = DEFAULT_PATHS if paths is None else _whole("--paths", paths, "paths")
+    start = 0 if seed is None else _whole("--seed", seed, "seed")
+    deal = read_deal(path)
+    try:
+        if scenario is not None:
+            names = list(SCENARIOS) if scenario.strip().lower() == "all" else [scenario]
+            lines = scenario_lines(deal, [run_scenario(deal, name) for name in names])
+        else:
+            risk = deal_risk(deal, count, start)
+            lines = risk_lines(deal, risk, fair_margin(deal, count, start))
+    except AddinError:
+        raise
+    except Exception:
+        where = log_unexpected("risk", (path,))
+        print(f"gpucredit: internal error in risk; details logged in {where}", file=sys.stderr)
+        return EXIT_INTERNAL
+    print("\n".join(lines))
+    return 0
+
+
 def run_lite(folder: str, wheel_url: str | None) -> int:
     """Write xlwings Lite's main.py and requirements.txt into a folder."""
     from addin.excel.lite import write_lite
@@ -223,6 +351,20 @@ def build_parser() -> argparse.ArgumentParser:
     dscr.add_argument("deal", help="deal file (.toml)")
     dscr.add_argument("--decline", type=float, default=None,
                       help="annual rent decline, decimal (default: the deal's own)")  # fmt: skip
+    risk = commands.add_parser(
+        "risk", help="print a deal's PD, LGD, expected loss, rating and fair margin from "
+        "simulated paths of its own cash flows"
+    )  # fmt: skip
+    risk.add_argument("deal", help="deal file (.toml or .xlsx)")
+    risk.add_argument("--paths", default=None, metavar="N",
+                      help="simulated paths, 2 to 200,000 (default 2,000); standard errors "
+                           "fall as 1/sqrt(N)")  # fmt: skip
+    risk.add_argument("--seed", default=None, metavar="S",
+                      help="seed of the random numbers (default 0): the same seed gives the "
+                           "same numbers")  # fmt: skip
+    risk.add_argument("--scenario", default=None, metavar="NAME",
+                      help='print a named scenario instead, e.g. "2024 rent collapse", or '
+                           '"all"; a wrong name lists them')  # fmt: skip
     lite = commands.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite")
     lite.add_argument("folder", help="folder to write the two files into")
     lite.add_argument("--wheel-url", default=None,
@@ -270,6 +412,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         if args.command == "dscr":
             return run_dscr(args.deal, args.decline)
+        if args.command == "risk":
+            return run_risk(args.deal, args.paths, args.seed, args.scenario)
         if args.command == "lite":
             return run_lite(args.folder, args.wheel_url)
         if args.command == "gallery":

@@ -1,13 +1,14 @@
-"""`gpucredit dscr`: the schedule and summary of a deal in the terminal."""
+"""`gpucredit dscr` and `gpucredit risk`: a deal's schedule and its credit risk in the terminal."""
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
 import pytest
 
-from addin import dscr_summary
+from addin import SCENARIOS, deal_risk, dscr_summary, fair_margin, log, run_scenario
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from tests.deals import EXAMPLES
@@ -96,3 +97,83 @@ def test_summary_without_dates_or_contract(
     assert shown["First payment default"] == f"period {s.first_payment_default}"
     assert shown["First LTV breach"] == "none"
     assert shown["Contract-expiry cliff"] == "none"
+
+
+# ---- gpucredit risk ---------------------------------------------------------------------
+
+
+def test_risk_prints_the_risk_table_of_the_python_api(capsys: pytest.CaptureFixture[str]) -> None:
+    path = EXAMPLES / "neocloud_h100.toml"
+    assert main(["risk", str(path), "--paths", "512", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    deal = read_deal(path)
+    risk, margin = deal_risk(deal, 512, 3), fair_margin(deal, 512, 3)
+    assert "512 simulated paths, seed 3" in out
+    for year, pd, se, marginal in zip(
+        risk.years, risk.cumulative_pd, risk.cumulative_pd_se, risk.marginal_pd, strict=True
+    ):
+        line = f"{year:4.0f}  {f'{pd:.2%} ± {se:.2%}':>18}  {marginal:>11.2%}"
+        assert line in out.splitlines()
+    assert f"{risk.lifetime_pd:.2%} ± {risk.lifetime_pd_se:.2%}" in out
+    assert f"Expected loss              {risk.expected_loss:,.0f} USD" in out
+    assert f"Rating (S&P-equivalent)    {risk.rating}" in out
+    assert f"{risk.slotting.category}, risk weight {risk.slotting.risk_weight:.0%}" in out
+    # the example's 7% margin pays more than its fair margin (its loss given default is low)
+    gap = round(-margin.shortfall_bps)
+    assert gap > 0
+    assert f"Actual margin              7.00%: overpriced by {gap:,} bp" in out
+
+
+def test_risk_scenario_prints_one_scenario_or_all(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(EXAMPLES / "neocloud_h100.toml")
+    assert main(["risk", path, "--scenario", "btc -77%"]) == 0
+    one = capsys.readouterr().out
+    assert [name for name in SCENARIOS if f"\n{name}: " in one] == ["BTC -77%"]
+    result = run_scenario(read_deal(path), "BTC -77%")
+    assert f"min DSCR {result.min_dscr:.2f}x; first default in period " in one
+    assert main(["risk", path, "--scenario", "ALL"]) == 0
+    every = capsys.readouterr().out
+    assert [name for name in SCENARIOS if f"\n{name}: " in every] == list(SCENARIOS)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--paths", "abc", "--paths: got 'abc'; allowed: a whole number >= 2 and <= 200000"),
+        ("--paths", "1", "--paths: got 1; allowed: a whole number >= 2"),
+        ("--paths", "2.5", "--paths: got 2.5; allowed: a whole number"),
+        ("--paths", "300000", "--paths: got 300000; allowed: a whole number >= 2 and <= 200000"),
+        ("--seed", "-1", "--seed: got -1; allowed: a whole number >= 0"),
+        ("--scenario", "tulip mania", "scenario: got 'tulip mania'; allowed: one of 2024 rent"),
+    ],
+)
+def test_risk_bad_option_is_one_line_and_exit_2(
+    option: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["risk", str(EXAMPLES / "neocloud_h100.toml"), option, value]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"gpucredit: {message}")
+    assert captured.err.count("\n") == 1
+
+
+def test_risk_internal_error_is_logged_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    logger = logging.getLogger(log.LOGGER_NAME)  # a fresh log here (as tests/test_log.py)
+    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr("addin.sim.engine.deal_risk", broken)
+    try:
+        assert main(["risk", str(EXAMPLES / "neocloud_h100.toml"), "--paths", "64"]) == 1
+    finally:
+        for handler in logger.handlers:
+            handler.close()
+    err = capsys.readouterr().err
+    path = tmp_path / "gpucredit.log"
+    assert err == f"gpucredit: internal error in risk; details logged in {path}\n"
+    assert "unexpected error in risk(str): RuntimeError" in path.read_text(encoding="utf-8")

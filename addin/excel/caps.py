@@ -10,6 +10,9 @@ Each cap answers in at most 2 s at its limit on a 2-core machine
 (``benchmarks/bench_caps.py``); past it, the cell shows one line naming the cap and how to
 run larger jobs (the Python API, which has no cap).
 
+The path engine's work grows with paths x periods: :data:`SIMULATION_WORK` and
+:data:`FAIR_MARGIN_WORK` cap that product, and the error names ``paths``.
+
 Arguments whose size the parameter catalogue bounds already (a deal's periods: tenor_years
 <= 30 at 12 a year; years <= 100; max_months <= 120) need no cap here.
 
@@ -57,12 +60,15 @@ class Cap:
     unit: str
     bigger: str
 
-    def check(self, argument: str, count: int) -> None:
-        """Raise :class:`~addin.model.errors.CapError` when ``count`` exceeds the limit."""
+    def check(self, argument: str, count: int, detail: str = "") -> None:
+        """Raise :class:`~addin.model.errors.CapError` when ``count`` exceeds the limit.
+
+        ``detail`` says how the count was made ("25,000 paths x 120 periods"), after it.
+        """
         if count > self.limit:
             raise CapError(
                 argument,
-                f"{count:,} {self.unit}",
+                f"{count:,} {self.unit}" + (f" ({detail})" if detail else ""),
                 f"at most {self.limit:,} {self.unit} (the {self.name} cap of a cell)",
                 self.bigger,
             )
@@ -88,6 +94,19 @@ DEAL_CELLS = Cap(
     "cells",
     "use the Python API (addin.load_deal with a mapping); a deal has about 45 keys, one a row",
 )
+_SIMULATION_API = (
+    "use the Python API (addin.deal_risk, addin.fair_margin) or `gpucredit risk DEAL.toml "
+    "--paths N`, which have no cap, or fewer paths"
+)
+#: Work of the path engine in one cell (DEAL_PD, DEAL_RISK_TABLE, DSCR_FAN, ...): paths x
+#: the deal's periods. 10,000 paths of a 10-year monthly deal (1.2 million) take about
+#: 0.6-0.9 s on one core of the 2-core machine; 2,000 paths (the default) of the longest
+#: schedule the catalogue allows (360 periods) are 720,000 (``benchmarks/bench_caps.py``).
+SIMULATION_WORK = Cap("simulation work", 1_500_000, "path-periods", _SIMULATION_API)
+#: The same for DEAL_FAIR_MARGIN, which reruns the waterfall on the same paths at each
+#: trial margin (9 to about 19 runs): 2,000 paths (the default) of a deal of up to 125
+#: periods, e.g. 10 years monthly.
+FAIR_MARGIN_WORK = Cap("fair margin work", 250_000, "path-periods", _SIMULATION_API)
 #: Work of the portfolio engine: quadrature nodes x names (or loss-grid points).
 MAX_WORK = 1_000_000
 #: The portfolio engine's settings in a cell: the defaults with the work cap.

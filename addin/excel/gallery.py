@@ -16,7 +16,7 @@ lives here, in the package, because ``gpucredit gallery`` writes it into the wor
 Examples
 --------
 >>> sorted({case.sheet for case in CASES})
-['Add-in', 'Collateral', 'DSCR', 'Default']
+['Add-in', 'Collateral', 'Credit risk', 'DSCR', 'Default']
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from addin.version import VERSION
 
 # Sheet of each function family, by name prefix (first match wins).
 FAMILIES = (
+    ("DSCR_FAN", "Credit risk"),
+    ("LTV_FAN", "Credit risk"),
+    ("DEAL_", "Credit risk"),
     ("DSCR", "DSCR"),
     ("GPU_", "Collateral"),
     ("LTV_", "Collateral"),
@@ -101,7 +104,31 @@ BRIDGE = {
     "market_absorption": 1500,
 }
 
-DEALS: dict[str, list[list[Any]]] = {"Deal": _deal_rows(BRIDGE)}
+# The path engine's exact limit (issue 13): every volatility 0, no launch jumps, no offtaker
+# default, so every simulated path is the deterministic one and PD is 0 or 1.
+_STILL = {"rent_vol": 0.0, "launch_shock_vol": 0.0, "offtaker_pd": 0.0, "rate_vol": 0.0,
+          "btc_vol": 0.0}  # fmt: skip
+# The bridge loan's fleet on an interest-only bullet loan, GPUs bought at USD 5,000: its
+# one path defaults in quarter 4 and the fire sale covers about half of what is owed.
+BULLET = {**BRIDGE, "name": "Gallery bullet loan (no randomness)", "amortization": "bullet",
+          "unit_cost": 5000, "discount_rate": 0.08, **_STILL}  # fmt: skip
+# The bridge loan at flat rents, no randomness: it never defaults.
+SAFE = {**BRIDGE, "name": "Gallery flat-rent loan (no randomness)", "annual_decline": 0.0,
+        **_STILL}  # fmt: skip
+# One monthly payment on a lognormal rent (90% a year): the Merton closed form of its PD.
+MERTON = {"name": "Gallery one-payment loan", "gpus": 1000, "market_rate": 2.0,
+          "annual_decline": 0.3, "utilization": 0.8, "kw_per_gpu": 1.275, "pue": 1.3,
+          "power_price": 0.08, "idle_power_share": 0.25, "opex_per_gpu_year": 2000,
+          "loan_amount": 700_000, "interest_rate": 0.09, "tenor_years": 1 / 12,
+          "amortization": "bullet", "market_absorption": 1500, **_STILL,
+          "rent_vol": 0.9}  # fmt: skip
+
+DEALS: dict[str, list[list[Any]]] = {
+    "Deal": _deal_rows(BRIDGE),
+    "Bullet": _deal_rows(BULLET),
+    "Safe": _deal_rows(SAFE),
+    "Merton": _deal_rows(MERTON),
+}
 
 _HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "opex", "colocation",
            "cfads", "interest", "principal", "debt_service", "balance", "dscr", "dsra", "sweep",
@@ -110,6 +137,14 @@ _HEADER = ["period", "date", "year", "market_rate", "revenue", "power_cost", "op
 # ---- the cases: expected values derived in tests/excel/test_gallery.py -------------------------
 
 _DEAL = Name("Deal")
+_BULLET, _SAFE, _MERTON = Name("Bullet"), Name("Safe"), Name("Merton")
+_FAN = ["period", "date", "p5", "p25", "p50", "p75", "p95"]
+_SCENARIO = ["scenario", "description", "min_dscr", "first_default_period",
+             "first_default_event", "loss", "lgd"]  # fmt: skip
+_BOTH = "payment default; covenant default"
+_BLACKWELL = ["Blackwell launch",
+              "Rent 30% below trend from the start: a successor launch (illustrative).",
+              0.128554116645899, 4, _BOTH, 5067027.87233408, 0.712562087837459]  # fmt: skip
 # Three loans: PDs, exposures (USD) and LGDs as columns.
 _PORTFOLIO = ([[0.02], [0.05], [0.10]], [[1e6], [2e6], [1e6]], [[0.5], [0.5], [0.5]])
 _D = dt.datetime
@@ -270,6 +305,71 @@ CASES: tuple[Case, ...] = (
          "Annex 5)."),
     Case("ADDIN_VERSION", (), VERSION,
          "The add-in version that computed this workbook."),
+    Case("DEAL_PD", (_BULLET,), 1.0,
+         "With no randomness every path is the plan: the bullet loan defaults in quarter 4 "
+         "(its cash cannot repay 8m), so its PD is exactly 1."),
+    Case("DEAL_PD", (_BULLET, 0.5), 0.0,
+         "Nothing defaults in the first half year: PD by 0.5 years is 0."),
+    Case("DEAL_PD", (_MERTON, None, 100_000), 0.2354142587467,
+         "One monthly payment on a lognormal rent (90% a year): the simulated PD (100,000 "
+         "paths) is the Merton closed form N(ln((DS + costs) / revenue) / (0.9 sqrt(1/12))) "
+         "within about 3 standard errors (0.0011).", tol=0.004),
+    Case("DEAL_LGD", (_BULLET,), 0.539537168647606,
+         "At the default the fleet's fire sale (3 months' repossession, square-root impact, "
+         "10% remarketing, discounted at 8%) recovers 46% of the 6.34m owed."),
+    Case("DEAL_EL", (_BULLET,), 3421396.28904869,
+         "Expected loss, USD: EAD x LGD on the one path, which every path follows."),
+    Case("DEAL_RATING", (_BULLET,), "CCC/C",
+         "A certain default is worse than any rating's historical default rate: CCC/C, the "
+         "table's lowest bucket."),
+    Case("DEAL_RATING", (_SAFE,), "AAA",
+         "A loan that never defaults on any path: PD 0, AAA."),
+    Case("DEAL_FAIR_MARGIN", (_BULLET,), 0.54590824683574,
+         "The margin over 4% at which interest, quarter 4's cash and the recovery, discounted "
+         "at 4%, are worth the loan: 54.6% a year, in closed form on the one path.",
+         tol=1e-5),
+    Case("DEAL_FAIR_MARGIN", (_SAFE,), 0.0,
+         "A loan that never defaults needs no margin: its payments discounted at the base "
+         "rate they earn are worth the loan.", tol=1e-5),
+    Case("DEAL_RISK_TABLE", (_BULLET,), [
+         ["year", "cumulative_pd", "cumulative_pd_se", "marginal_pd"], [1, 1.0, 0.0, 1.0]],
+         "PD by year with its Monte Carlo standard error: 0 when every path is the same."),
+    Case("DSCR_FAN", (_BULLET,), [_FAN,
+         [1, _D(2026, 4, 1), *[16.2842700159165] * 5],
+         [2, _D(2026, 7, 1), *[14.49688145288] * 5],
+         [3, _D(2026, 10, 1), *[12.8619728289208] * 5],
+         [4, _D(2027, 1, 1), *[0.222873260124393] * 5]],
+         "DSCR percentiles per quarter: all equal without randomness; the bullet's last "
+         "quarter owes 8.16m against 1.82m of cash.", tol=1e-6),
+    Case("LTV_FAN", (_BULLET,), [_FAN,
+         [1, _D(2026, 4, 1), *[1.85564613336517] * 5],
+         [2, _D(2026, 7, 1), *[2.09150326797386] * 5],
+         [3, _D(2026, 10, 1), *[2.12160457598196] * 5],
+         [4, _D(2027, 1, 1), *[0.0] * 5]],
+         "LTV against the fleet's market value on each path: 8m owed on GPUs worth about "
+         "4m, and a step down when Vera Rubin ships in July 2026.", tol=1e-6),
+    Case("DEAL_BREACH_PROB", (_BULLET, "covenant default"), 1.0,
+         "The LTM DSCR falls under 1.05x in quarter 4 on every path."),
+    Case("DEAL_BREACH_PROB", (_BULLET, "ltv breach"), 0.0,
+         "No max_ltv covenant: never an LTV breach."),
+    Case("DEAL_SCENARIO", (_BULLET,), [_SCENARIO,
+         ["2024 rent collapse",
+          "Market rent -75% over 18 months, then on the deal's trend (H100 2023-24).",
+          0.0954884435493271, 4, _BOTH, 5643940.61733494, 0.764677227666799],
+         ["BTC -77%", "BTC -77% over 12 months, then flat (Nov 2021 - Nov 2022).",
+          0.222873260124393, 4, _BOTH, 3421396.28904869, 0.539537168647606],
+         _BLACKWELL,
+         ["capital scarcity", "Base rate +300 bp from the first month.",
+          0.222873260124393, 4, _BOTH, 3421396.28904869, 0.539537168647606],
+         ["correlation convergence",
+          "Rent -40% and BTC -60% over 12 months, base rate +200 bp, offtaker default in "
+          "month 12 (illustrative).",
+          0.105436792421664, 4, _BOTH, 5470366.97679831, 0.749402729983223]],
+         "Every named stress as one path through the waterfall: the rent shocks cut the "
+         "cash and the collateral together; BTC and the base rate do not touch a fixed-rate "
+         "loan without mining.", tol=1e-6),
+    Case("DEAL_SCENARIO", (_BULLET, "Blackwell launch"), [_SCENARIO, _BLACKWELL],
+         "One scenario: rent 30% below plan for the life.", tol=1e-6),
 )
 # fmt: on
 

@@ -20,6 +20,8 @@ Rules every function here follows:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from addin.analytics.cashflow import deflated_rent
@@ -33,7 +35,7 @@ from addin.analytics.credit import (
     tail_dependence,
     worst_case_default_rate,
 )
-from addin.analytics.debt import sculpted_debt_capacity
+from addin.analytics.debt import period_dates, sculpted_debt_capacity
 from addin.analytics.dscr import (
     avg_dscr,
     breakeven_decline,
@@ -52,19 +54,33 @@ from addin.analytics.portfolio import (
     portfolio_var,
     tranche_expected_loss,
 )
-from addin.excel.caps import CELLS, EXCEL_SETTINGS
+from addin.excel.caps import CELLS, EXCEL_SETTINGS, FAIR_MARGIN_WORK, SIMULATION_WORK
 from addin.excel.convert import cell_of, number, ranges_alike, table
 from addin.excel.udf import IN_LITE as IN_LITE
 from addin.excel.udf import excel_errors as excel_errors
 from addin.excel.udf import udf
 from addin.model.catalog import gpu_catalog, gpu_spec
+from addin.model.deal import Deal
 from addin.model.params import param
+from addin.sim.engine import FAN_PERCENTILES, MARGIN_GRID, DealRisk, deal_risk, fair_margin
+from addin.sim.scenarios import SCENARIOS, ScenarioResult, run_scenario
 from addin.version import VERSION
 
 #: An empty annual_decline keeps the deal's own.
 DEAL_DECLINE = {"annual_decline": "the deal's annual_decline"}
 #: Per-obligor arguments: one cell for all obligors, or a row or column, one per obligor.
 OBLIGORS = ("pds", "exposures", "lgds", "rho")
+#: The path engine's seed: an empty cell is 0, so a sheet shows the same numbers on every
+#: recalculation.
+SEED = param("seed").defaulting(0)
+#: The probability of each event of DEAL_BREACH_PROB: the DealRisk attribute that holds it.
+EVENT_PROBABILITIES = {
+    "default": "lifetime_pd",
+    "payment default": "payment_default_prob",
+    "covenant default": "covenant_default_prob",
+    "ltv breach": "ltv_breach_prob",
+    "lock-up": "lockup_prob",
+}
 
 # ---- DSCR family ---------------------------------------------------------------------
 
@@ -363,3 +379,118 @@ def MINER_STRESS_PD(
 def IRB_RISK_WEIGHT(pd, lgd, maturity=None):
     """Basel IRB corporate risk weight, decimal (0.92 = 92%): 12.5 K with the Basel correlation and maturity adjustment, PD floored at 0.05%, no 1.06 scaling, no SME adjustment. =IRB_RISK_WEIGHT(0.01, 0.45, 2.5)"""
     return irb_risk_weight(pd, lgd, maturity)
+
+
+# ---- Credit risk family: the deal's own simulated paths (addin.sim) -----------------------
+
+
+def _simulated(deal: Deal, paths: int, seed: int) -> DealRisk:
+    """The deal's risk from ``paths`` paths, within the simulation work cap of a cell.
+
+    The engine keeps the last results by (deal, paths, seed), so the functions of this
+    family on one deal simulate it once.
+    """
+    SIMULATION_WORK.check(
+        "paths", paths * deal.periods, f"{paths:,} paths x {deal.periods} periods"
+    )
+    return deal_risk(deal, paths, seed)
+
+
+@udf(empty={"years": "the loan's tenor (the lifetime PD)"}, years=param("pd_years"), seed=SEED)
+def DEAL_PD(deal, years=None, paths=None, seed=None):
+    """Probability (decimal) that the loan defaults (payment, covenant or uncured LTV default) within the years from the start, over paths of the deal's cash flows through its waterfall. =DEAL_PD(Deal, 3)"""
+    risk = _simulated(deal, paths, seed)
+    return risk.lifetime_pd if years is None else risk.pd_by(years)[0]
+
+
+@udf(seed=SEED)
+def DEAL_LGD(deal, paths=None, seed=None):
+    """Mean loss given default (decimal) over the paths that default: 1 - (fire sale of the fleet at the path's value + DSRA + trapped cash) / EAD; "none" if no path defaults. =DEAL_LGD(Deal)"""
+    lgd = _simulated(deal, paths, seed).lgd_mean
+    return "none" if math.isnan(lgd) else lgd
+
+
+@udf(seed=SEED)
+def DEAL_EL(deal, paths=None, seed=None):
+    """Expected loss, USD: the mean over the paths of EAD x LGD at the default (0 on a path that does not default). =DEAL_EL(Deal)"""
+    return _simulated(deal, paths, seed).expected_loss
+
+
+@udf(seed=SEED)
+def DEAL_RATING(deal, paths=None, seed=None):
+    """S&P-equivalent rating of the lifetime PD at the loan's tenor: the best rating whose average cumulative default rate (S&P 1981-2024) at that horizon is at least the PD. =DEAL_RATING(Deal)"""
+    return _simulated(deal, paths, seed).rating
+
+
+@udf(seed=SEED)
+def DEAL_FAIR_MARGIN(deal, paths=None, seed=None):
+    """Margin over the base rate (decimal per year) at which the lender's expected discounted receipts (debt service until default, then recovery) equal the loan; "above 64%" if none up to 64% pays. =DEAL_FAIR_MARGIN(Deal)"""
+    FAIR_MARGIN_WORK.check(
+        "paths", paths * deal.periods, f"{paths:,} paths x {deal.periods} periods"
+    )
+    fair = fair_margin(deal, paths, seed).fair
+    return f"above {MARGIN_GRID[-1]:.0%}" if math.isinf(fair) else fair
+
+
+@udf(seed=SEED)
+def DEAL_RISK_TABLE(deal, paths=None, seed=None):
+    """By year from the start, with a header row: the cumulative PD by the year's end, its Monte Carlo standard error and the marginal PD within the year (decimals). =DEAL_RISK_TABLE(Deal)"""
+    risk = _simulated(deal, paths, seed)
+    rows: list[list[object]] = [["year", "cumulative_pd", "cumulative_pd_se", "marginal_pd"]]
+    for year, pd, se, marginal in zip(
+        risk.years, risk.cumulative_pd, risk.cumulative_pd_se, risk.marginal_pd, strict=True
+    ):
+        rows.append([int(year), cell_of(pd), cell_of(se), cell_of(marginal)])
+    return rows
+
+
+def _fan(deal: Deal, fan: np.ndarray) -> list[list[object]]:
+    """A fan (percentiles x periods) as a table: period, date (with a start_date), percentiles."""
+    dates = period_dates(deal)
+    header: list[object] = ["period", *(["date"] if dates else [])]
+    rows: list[list[object]] = [header + [f"p{q}" for q in FAN_PERCENTILES]]
+    for k in range(fan.shape[1]):
+        row: list[object] = [k + 1, *([cell_of(dates[k])] if dates else [])]
+        rows.append(row + [cell_of(float(v)) for v in fan[:, k]])
+    return rows
+
+
+@udf(seed=SEED)
+def DSCR_FAN(deal, paths=None, seed=None):
+    """Percentiles 5, 25, 50, 75 and 95 of each period's DSCR (x) over the simulated paths, one row per period, with a header; empty where no debt service is due. =DSCR_FAN(Deal)"""
+    return _fan(deal, _simulated(deal, paths, seed).dscr_fan)
+
+
+@udf(seed=SEED)
+def LTV_FAN(deal, paths=None, seed=None):
+    """Percentiles 5, 25, 50, 75 and 95 of each period's LTV (balance / fleet market value on the path, decimal) over the simulated paths, one row per period, with a header. =LTV_FAN(Deal)"""
+    return _fan(deal, _simulated(deal, paths, seed).ltv_fan)
+
+
+@udf(seed=SEED)
+def DEAL_BREACH_PROB(deal, event=None, paths=None, seed=None):
+    """Probability (decimal) that the event happens at least once over the loan's life on the simulated paths: any default (the lifetime PD), payment default, covenant default, LTV breach or lock-up. =DEAL_BREACH_PROB(Deal, "lock-up")"""
+    risk = _simulated(deal, paths, seed)
+    return float(getattr(risk, EVENT_PROBABILITIES[event]))
+
+
+def _scenario_row(result: ScenarioResult) -> list[object]:
+    period = result.first_default_period
+    return [
+        result.name,
+        result.description,
+        cell_of(result.min_dscr),
+        "none" if period is None else period,
+        result.first_default_event,
+        result.loss,
+        result.lgd,
+    ]
+
+
+@udf()
+def DEAL_SCENARIO(deal, scenario=None):
+    """A named stress run through the deal's waterfall as one path: min DSCR (x), first default period ("none" if none) and event, loss (USD) and LGD; with a header, one row per scenario when empty. =DEAL_SCENARIO(Deal, "BTC -77%")"""
+    header = ["scenario", "description", "min_dscr", "first_default_period",
+              "first_default_event", "loss", "lgd"]  # fmt: skip
+    names = list(SCENARIOS) if scenario is None else [scenario]
+    return [header, *(_scenario_row(run_scenario(deal, name)) for name in names)]

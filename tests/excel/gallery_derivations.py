@@ -399,6 +399,140 @@ def residual_curve() -> list[list[Any]]:
 
 H100_PRICE = float(catalog("H100 SXM", "launch_price_usd"))
 
+# ---- Credit risk family: the path engine's deterministic limits (issue 13) ---------------
+# With every volatility 0, no launch jumps and no offtaker default, every simulated path is
+# the deterministic one: PD is 0 or 1 and LGD, EL, fans and scenarios follow from the
+# README's waterfall rules by hand. "Bullet": the bridge loan's fleet, interest only
+# (8,000,000 at 8%: 160,000 a quarter) and all principal in quarter 4, on GPUs that cost
+# USD 5,000 (so the fire sale does not cover the loan), recoveries discounted at 8%.
+# "Safe": the bridge loan at flat rents. "Merton": one monthly payment on a lognormal rent.
+BULLET_COST, BULLET_DISCOUNT, REFERENCE_RATE = 5000.0, 0.08, 0.04  # base of a fixed-rate deal
+INTEREST_Q = LOAN * RATE_Q
+BULLET_DUE = [INTEREST_Q] * (N - 1) + [INTEREST_Q + LOAN]
+RATINGS = CATALOG.with_name("cumulative_default_rates.csv")
+
+
+def bullet_path(index: list[float]) -> dict[str, Any]:
+    """The bullet loan along one path: ``index`` is the rent / trend rent of each quarter.
+
+    Revenue moves with the index, costs do not; the fleet's market value is the
+    deterministic one x the index (wrong-way collateral). LTM covenant (CFADS / debt service
+    due since close), lock-up below 1.20x, default below 1.05x; trapped cash pays debt
+    service first. Default: the first payment or covenant default; EAD = balance + arrears
+    then; recovery = the fleet's fire sale (square-root law, 3 months' repossession, 10%
+    remarketing, discounted at 8%) + trapped cash.
+    """
+    flows = [GPUS * U * H * rent(k) * index[k - 1] - POWER - OPEX for k in range(1, N + 1)]
+    trapped, cf_sum, due_sum, dscr = 0.0, 0.0, 0.0, []
+    for k in range(1, N + 1):
+        cash, due = flows[k - 1], BULLET_DUE[k - 1]
+        cf_sum, due_sum = cf_sum + cash, due_sum + due
+        dscr.append(cash / due)
+        cover = cf_sum / due_sum
+        from_trap = min(trapped, max(due - cash, 0.0))
+        trapped -= from_trap
+        arrears = max(due - cash - from_trap, 0.0)
+        if cover < 1.20:
+            trapped += max(cash - due, 0.0)
+        events = ["payment default"] * (arrears > 0) + ["covenant default"] * (cover < 1.05)
+        if events:
+            balance = LOAN if k < N else 0.0
+            ead = balance + arrears
+            value = market(BULLET_COST, AGE0 + k / P) * index[k - 1]
+            recovery = liquidation(GPUS, value, ABSORPTION, BULLET_DISCOUNT)[0] + trapped
+            lgd = min(max(1 - recovery / ead, 0.0), 1.0)
+            return {"dscr": dscr + [f / d for f, d in zip(flows[k:], BULLET_DUE[k:], strict=True)],
+                    "period": k, "event": "; ".join(events), "ead": ead,
+                    "recovery": recovery, "lgd": lgd, "loss": ead * lgd, "cfads": flows}  # fmt: skip
+    return {"dscr": dscr, "period": None, "event": "", "ead": 0.0, "recovery": 0.0,
+            "lgd": 0.0, "loss": 0.0, "cfads": flows}  # fmt: skip
+
+
+def quarterly(monthly: Callable[[float], float]) -> list[float]:
+    """A monthly index (at each month's end, t = m / 12) averaged over each quarter."""
+    return [sum(monthly(m / 12) for m in range(3 * k - 2, 3 * k + 1)) / 3 for k in range(1, N + 1)]
+
+
+def fall(total: float, years: float) -> Callable[[float], float]:
+    return lambda t: (1 - total) ** (min(t, years) / years)
+
+
+# The named scenarios of issue 13 as rent indexes of the bullet loan (a fixed-rate loan with
+# no mining, BTC treasury or contract: the BTC, base-rate and offtaker shocks change nothing).
+SCENARIO_TEXT = {
+    "2024 rent collapse": (
+        "Market rent -75% over 18 months, then on the deal's trend (H100 2023-24).",
+        lambda t: fall(0.75, 1.5)(t) * (1 - D) ** max(t - 1.5, 0) / (1 - D) ** t),
+    "BTC -77%": ("BTC -77% over 12 months, then flat (Nov 2021 - Nov 2022).", lambda t: 1.0),
+    "Blackwell launch": (
+        "Rent 30% below trend from the start: a successor launch (illustrative).",
+        lambda t: 0.70),
+    "capital scarcity": ("Base rate +300 bp from the first month.", lambda t: 1.0),
+    "correlation convergence": (
+        "Rent -40% and BTC -60% over 12 months, base rate +200 bp, offtaker default in "
+        "month 12 (illustrative).", fall(0.40, 1.0)),
+}  # fmt: skip
+SCENARIO_HEADER = ["scenario", "description", "min_dscr", "first_default_period",
+                   "first_default_event", "loss", "lgd"]  # fmt: skip
+
+
+def scenario_rows(names: list[str]) -> list[list[Any]]:
+    rows: list[list[Any]] = [SCENARIO_HEADER]
+    for name in names:
+        text, monthly = SCENARIO_TEXT[name]
+        path = bullet_path(quarterly(monthly))
+        rows.append([name, text, min(path["dscr"]), path["period"] or "none", path["event"],
+                     path["loss"], path["lgd"]])  # fmt: skip
+    return rows
+
+
+def bullet_fair_margin() -> float:
+    """Margin m over 4% with E[PV] = loan on the one (deterministic) path, in closed form.
+
+    Receipts: interest I = LOAN (0.04 + m) / 4 in quarters 1-3, all of quarter 4's CFADS,
+    then the recovery; discounted at 4% a year quarterly. PV linear in I:
+    I = (LOAN - (CFADS_4 + recovery) d_4) / (d_1 + d_2 + d_3).
+    """
+    path = bullet_path([1.0] * N)
+    d = [(1 + REFERENCE_RATE / P) ** -k for k in range(1, N + 1)]
+    interest = (LOAN - (path["cfads"][-1] + path["recovery"]) * d[-1]) / sum(d[:-1])
+    flows = path["cfads"]
+    # the path at that margin: quarters 1-3 pass the 1.20x lock-up (LTM), and the recovery is
+    # below EAD, so the receipts are as stated
+    assert all(sum(flows[:k]) / (k * interest) > 1.2 for k in range(1, N))
+    assert path["recovery"] < LOAN + interest - flows[-1]
+    return P * interest / LOAN - REFERENCE_RATE
+
+
+def rating_of(pd: float) -> str:
+    """Best notch whose 1-year rate is at least the PD (none: the table's last, CCC/C)."""
+    with RATINGS.open(encoding="utf-8") as file:
+        rows = [row for row in csv.DictReader(file) if row["scale"] == "notch"]
+    rates = [float(row["y1"]) / 100 for row in rows]
+    floor = [min(rates[i:]) for i in range(len(rates))]  # each rating and every worse one
+    return next(
+        (r["rating"] for r, f in zip(rows, floor, strict=True) if f >= pd), rows[-1]["rating"]
+    )
+
+
+def fan(values: list[float]) -> list[list[Any]]:
+    dates = [row[1] for row in schedule()]
+    return [["period", "date", "p5", "p25", "p50", "p75", "p95"],
+            *([k, dates[k - 1], *[v] * 5] for k, v in enumerate(values, start=1))]  # fmt: skip
+
+
+def merton_pd() -> float:
+    """One monthly payment on 1,000 GPUs, rent x exp(x), x ~ N(0, 0.9^2 / 12): Merton."""
+    month = 8760 / 12
+    revenue = GPUS * U * month * 12 * integrate.quad(
+        lambda t: R0 * (1 - D) ** t, 0, 1 / 12, epsabs=0.0, epsrel=1e-13)[0]  # fmt: skip
+    costs = GPUS * KW * PUE * month * PRICE * (U + IDLE * (1 - U)) + GPUS * OPEX_YEAR / 12
+    due = 700_000 * (1 + 0.09 / 12)
+    return float(PHI(math.log((due + costs) / revenue) / (0.9 * math.sqrt(1 / 12))))
+
+
+BULLET = bullet_path([1.0] * N)
+
 # fmt: off
 DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("DSCR_TABLE", lambda: [HEADER, *waterfall_rows()]),
@@ -443,6 +577,24 @@ DERIVATIONS: list[tuple[str, Callable[[], Any]]] = [
     ("MINER_STRESS_PD", miner),
     ("IRB_RISK_WEIGHT", lambda: irb(0.01, 0.45, 2.5)),
     ("ADDIN_VERSION", lambda: importlib.metadata.version("gpu-credit-desk")),
+    ("DEAL_PD", lambda: 1.0 if BULLET["period"] else 0.0),
+    ("DEAL_PD", lambda: 1.0 if BULLET["period"] and BULLET["period"] / P <= 0.5 else 0.0),
+    ("DEAL_PD", merton_pd),
+    ("DEAL_LGD", lambda: BULLET["lgd"]),
+    ("DEAL_EL", lambda: BULLET["loss"]),
+    ("DEAL_RATING", lambda: rating_of(1.0)),
+    ("DEAL_RATING", lambda: rating_of(0.0)),
+    ("DEAL_FAIR_MARGIN", bullet_fair_margin),
+    ("DEAL_FAIR_MARGIN", lambda: 0.0),
+    ("DEAL_RISK_TABLE", lambda: [["year", "cumulative_pd", "cumulative_pd_se", "marginal_pd"],
+                                 [1, 1.0, 0.0, 1.0]]),
+    ("DSCR_FAN", lambda: fan(BULLET["dscr"])),
+    ("LTV_FAN", lambda: fan([(LOAN if k < N else 0.0) / (GPUS * market(BULLET_COST, AGE0 + k / P))
+                             for k in range(1, N + 1)])),
+    ("DEAL_BREACH_PROB", lambda: 1.0 if "covenant default" in BULLET["event"] else 0.0),
+    ("DEAL_BREACH_PROB", lambda: 0.0),  # no max_ltv: never an LTV breach
+    ("DEAL_SCENARIO", lambda: scenario_rows(list(SCENARIO_TEXT))),
+    ("DEAL_SCENARIO", lambda: scenario_rows(["Blackwell launch"])),
 ]
 # fmt: on
 

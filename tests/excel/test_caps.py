@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from addin import load_deal, min_dscr, portfolio_expected_loss, sculpted_debt_capacity
+from addin import (
+    deal_risk,
+    fair_margin,
+    load_deal,
+    min_dscr,
+    portfolio_expected_loss,
+    sculpted_debt_capacity,
+)
 from addin.analytics.portfolio import (
     DEFAULT_SETTINGS,
     loss_distribution,
@@ -24,7 +31,15 @@ from addin.analytics.portfolio import (
     tranche_expected_loss,
 )
 from addin.excel import caps, udfs
-from addin.excel.caps import CELLS, DEAL_CELLS, MAX_WORK, NAMES, PERIODS
+from addin.excel.caps import (
+    CELLS,
+    DEAL_CELLS,
+    FAIR_MARGIN_WORK,
+    MAX_WORK,
+    NAMES,
+    PERIODS,
+    SIMULATION_WORK,
+)
 from addin.excel.convert import DEAL_CACHE, DealCache, extent, table
 from addin.excel.udf import ERROR_PREFIX, udf_args
 from tests.deals import BASE_DEAL, as_range
@@ -174,6 +189,17 @@ DEAL_FUNCTIONS: dict[str, tuple[Any, ...]] = {
     "LTV_TABLE": (),
     "LTV_UNDERWATER": (),
     "LTV_DURATION_MISMATCH": (),
+    "DEAL_SCENARIO": (),  # every named scenario: one path each
+    # the path engine on few paths here; at its work cap below
+    "DEAL_PD": (None, 64.0),
+    "DEAL_LGD": (64.0,),
+    "DEAL_EL": (64.0,),
+    "DEAL_RATING": (64.0,),
+    "DEAL_FAIR_MARGIN": (64.0,),
+    "DEAL_RISK_TABLE": (64.0,),
+    "DSCR_FAN": (64.0,),
+    "LTV_FAN": (64.0,),
+    "DEAL_BREACH_PROB": ("lock-up", 64.0),
 }
 
 
@@ -210,6 +236,57 @@ SCALAR_CALLS: dict[str, tuple[Any, ...]] = {
 def test_functions_of_cells_answer_at_the_catalogue_bounds(name: str) -> None:
     result = getattr(udfs, name)(*SCALAR_CALLS[name])
     assert not (isinstance(result, str) and result.startswith(ERROR_PREFIX)), result
+
+
+#: The path engine's functions (paths, seed last) and what each shows of the Python API's risk.
+SIMULATED: dict[str, tuple[tuple[Any, ...], Callable[[Any], Any]]] = {
+    "DEAL_PD": ((None,), lambda risk: risk.lifetime_pd),
+    "DEAL_LGD": ((), lambda risk: risk.lgd_mean),
+    "DEAL_EL": ((), lambda risk: risk.expected_loss),
+    "DEAL_RATING": ((), lambda risk: risk.rating),
+    "DEAL_RISK_TABLE": ((), lambda risk: len(risk.years) + 1),
+    "DSCR_FAN": ((), lambda risk: risk.dscr_fan.shape[1] + 1),
+    "LTV_FAN": ((), lambda risk: risk.ltv_fan.shape[1] + 1),
+    "DEAL_BREACH_PROB": (("lock-up",), lambda risk: risk.lockup_prob),
+}
+
+
+def _shown(result: Any) -> Any:
+    return len(result) if isinstance(result, list) else result
+
+
+@pytest.mark.parametrize("name", sorted(SIMULATED))
+def test_simulation_functions_at_the_simulation_work_cap(name: str) -> None:
+    """The longest schedule (360 periods): as many paths as the cap allows run, one more not."""
+    paths = SIMULATION_WORK.limit // 360
+    before, expected = SIMULATED[name]
+    function = getattr(udfs, name)
+    at_cap = function(DEAL, *before, float(paths), 7.0)
+    assert _shown(at_cap) == pytest.approx(expected(deal_risk(load_deal(LONG), paths, 7)))
+    past = function(DEAL, *before, float(paths + 1), 7.0)
+    assert error(
+        past,
+        f"paths: got {(paths + 1) * 360:,} path-periods ({paths + 1:,} paths x 360 periods); "
+        "allowed: at most 1,500,000 path-periods (the simulation work cap of a cell)",
+    )
+    assert "gpucredit risk" in past
+
+
+def test_fair_margin_at_its_work_cap() -> None:
+    paths = FAIR_MARGIN_WORK.limit // 360
+    at_cap = udfs.DEAL_FAIR_MARGIN(DEAL, float(paths))
+    assert at_cap == fair_margin(load_deal(LONG), paths).fair
+    past = udfs.DEAL_FAIR_MARGIN(DEAL, float(paths + 1))
+    assert error(past, f"paths: got {(paths + 1) * 360:,} path-periods")
+    assert "(the fair margin work cap of a cell)" in past
+
+
+def test_default_paths_answer_for_a_ten_year_monthly_deal() -> None:
+    """2,000 paths (the default) of 120 periods, a usual GPU loan: no cap error."""
+    deal = as_range({**LONG, "tenor_years": 10})
+    assert isinstance(udfs.DEAL_PD(deal), float)
+    margin = udfs.DEAL_FAIR_MARGIN(deal)
+    assert isinstance(margin, float) or not margin.startswith(ERROR_PREFIX), margin
 
 
 def test_debt_capacity_at_the_periods_cap() -> None:
@@ -292,7 +369,7 @@ def test_portfolio_functions_at_the_work_cap(
 def test_every_excel_function_has_a_case_at_its_caps() -> None:
     functions = {name for name in dir(udfs) if hasattr(getattr(udfs, name), "udf_args")}
     covered = {*DEAL_FUNCTIONS, *SCALAR_CALLS, *(name for name, _, _ in PORTFOLIO)}
-    covered |= {"DSCR", "DSCR_DEBT_CAPACITY", "PORTFOLIO_EL"}
+    covered |= {"DSCR", "DSCR_DEBT_CAPACITY", "PORTFOLIO_EL", "DEAL_FAIR_MARGIN", *SIMULATED}
     assert covered == functions
     for name in functions:  # every column argument has a cap
         for arg in udf_args(getattr(udfs, name)):

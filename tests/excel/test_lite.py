@@ -206,3 +206,11 @@ def test_importing_the_addin_is_lazy(installed: dict[str, Any]) -> None:
 def test_addin_version_is_the_package_version() -> None:
     # pyproject.toml's version, as installed: independent of addin.__version__
     assert addin.excel.udfs.ADDIN_VERSION() == importlib.metadata.version("gpu-credit-desk")
+
+
+def test_the_bundle_carries_the_path_engine_and_the_rating_table() -> None:
+    """DEAL_PD and its family need addin.sim, the rating module and its data file."""
+    files = lite.bundled_files()
+    needed = {"addin/sim/engine.py", "addin/sim/factors.py", "addin/sim/scenarios.py",
+              "addin/analytics/rating.py", "addin/model/data/cumulative_default_rates.csv"}  # fmt: skip
+    assert needed <= set(files)

@@ -275,6 +275,16 @@ def test_results_match_the_gallery(pyodide_run: dict[str, Any]) -> None:
 
 
 @in_pyodide
+def test_the_path_engine_simulates_in_pyodide(pyodide_run: dict[str, Any]) -> None:
+    """DEAL_PD draws its paths in Pyodide (SeedSequence, scipy.signal.lfilter) and gives the
+    gallery's values: the exact limits, and the Merton PD within its tolerance."""
+    cases = [i for i, case in enumerate(gallery.CASES) if case.function == "DEAL_PD"]
+    assert len(cases) >= 3
+    for i in cases:
+        _matches_gallery(gallery.CASES[i], pyodide_run["results"][i], f"case {i} DEAL_PD")
+
+
+@in_pyodide
 def test_an_empty_cell_inside_a_range_is_empty_as_on_cpython(
     pyodide_run: dict[str, Any],
 ) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 import addin.analytics
 import addin.excel.udfs
+import addin.sim
 from addin.excel import gallery
 from addin.excel.udf import MAX_HELP, udf, udf_args
 from addin.model.params import Param, param
@@ -26,19 +27,23 @@ def excel_functions() -> dict[str, Any]:
     }
 
 
+#: The engines behind the Excel functions: the analytics and the path engine.
+ENGINES = (addin.analytics, addin.sim)
+
+
 def analytics_parameters() -> dict[str, set[str]]:
-    """Each parameter name of a public analytics function, and the functions that take it."""
+    """Each parameter name of a public engine function, and the functions that take it."""
     found: dict[str, set[str]] = {}
-    package = addin.analytics
-    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(info.name)
-        for name, obj in vars(module).items():
-            if name.startswith("_") or not inspect.isfunction(obj):
-                continue
-            if obj.__module__ != module.__name__:
-                continue
-            for parameter in inspect.signature(obj).parameters:
-                found.setdefault(parameter, set()).add(f"{module.__name__}.{name}")
+    for package in ENGINES:
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for name, obj in vars(module).items():
+                if name.startswith("_") or not inspect.isfunction(obj):
+                    continue
+                if obj.__module__ != module.__name__:
+                    continue
+                for parameter in inspect.signature(obj).parameters:
+                    found.setdefault(parameter, set()).add(f"{module.__name__}.{name}")
     return found
 
 
@@ -47,12 +52,13 @@ def rule(spec: Param) -> tuple[Any, ...]:
 
 
 def _recorded(monkeypatch: pytest.MonkeyPatch, log: list[Param]) -> None:
-    """Record every catalogue check the analytics make (not the Excel layer's own)."""
+    """Record every catalogue check the engines make (not the Excel layer's own)."""
+    engines = tuple(package.__name__ for package in ENGINES)
     for method in ("check", "check_array", "choose"):
         original = getattr(Param, method)
 
         def spy(self: Param, value: Any, name: str | None = None, _f: Any = original) -> Any:
-            if sys._getframe(1).f_globals["__name__"].startswith("addin.analytics"):
+            if sys._getframe(1).f_globals["__name__"].startswith(engines):
                 log.append(self if name is None else self.named(name))
             return _f(self, value, name)
 
@@ -66,8 +72,8 @@ def _cells(value: Any) -> Any:
 def test_udf_arguments_sharing_a_name_with_the_analytics_have_their_bounds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Run every gallery case; each argument named like an analytics parameter must be
-    checked by the analytics with the same rule as the Excel layer's."""
+    """Run every gallery case; each argument named like a parameter of the analytics or the
+    path engine must be checked by them with the same rule as the Excel layer's."""
     shared = analytics_parameters()
     functions = excel_functions()
     checked: set[tuple[str, str]] = set()

@@ -161,6 +161,9 @@ def _spoil(parts: tuple[list[list[Any]], Any, int]) -> list[list[Any]]:
     return out
 
 
+EVENTS = ["default", "payment default", "covenant default", "LTV breach", "lock-up", "crash", None]
+SCENARIO_NAMES = ["2024 rent collapse", "btc -77%", "Blackwell launch", "capital scarcity",
+                  "correlation convergence", "tulips", None]  # fmt: skip
 # One argument name, one family of plausible values; names shared across families.
 SHARES = ("annual_decline", "hardware_decline", "utilization", "impact", "pd", "pd1", "pd2",
           "lgd", "confidence", "btc_drawdown", "rent_decline",
@@ -202,6 +205,10 @@ PLAUSIBLE: dict[str, Callable[[int], st.SearchStrategy[Any]]] = {
     "factor_corr": lambda n: numbers(-1.1, 1.1),
     "btc_vol": lambda n: numbers(0, 2),
     "rent_vol": lambda n: numbers(0, 2),
+    "paths": lambda n: st.sampled_from([2.0, 3.0, 16.0, 64.0, 100.0, 1.5, 0.0, 1e9]),
+    "seed": lambda n: st.sampled_from([0.0, 1.0, 12345.0, 2.0**63, -1.0, 0.5]),
+    "event": lambda n: st.sampled_from(EVENTS),
+    "scenario": lambda n: st.sampled_from(SCENARIO_NAMES),
     **{name: (lambda n: numbers(0, 1)) for name in SHARES},
 }
 
