@@ -35,6 +35,8 @@ CATALOG_FILE = "gpu_catalog.csv"
 ANNOUNCED_FILE = "gpu_announced.csv"
 #: Observed used-card prices, the bands the market-value curve is calibrated to.
 USED_PRICES_FILE = "used_gpu_prices.csv"
+#: Observed GPU rents over time, the history the rent volatility is calibrated to.
+RENT_HISTORY_FILE = "rent_history.csv"
 NUMERIC_FIELDS = (
     "launch_price_usd",
     "tdp_w",
@@ -290,6 +292,45 @@ def used_gpu_prices() -> pd.DataFrame:
     """
     table = pd.DataFrame(data_rows(USED_PRICES_FILE))
     return table.astype({"low_usd": float, "high_usd": float})
+
+
+def rent_history() -> pd.DataFrame:
+    """Observed GPU rents over time: the history ``tools/calibrate_rent.py`` fits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observation, oldest first: ``date`` (ISO date), ``date_precision``
+        (``day``, ``month``, ``quarter`` or ``year``: what the source gives; a coarser date
+        is placed in its period as ``note`` says), ``gpu_model`` (a catalog name),
+        ``series`` (``on-demand``, ``spot``, ``1-year contract``, or a hyperscaler's price),
+        ``usd_per_gpu_hour`` (USD per GPU-hour; the geometric midpoint of a band),
+        ``low_usd`` and ``high_usd`` (the band's ends, NaN for a single figure),
+        ``authority`` (``high``: a vendor's price list; ``medium``: an analyst's survey or a
+        practitioner's account; ``low``: a secondary report), ``calibrate`` (``yes`` for the
+        rows the fit uses; ``no`` with the reason in ``note``), ``source`` (a key into
+        ``addin/model/data/SOURCES.md``) and ``note``. A fresh copy each call.
+
+    References
+    ----------
+    The sources listed under *Rent history* in ``addin/model/data/SOURCES.md``: Latent
+    Space (2024), SemiAnalysis' 1-year H100 contract index (2025-2026), AWS price lists.
+
+    Examples
+    --------
+    >>> table = rent_history()
+    >>> peak = table.loc[table["usd_per_gpu_hour"].idxmax()]
+    >>> peak["series"], float(peak["usd_per_gpu_hour"])
+    ('hyperscaler on-demand', 12.29)
+    >>> h100 = table.query("calibrate == 'yes'")
+    >>> len(h100), float(h100["usd_per_gpu_hour"].min())
+    (6, 1.41)
+    """
+    table = pd.DataFrame(data_rows(RENT_HISTORY_FILE))
+    bands = {"low_usd": {"": "nan"}, "high_usd": {"": "nan"}}  # a single figure: no band
+    return table.replace(bands).astype(
+        {"usd_per_gpu_hour": float, "low_usd": float, "high_usd": float}
+    )
 
 
 def gpu_spec(model: str, field: str) -> float | str:

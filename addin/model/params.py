@@ -777,7 +777,7 @@ DEAL_KEYS: tuple[Param, ...] = (
     _number(
         "rent_vol",
         "decimal per year",
-        "Annual volatility of GPU rents around their expected decline (illustrative).",
+        "Annual volatility of log GPU rent around its trend. 0.25 is illustrative and low: H100 rents 2023-2026 give 0.96 as a random walk (tools/calibrate_rent.py); run 0.95 too.",
         0.0,
         5.0,
         default=0.25,
