@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from addin.analytics import dscr, waterfall
 from addin.analytics.dscr import min_dscr_grid
 from addin.analytics.waterfall import deal_waterfall
-from addin.analytics import dscr, waterfall
 from addin.excel.convert import DEAL_CACHE
 from addin.excel.udfs import DSCR_MIN
 from addin.model.deal import load_deal
