@@ -325,8 +325,8 @@ def fleet_absorption(deal: Deal) -> float:
     if deal.market_absorption is None:
         raise MissingInputError(
             "market_absorption",
-            "GPUs per month the secondary market absorbs at the quoted price (> 0); "
-            "required for liquidation values",
+            "the normal monthly traded volume V of this model on the secondary market, GPUs "
+            "per month (> 0); required for liquidation values",
         )
     liquid = catalog_row(deal.gpu_model, "gpu_model")["cooling"] == "liquid"
     factor = deal.liquid_cooling_absorption if liquid else 1.0
