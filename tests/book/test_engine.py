@@ -90,7 +90,7 @@ def test_the_same_seed_gives_the_same_book_on_a_local_cluster_and_any_chunking()
     other = simulate_book(book, 5000, seed=7, chunk_paths=3072)
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
