@@ -42,10 +42,9 @@ from defusedxml.ElementTree import ParseError, iterparse
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from addin.io.files import read_bounded
-from addin.io.xlsx import print_setup, put, put_text, save_workbook, value_format
+from addin.io.xlsx import key_validation, print_setup, put, put_text, save_workbook, value_format
 from addin.model.deal import DEFAULTS, KEY_SPECS, Deal, deal_from_mapping
 from addin.model.errors import AddinError, DealFileError, InputError, OutputExistsError, show_value
 
@@ -84,42 +83,6 @@ def _show_default(key: str) -> Any:
     if default is None:
         return "(empty)"
     return default
-
-
-def _validation(key: str) -> DataValidation | None:
-    spec = KEY_SPECS[key]
-    allowed = spec.allowed()[:220]
-    common: dict[str, Any] = {
-        "allow_blank": True,
-        "showErrorMessage": True,
-        "errorTitle": key[:32],
-        "error": allowed,
-        "promptTitle": key[:32],
-        "prompt": spec.help[:250],
-        "showInputMessage": True,
-    }
-    if spec.choices:
-        listed = ",".join(str(choice) for choice in spec.choices)
-        return DataValidation(type="list", formula1=f'"{listed}"', **common)
-    if spec.kind == "date":
-        return DataValidation(type="date", operator="greaterThan", formula1="1", **common)
-    if spec.kind == "text":
-        return DataValidation(
-            type="textLength", operator="lessThanOrEqual", formula1="200", **common
-        )
-    kind = "whole" if spec.kind == "int" else "decimal"
-    if spec.low is not None and spec.high is not None:
-        return DataValidation(
-            type=kind,
-            operator="between",
-            formula1=f"{spec.low:g}",
-            formula2=f"{spec.high:g}",
-            **common,
-        )
-    if spec.low is not None:
-        operator = "greaterThan" if spec.low_open else "greaterThanOrEqual"
-        return DataValidation(type=kind, operator=operator, formula1=f"{spec.low:g}", **common)
-    return None
 
 
 def write_intake(
@@ -187,10 +150,9 @@ def write_intake(
             width=320,
             height=110,
         )
-        rule = _validation(key)
-        if rule is not None:
-            ws.add_data_validation(rule)
-            rule.add(f"B{row}")
+        rule = key_validation(key)
+        ws.add_data_validation(rule)
+        rule.add(f"B{row}")
         put_text(ws, f"C{row}", spec.unit)
         default = _show_default(key)
         if isinstance(default, str):

@@ -14,17 +14,19 @@ import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from addin.model.deal import KEY_SPECS
+from addin.model.deal import EXCEL_EPOCH, FIRST_SERIAL, KEY_SPECS
 from addin.model.errors import OutputError, OutputExistsError
+from addin.model.params import LATEST_DATE, MAX_TEXT
 
 # Number formats
 USD = "#,##0;[Red]-#,##0"
@@ -249,6 +251,120 @@ def value_format(key: str) -> str:
     if spec.kind in ("int", "choice"):
         return "0"
     return "0.000"
+
+
+#: Excel's limits on a data-validation message: title and text, in characters.
+PROMPT_TITLE_CHARS, PROMPT_CHARS = 32, 255
+#: How far inside an open end of a two-sided range Excel's inclusive "between" is set.
+OPEN_END_STEP = 1e-9
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
+
+
+def _number(value: float) -> str:
+    """A bound as an Excel formula reads it: 0.99, 1000000000000, 1E-09."""
+    return format(float(value), ".15g").upper()
+
+
+def key_validation(key: str, choices: Sequence[Any] | None = None) -> DataValidation:
+    """Excel data validation of a deal key's value cell, from the parameter catalogue.
+
+    A list for a choice (or for ``choices`` when given, e.g. the GPU catalog's models for
+    ``gpu_model``), a whole or decimal range for a number with its bounds, a date range, or
+    a text length; an input message (title: the key; text: unit, help and what is allowed,
+    at most 32 and 255 characters as Excel requires) and a stop-style error alert naming
+    what is allowed. Blank cells are allowed (an optional key left empty takes its default).
+
+    Parameters
+    ----------
+    key : str
+        A deal key (:data:`addin.model.deal.KEY_SPECS`).
+    choices : sequence, optional
+        Values to list instead of the catalogue's own (a text key becomes a list).
+
+    Returns
+    -------
+    openpyxl.worksheet.datavalidation.DataValidation
+        Not yet added to a sheet: ``ws.add_data_validation(rule); rule.add("B5")``.
+
+    Notes
+    -----
+    A one-sided open bound is exact (Excel's ``greaterThan``). Excel's ``between`` includes
+    both ends, so an open end of a two-sided range is set :data:`OPEN_END_STEP` (1e-9)
+    inside it (``pd`` in (0, 1) accepts 1e-9 to 0.999999999), or at the next whole number
+    for a whole-number key; the error message still states the exact rule.
+
+    Examples
+    --------
+    >>> rule = key_validation("utilization")
+    >>> rule.type, rule.operator, rule.formula1, rule.formula2, rule.errorStyle
+    ('decimal', 'between', '0', '1', 'stop')
+    >>> key_validation("pd").formula1, key_validation("pd").formula2
+    ('1E-09', '0.999999999')
+    >>> key_validation("amortization").formula1
+    '"annuity,linear,bullet,sculpted"'
+    """
+    spec = KEY_SPECS[key]
+    allowed = spec.allowed()
+    unit = f"Unit: {spec.unit}. " if spec.unit else ""
+    common: dict[str, Any] = {
+        "allow_blank": True,
+        "showErrorMessage": True,
+        "errorStyle": "stop",
+        "errorTitle": _clip(f"{key}: not allowed", PROMPT_TITLE_CHARS),
+        "error": _clip(f"{key}: allowed {allowed}", PROMPT_CHARS),
+        "showInputMessage": True,
+        "promptTitle": _clip(key, PROMPT_TITLE_CHARS),
+        "prompt": _clip(f"{unit}{spec.help} Allowed: {allowed}", PROMPT_CHARS),
+    }
+    listed = tuple(choices) if choices is not None else spec.choices
+    if listed:
+        if choices is not None:
+            common["error"] = _clip(
+                f"{key}: allowed one of {', '.join(map(str, listed))}", PROMPT_CHARS
+            )
+        return DataValidation(type="list", formula1=f'"{",".join(map(str, listed))}"', **common)
+    if spec.kind == "date":
+        last = (LATEST_DATE - EXCEL_EPOCH).days
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(FIRST_SERIAL),
+            formula2=str(last),
+            **common,
+        )
+    if spec.kind == "text":
+        return DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1=str(MAX_TEXT), **common
+        )
+    whole = spec.kind == "int"
+    kind = "whole" if whole else "decimal"
+    low, high = spec.low, spec.high
+    if low is not None and high is not None:
+        if spec.low_open:
+            low = math.floor(low) + 1 if whole else low + OPEN_END_STEP
+        if spec.high_open:
+            high = math.ceil(high) - 1 if whole else high - OPEN_END_STEP
+        return DataValidation(
+            type=kind,
+            operator="between",
+            formula1=_number(low),
+            formula2=_number(high),
+            **common,
+        )
+    if low is not None:
+        operator = "greaterThan" if spec.low_open else "greaterThanOrEqual"
+        return DataValidation(type=kind, operator=operator, formula1=_number(low), **common)
+    if high is not None:
+        operator = "lessThan" if spec.high_open else "lessThanOrEqual"
+        return DataValidation(type=kind, operator=operator, formula1=_number(high), **common)
+    return DataValidation(type=kind, **common)  # any number
 
 
 def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:
