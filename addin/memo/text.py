@@ -6,9 +6,9 @@ Keys without an entry here are facts of the deal itself, with no default to sour
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from addin.model.deal import REQUIRED_KEYS
 
+REQUIRED = frozenset(REQUIRED_KEYS)
 ILLUSTRATIVE = "Illustrative: no public source gives this for GPU loans; set it per deal"
 
 DEFAULT_SOURCES: dict[str, str] = {
@@ -138,11 +138,21 @@ MODEL_CREDITS: tuple[tuple[str, str], ...] = (
 )
 
 
-def key_source(key: str, value: Any, default: Any) -> str:
-    """Where an Inputs value comes from: the deal file, or the default and its source."""
-    if default is dataclasses.MISSING:
+def key_source(key: str, given: bool) -> str:
+    """Where an Inputs value comes from: the deal file (the key was given), or the default.
+
+    By presence, not value: a key the deal file sets to its default value is "Deal file".
+
+    Examples
+    --------
+    >>> key_source("pue", True), key_source("pue", False)
+    ('Deal file', 'Default: Typical modern data centre (illustrative)')
+    >>> key_source("gpus", True)
+    'Deal file (required key)'
+    """
+    if key in REQUIRED:
         return "Deal file (required key)"
-    if value != default:
+    if given:
         return "Deal file"
     source = DEFAULT_SOURCES.get(key)
     return f"Default: {source}" if source else "Default"
