@@ -343,7 +343,7 @@ def write_checks(wb: Workbook, data: MemoData) -> Worksheet:
     c.widths(ws, {"A": 7, "B": 13})
     ws.freeze_panes = f"A{first}"
     ws.print_area = f"A1:O{DEFAULT_ROW}"
-    c.print_setup(ws, deal.name)
+    c.print_setup(ws, deal.name, f"{head}:{head}")
     return ws
 
 

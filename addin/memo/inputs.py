@@ -106,7 +106,7 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
         index = list(KEY_SPECS).index(key)
         define_name(wb, key, INPUTS, f"$B${INPUTS_FIRST_ROW + index}")
     define_name(wb, "Deal", INPUTS, f"$A${INPUTS_FIRST_ROW}:$B${last}")
-    c.widths(ws, {"A": 24, "B": 26, "C": 27, "D": 11, "E": 50, "F": 62})
+    c.widths(ws, {"A": 24, "B": 24, "C": 24, "D": 11, "E": 44, "F": 56})
     ws.freeze_panes = f"A{INPUTS_FIRST_ROW}"
-    c.print_setup(ws, deal.name)
+    c.print_setup(ws, deal.name, f"{INPUTS_FIRST_ROW - 1}:{INPUTS_FIRST_ROW - 1}")
     return ws

@@ -7,6 +7,7 @@ Keys without an entry here are facts of the deal itself, with no default to sour
 from __future__ import annotations
 
 from addin.model.deal import REQUIRED_KEYS
+from addin.model.params import MAX_DECLINE
 
 REQUIRED = frozenset(REQUIRED_KEYS)
 ILLUSTRATIVE = "Illustrative: no public source gives this for GPU loans; set it per deal"
@@ -156,3 +157,23 @@ def key_source(key: str, given: bool) -> str:
         return "Deal file"
     source = DEFAULT_SOURCES.get(key)
     return f"Default: {source}" if source else "Default"
+
+
+def breakeven_text(value: float | None) -> str:
+    """A breakeven decline in words: "none", "6.8%", or "≥ 99% (search cap)" at the cap.
+
+    :func:`addin.analytics.dscr.breakeven_decline` searches declines up to
+    :data:`addin.model.params.MAX_DECLINE` and returns that cap when nothing up to it breaches,
+    so a cap is a lower bound, not a root. In a cell, keep the number and use the number
+    format :data:`addin.io.xlsx.BREAKEVEN`.
+
+    Examples
+    --------
+    >>> breakeven_text(None), breakeven_text(0.0676), breakeven_text(0.99)
+    ('none', '6.8%', '≥ 99% (search cap)')
+    """
+    if value is None or value != value:  # None or NaN: 0% already breaches
+        return "none"
+    if value >= MAX_DECLINE:
+        return f"\u2265 {MAX_DECLINE:.0%} (search cap)"
+    return f"{value:.1%}"
