@@ -236,7 +236,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> write_cash_flow(Workbook(), deal)["I4"].value  # the live min DSCR
-    '=IF(COUNT($T$14:$T$49)=0,"",MIN($T$14:$T$49))'
+    '=IF(COUNT($U$14:$U$49)=0,"",MIN($U$14:$U$49))'
     """
     ws = wb.create_sheet(CASH_FLOW)
     columns = period_columns(deal)
@@ -397,7 +397,7 @@ def cash_flow_ranges(deal: Deal) -> dict[str, tuple[str, int, int]]:
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> cash_flow_ranges(deal)["dscr"]  # no start date: no date column
-    ('T', 14, 49)
+    ('U', 14, 49)
     """
     columns = period_columns(deal)
     first, last = FIRST_ROW, FIRST_ROW + deal.periods - 1
