@@ -164,6 +164,8 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
     last = head + len(table)
     for j, (key, _, _, width) in enumerate(columns, start=1):
         letter = ws.cell(row=head, column=j).column_letter
+        if key == "ltv_book" and zero_book is not None:  # room for "fully depreciated"
+            width = max(width, len(FULLY_DEPRECIATED) + 1)
         ws.column_dimensions[letter].width = width
         if key.startswith("ltv_"):
             ws.conditional_formatting.add(
