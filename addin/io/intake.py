@@ -40,12 +40,19 @@ import openpyxl
 from defusedxml import DTDForbidden, EntitiesForbidden
 from defusedxml.ElementTree import ParseError, iterparse
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils.cell import get_column_letter, range_boundaries
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from addin.io.files import read_bounded
-from addin.io.xlsx import print_setup, put, put_text, save_workbook, value_format
+from addin.io.xlsx import (
+    font,
+    key_validation,
+    print_setup,
+    put,
+    put_text,
+    save_workbook,
+    value_format,
+)
 from addin.model.deal import DEFAULTS, KEY_SPECS, Deal, deal_from_mapping
 from addin.model.errors import AddinError, DealFileError, InputError, OutputExistsError, show_value
 
@@ -86,42 +93,6 @@ def _show_default(key: str) -> Any:
     return default
 
 
-def _validation(key: str) -> DataValidation | None:
-    spec = KEY_SPECS[key]
-    allowed = spec.allowed()[:220]
-    common: dict[str, Any] = {
-        "allow_blank": True,
-        "showErrorMessage": True,
-        "errorTitle": key[:32],
-        "error": allowed,
-        "promptTitle": key[:32],
-        "prompt": spec.help[:250],
-        "showInputMessage": True,
-    }
-    if spec.choices:
-        listed = ",".join(str(choice) for choice in spec.choices)
-        return DataValidation(type="list", formula1=f'"{listed}"', **common)
-    if spec.kind == "date":
-        return DataValidation(type="date", operator="greaterThan", formula1="1", **common)
-    if spec.kind == "text":
-        return DataValidation(
-            type="textLength", operator="lessThanOrEqual", formula1="200", **common
-        )
-    kind = "whole" if spec.kind == "int" else "decimal"
-    if spec.low is not None and spec.high is not None:
-        return DataValidation(
-            type=kind,
-            operator="between",
-            formula1=f"{spec.low:g}",
-            formula2=f"{spec.high:g}",
-            **common,
-        )
-    if spec.low is not None:
-        operator = "greaterThan" if spec.low_open else "greaterThanOrEqual"
-        return DataValidation(type=kind, operator=operator, formula1=f"{spec.low:g}", **common)
-    return None
-
-
 def write_intake(
     path: str | Path, values: Mapping[str, Any] | Deal | None = None, force: bool = False
 ) -> Path:
@@ -155,22 +126,22 @@ def write_intake(
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = SHEET
-    put_text(ws, "A1", "GPU Credit Desk: deal intake", Font(size=14, bold=True, color="1F3864"))
+    put_text(ws, "A1", "GPU Credit Desk: deal intake", font(size=14, bold=True, color="1F3864"))
     put_text(
         ws,
         "A2",
         "Fill the yellow Value cells; leave one empty for its default. Then run: "
         "gpucredit memo THIS_FILE.xlsx. Do not move rows or add sheets.",
-        Font(italic=True),
+        font(italic=True),
     )
-    put_text(ws, "A3", FORMAT_MARK, Font(color="808080", size=8))
+    put_text(ws, "A3", FORMAT_MARK, font(color="808080"))
     for col, label in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=HEADER_ROW, column=col, value=label)
-        cell.font = Font(bold=True, color="FFFFFF")
+        cell.font = font(bold=True, color="FFFFFF")
         cell.fill = _HEADER_FILL
     for key, spec in KEY_SPECS.items():
         row = key_row(key)
-        put_text(ws, f"A{row}", key, Font(bold=True))
+        put_text(ws, f"A{row}", key, font(bold=True))
         value = given.get(key)
         if isinstance(value, str):
             put_text(ws, f"B{row}", value)
@@ -179,7 +150,7 @@ def write_intake(
         cell = ws[f"B{row}"]
         cell.number_format = value_format(key)
         cell.fill = _INPUT_FILL
-        cell.font = Font(color="0000FF")
+        cell.font = font(color="0000FF")
         cell.protection = Protection(locked=False)
         cell.comment = Comment(
             f"{key}: {spec.help}\nAllowed: {spec.allowed()}",
@@ -187,10 +158,9 @@ def write_intake(
             width=320,
             height=110,
         )
-        rule = _validation(key)
-        if rule is not None:
-            ws.add_data_validation(rule)
-            rule.add(f"B{row}")
+        rule = key_validation(key)
+        ws.add_data_validation(rule)
+        rule.add(f"B{row}")
         put_text(ws, f"C{row}", spec.unit)
         default = _show_default(key)
         if isinstance(default, str):
@@ -201,7 +171,7 @@ def write_intake(
         put_text(ws, f"F{row}", spec.help)
         for column in "ABCDEF":
             ws[f"{column}{row}"].alignment = Alignment(wrap_text=True, vertical="top")
-    for letter, width in zip("ABCDEF", (24, 32, 26, 14, 44, 70), strict=True):
+    for letter, width in zip("ABCDEF", (24, 30, 26, 14, 44, 60), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"C{FIRST_ROW}"
     print_setup(ws, "Deal intake", f"{HEADER_ROW}:{HEADER_ROW}")

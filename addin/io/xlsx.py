@@ -11,20 +11,30 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import (
+    column_index_from_string,
+    coordinate_to_tuple,
+    get_column_letter,
+    range_boundaries,
+)
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from addin.model.deal import KEY_SPECS
+from addin.model.deal import EXCEL_EPOCH, FIRST_SERIAL, KEY_SPECS
 from addin.model.errors import OutputError, OutputExistsError
+from addin.model.params import LATEST_DATE, MAX_DECLINE, MAX_TEXT
 
 # Number formats
 USD = "#,##0;[Red]-#,##0"
@@ -36,6 +46,9 @@ YEARS = "0.00"
 COUNT = "#,##0"
 DATE = "yyyy-mm-dd"
 GENERAL = "General"
+# A breakeven decline: a number, shown as a percent, and at the search's cap as what it is
+# (addin.analytics.dscr.breakeven_decline returns the cap when nothing up to it breaches).
+BREAKEVEN = f'[>={MAX_DECLINE:g}]"\u2265 {MAX_DECLINE:.0%} (search cap)";0.0%'
 
 NAVY = "1F3864"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: cells an analyst may edit
@@ -46,16 +59,31 @@ STATUS_FILL = {
     "amber": PatternFill("solid", fgColor="FFEB9C"),
     "red": PatternFill("solid", fgColor="FFC7CE"),
 }
+FONT_NAME = "Calibri"  # the workbook default; LibreOffice prints it as metric-equal Carlito
+
+
+def font(size: float = 11.0, **style: Any) -> Font:
+    """A font of the workbook's face (named, so no viewer substitutes a serif default).
+
+    Examples
+    --------
+    >>> f = font(bold=True)
+    >>> f.name, f.sz, f.b
+    ('Calibri', 11.0, True)
+    """
+    return Font(name=FONT_NAME, size=size, **style)
+
+
 STATUS_FONT = {
-    "green": Font(color="006100", bold=True),
-    "amber": Font(color="9C5700", bold=True),
-    "red": Font(color="9C0006", bold=True),
+    "green": font(color="006100", bold=True),
+    "amber": font(color="9C5700", bold=True),
+    "red": font(color="9C0006", bold=True),
 }
-INPUT_FONT = Font(color="0000FF")  # blue: an input, by the usual modelling convention
-HEADER_FONT = Font(color="FFFFFF", bold=True)
-TITLE_FONT = Font(size=14, bold=True, color=NAVY)
-BOLD = Font(bold=True)
-NOTE_FONT = Font(italic=True, color="595959")
+INPUT_FONT = font(color="0000FF")  # blue: an input, by the usual modelling convention
+HEADER_FONT = font(color="FFFFFF", bold=True)
+TITLE_FONT = font(size=14, bold=True, color=NAVY)
+BOLD = font(bold=True)
+NOTE_FONT = font(italic=True, color="595959")
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -169,8 +197,9 @@ def fit_rows(ws: Worksheet, min_height: float = 15.0) -> None:
     """Give rows with wrapped text the height their longest cell needs.
 
     LibreOffice and Excel do not resize rows written by openpyxl, so the height is
-    estimated: about 1.1 characters of an 11 pt font per unit of column width. A cell merged
-    over several rows shares its lines among them.
+    estimated: about 1.1 characters of Calibri 11 text per unit of column width (a unit is
+    one digit; prose lines hold 1.1 to 1.3). A cell merged over several rows shares its
+    lines among them.
     """
     span: dict[str, float] = {}
     rows: dict[str, int] = {}
@@ -203,13 +232,163 @@ def header_text(text: str) -> str:
     return clean_text(text).replace("&", "&&")[:120]
 
 
-def print_setup(ws: Worksheet, deal_name: str, rows_to_repeat: str | None = None) -> None:
-    """Landscape, one page per sheet, header with the deal name, footer with pages."""
-    ws.page_setup.orientation = "landscape"
+#: Printable width of an A4 page at the margins :func:`print_setup` sets (0.4 in each side).
+PRINT_WIDTH_POINTS = {"landscape": (11.69 - 0.8) * 72, "portrait": (8.27 - 0.8) * 72}
+#: Printable height of an A4 page at the margins :func:`print_setup` sets (0.6 in top, bottom).
+PRINT_HEIGHT_POINTS = {"landscape": (8.27 - 1.2) * 72, "portrait": (11.69 - 1.2) * 72}
+DEFAULT_ROW_POINTS = 15.0  # Excel's default row height for Calibri 11
+CM_POINTS = 72 / 2.54
+MIN_PRINT_POINTS = 8.0  # the smallest text a printed page may show, points
+DEFAULT_FONT_POINTS = 11.0  # Calibri 11, the workbook's default font
+DEFAULT_COLUMN_WIDTH = 8.43  # Excel's default column width, characters
+
+
+def column_points(width: float | None) -> float:
+    """Printed width of a column of ``width`` characters at 100%, points.
+
+    Excel draws a column of w characters of Calibri 11 (7 px a digit) as 7w + 5 pixels;
+    a pixel is 3/4 of a point.
+
+    Examples
+    --------
+    >>> column_points(10), round(column_points(None), 2)
+    (56.25, 48.01)
+    """
+    return (7.0 * (DEFAULT_COLUMN_WIDTH if width is None else width) + 5.0) * 0.75
+
+
+def _print_columns(ws: Worksheet) -> tuple[int, int]:
+    """First and last column printed: the print area's, else the sheet's used columns."""
+    area = ws.print_area
+    if area:
+        first, _, last, _ = range_boundaries(str(area).split("!")[-1].replace("$", ""))
+        return int(first or 1), int(last or ws.max_column)
+    return 1, ws.max_column
+
+
+def _points(ws: Worksheet, first: int, last: int) -> float:
+    return sum(
+        column_points(ws.column_dimensions[get_column_letter(col)].width)
+        for col in range(first, last + 1)
+    )
+
+
+def _chart_breaks(ws: Worksheet, scale: float, page: float) -> list[int]:
+    """Rows after which a page must break so that no chart is cut across two pages.
+
+    Rows are as tall as set, else :data:`DEFAULT_ROW_POINTS`; a chart is as tall as its
+    height in cm; ``page`` is the printable height in points at 100%, ``scale`` the print
+    scale (a share).
+    """
+
+    def top(row: int) -> float:  # points above row ``row`` (1-based)
+        return sum(ws.row_dimensions[r].height or DEFAULT_ROW_POINTS for r in range(1, row))
+
+    anchors = sorted(
+        (coordinate_to_tuple(chart.anchor)[0], chart.height * CM_POINTS)
+        for chart in ws._charts
+        if isinstance(chart.anchor, str)
+    )
+    breaks, page_top = [], 0.0
+    for row, height in anchors:
+        start = top(row)
+        if (start + height - page_top) * scale > page and start > page_top:
+            breaks.append(row - 1)
+            page_top = start
+    return breaks
+
+
+def smallest_font(ws: Worksheet) -> float:
+    """The smallest font size of any cell with a value on the sheet, points (default 11).
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> ws["A1"], ws["A2"] = "big", "small"
+    >>> ws["A2"].font = Font(size=9)
+    >>> smallest_font(ws)
+    9.0
+    """
+    sizes = [
+        float(cell.font.sz or DEFAULT_FONT_POINTS)
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value is not None
+    ]
+    return min(sizes, default=DEFAULT_FONT_POINTS)
+
+
+def print_setup(
+    ws: Worksheet,
+    deal_name: str,
+    rows_to_repeat: str | None = None,
+    split_after: Sequence[str] = (),
+) -> None:
+    """Print settings: A4, fit to the page width (never to one page), titles repeated.
+
+    The sheet is scaled to the width of the page and runs onto as many pages as its rows
+    need (``fitToHeight`` 0), with ``rows_to_repeat`` (e.g. a table's header, ``"14:14"``)
+    printed on every page. Portrait when the used columns fit a portrait page at 100%,
+    else landscape. Text is never printed below :data:`MIN_PRINT_POINTS`: a sheet too wide
+    for that on one page is printed on as many pages across as it needs, with column A
+    repeated, or split after the columns ``split_after`` names (a fixed scale, the largest
+    at which each part fits the width, and no repeated column: each part should begin with
+    its own key column); the pages run across, then down. A sheet with charts is printed
+    the same way, with a page break before a chart that would be cut by the page's end.
+    A header with the deal name and sheet, a footer with the page number.
+
+    Parameters
+    ----------
+    ws : Worksheet
+    deal_name : str
+        Shown in the page header.
+    rows_to_repeat : str, optional
+        Rows printed at the top of every page, like ``"13:13"``.
+    split_after : sequence of str, optional
+        Column letters after which a new page starts (for a wide table).
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> for letter in "ABCDEFGHIJ":
+    ...     ws.column_dimensions[letter].width = 14
+    >>> ws["J1"] = "x"
+    >>> print_setup(ws, "Deal", "1:1")
+    >>> ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.page_setup.fitToHeight
+    ('landscape', 1, 0)
+    >>> ws["T1"] = "wider"  # 20 columns: two pages across at 8 pt or more
+    >>> print_setup(ws, "Deal", "1:1")
+    >>> ws.page_setup.fitToWidth, ws.print_title_cols
+    (2, '$A:$A')
+    """
+    first, last = _print_columns(ws)
+    width = _points(ws, first, last)
+    orientation = "portrait" if width <= PRINT_WIDTH_POINTS["portrait"] else "landscape"
+    page = PRINT_WIDTH_POINTS[orientation]
+    least = MIN_PRINT_POINTS / smallest_font(ws)  # the smallest scale keeping text readable
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 1
+    if split_after or ws._charts:  # manual page breaks: Excel ignores them when fitting
+        edges = [first, *(column_index_from_string(c) + 1 for c in split_after), last + 1]
+        parts = [_points(ws, a, b - 1) for a, b in itertools.pairwise(edges)]
+        ws.sheet_properties.pageSetUpPr.fitToPage = False
+        scale = max(math.ceil(100 * least), min(100, int(100 * page / max(parts))))
+        ws.page_setup.scale = scale
+        for edge in edges[1:-1]:
+            ws.col_breaks.append(Break(id=edge - 1))
+        for row in _chart_breaks(ws, scale / 100, PRINT_HEIGHT_POINTS[orientation]):
+            ws.row_breaks.append(Break(id=row))
+        ws.page_setup.pageOrder = "overThenDown"
+    else:
+        across = max(1, math.ceil(width * least / page - 1e-9))
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = across
+        ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+        if across > 1:
+            ws.print_title_cols = "A:A"
+            ws.page_setup.pageOrder = "overThenDown"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
@@ -249,6 +428,120 @@ def value_format(key: str) -> str:
     if spec.kind in ("int", "choice"):
         return "0"
     return "0.000"
+
+
+#: Excel's limits on a data-validation message: title and text, in characters.
+PROMPT_TITLE_CHARS, PROMPT_CHARS = 32, 255
+#: How far inside an open end of a two-sided range Excel's inclusive "between" is set.
+OPEN_END_STEP = 1e-9
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "\u2026"
+
+
+def _number(value: float) -> str:
+    """A bound as an Excel formula reads it: 0.99, 1000000000000, 1E-09."""
+    return format(float(value), ".15g").upper()
+
+
+def key_validation(key: str, choices: Sequence[Any] | None = None) -> DataValidation:
+    """Excel data validation of a deal key's value cell, from the parameter catalogue.
+
+    A list for a choice (or for ``choices`` when given, e.g. the GPU catalog's models for
+    ``gpu_model``), a whole or decimal range for a number with its bounds, a date range, or
+    a text length; an input message (title: the key; text: unit, help and what is allowed,
+    at most 32 and 255 characters as Excel requires) and a stop-style error alert naming
+    what is allowed. Blank cells are allowed (an optional key left empty takes its default).
+
+    Parameters
+    ----------
+    key : str
+        A deal key (:data:`addin.model.deal.KEY_SPECS`).
+    choices : sequence, optional
+        Values to list instead of the catalogue's own (a text key becomes a list).
+
+    Returns
+    -------
+    openpyxl.worksheet.datavalidation.DataValidation
+        Not yet added to a sheet: ``ws.add_data_validation(rule); rule.add("B5")``.
+
+    Notes
+    -----
+    A one-sided open bound is exact (Excel's ``greaterThan``). Excel's ``between`` includes
+    both ends, so an open end of a two-sided range is set :data:`OPEN_END_STEP` (1e-9)
+    inside it (``pd`` in (0, 1) accepts 1e-9 to 0.999999999), or at the next whole number
+    for a whole-number key; the error message still states the exact rule.
+
+    Examples
+    --------
+    >>> rule = key_validation("utilization")
+    >>> rule.type, rule.operator, rule.formula1, rule.formula2, rule.errorStyle
+    ('decimal', 'between', '0', '1', 'stop')
+    >>> key_validation("pd").formula1, key_validation("pd").formula2
+    ('1E-09', '0.999999999')
+    >>> key_validation("amortization").formula1
+    '"annuity,linear,bullet,sculpted"'
+    """
+    spec = KEY_SPECS[key]
+    allowed = spec.allowed()
+    unit = f"Unit: {spec.unit}. " if spec.unit else ""
+    common: dict[str, Any] = {
+        "allow_blank": True,
+        "showErrorMessage": True,
+        "errorStyle": "stop",
+        "errorTitle": _clip(f"{key}: not allowed", PROMPT_TITLE_CHARS),
+        "error": _clip(f"{key}: allowed {allowed}", PROMPT_CHARS),
+        "showInputMessage": True,
+        "promptTitle": _clip(key, PROMPT_TITLE_CHARS),
+        "prompt": _clip(f"{unit}{spec.help} Allowed: {allowed}", PROMPT_CHARS),
+    }
+    listed = tuple(choices) if choices is not None else spec.choices
+    if listed:
+        if choices is not None:
+            common["error"] = _clip(
+                f"{key}: allowed one of {', '.join(map(str, listed))}", PROMPT_CHARS
+            )
+        return DataValidation(type="list", formula1=f'"{",".join(map(str, listed))}"', **common)
+    if spec.kind == "date":
+        last = (LATEST_DATE - EXCEL_EPOCH).days
+        return DataValidation(
+            type="date",
+            operator="between",
+            formula1=str(FIRST_SERIAL),
+            formula2=str(last),
+            **common,
+        )
+    if spec.kind == "text":
+        return DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1=str(MAX_TEXT), **common
+        )
+    whole = spec.kind == "int"
+    kind = "whole" if whole else "decimal"
+    low, high = spec.low, spec.high
+    if low is not None and high is not None:
+        if spec.low_open:
+            low = math.floor(low) + 1 if whole else low + OPEN_END_STEP
+        if spec.high_open:
+            high = math.ceil(high) - 1 if whole else high - OPEN_END_STEP
+        return DataValidation(
+            type=kind,
+            operator="between",
+            formula1=_number(low),
+            formula2=_number(high),
+            **common,
+        )
+    if low is not None:
+        operator = "greaterThan" if spec.low_open else "greaterThanOrEqual"
+        return DataValidation(type=kind, operator=operator, formula1=_number(low), **common)
+    if high is not None:
+        operator = "lessThan" if spec.high_open else "lessThanOrEqual"
+        return DataValidation(type=kind, operator=operator, formula1=_number(high), **common)
+    return DataValidation(type=kind, **common)  # any number
 
 
 def save_workbook(wb: Workbook, path: str | Path, force: bool = False) -> Path:

@@ -26,6 +26,7 @@ from addin.io.xlsx import save_workbook
 from addin.log import log_unexpected
 from addin.memo.builder import write_memo
 from addin.memo.flags import period_label
+from addin.memo.text import breakeven_text
 from addin.model.errors import AddinError, DealFileError, OutputError, OutputExistsError
 
 EXAMPLE_DEAL = "example_deal.toml"
@@ -238,7 +239,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
     ("llcr", "LLCR", c.COVERAGE, 9),
     ("min_llcr", "Min LLCR (loan life)", c.COVERAGE, 9),
     ("plcr", "PLCR", c.COVERAGE, 9),
-    ("breakeven_decline", "Breakeven decline", c.PERCENT, 10),
+    ("breakeven_decline", "Breakeven decline", c.BREAKEVEN, 10),
     ("first_default_breach", "First default breach", "0", 10),
     # the waterfall's first events (issue 12): period and payment date
     ("first_payment_default", "First payment default", "0", 10),
@@ -286,7 +287,7 @@ def format_summary(frame: pd.DataFrame) -> str:
             "min LLCR": frame["min_llcr"].map(_x),
             "PLCR": frame["plcr"].map(_x),
             "breakeven": frame["breakeven_decline"].map(
-                lambda v: "" if v is None or pd.isna(v) else f"{v:.1%}"
+                lambda v: "" if v is None or pd.isna(v) else breakeven_text(v)
             ),
             "red flags": frame["red_flags"].map(lambda v: "" if pd.isna(v) else str(int(v))),
             "result": [e if e else "ok" for e in frame["error"]],

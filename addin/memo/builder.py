@@ -14,6 +14,7 @@ from openpyxl.workbook.workbook import Workbook
 from addin.io.xlsx import save_workbook
 from addin.memo.cash_flow import write_cash_flow
 from addin.memo.charts import write_charts
+from addin.memo.checks import write_checks
 from addin.memo.collateral import write_collateral
 from addin.memo.credit import write_credit
 from addin.memo.inputs import write_inputs
@@ -28,6 +29,7 @@ SHEETS = (
     "Summary",
     "Inputs",
     "Cash flow",
+    "Checks",
     "Stress",
     "Collateral",
     "Credit",
@@ -65,6 +67,7 @@ def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = F
     write_summary(wb, data, source)
     write_inputs(wb, data.deal)
     write_cash_flow(wb, data.deal)
+    write_checks(wb, data)
     write_stress(wb, data)
     write_collateral(wb, data)
     write_credit(wb, data)

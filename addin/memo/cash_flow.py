@@ -59,7 +59,7 @@ _PERIOD_RENT = (
 ).replace("CLIP", _CLIP)
 
 PERIOD_COLUMNS: tuple[Column, ...] = (
-    Column("period", "Period", "0", 7, ""),
+    Column("period", "Period", "0", 8, ""),
     Column("date", "Payment date", c.DATE, 11, "EDATE(start_date,{period}*12/periods_per_year)"),
     Column("year", "Year (start)", c.YEARS, 8, "({period}-1)/periods_per_year"),
     Column("market_rate", "Market rent USD/GPU-h (period average)", c.RENT, 11, _PERIOD_RENT),
@@ -116,6 +116,8 @@ PERIOD_COLUMNS: tuple[Column, ...] = (
         "gpus*kw_per_gpu*colocation_per_kw_month*12/periods_per_year",
     ),
     Column("cfads", "CFADS USD", c.USD, 13, "{revenue}-{power_cost}-{opex}-{colocation}"),
+    # the period again, first on the printed page of the debt columns (see SPLIT_AFTER)
+    Column("period_again", "Period", "0", 8, "{period}"),
     Column(
         "sculpted", "Sculpted DS USD (CFADS+ / target)", c.USD, 13, "MAX({cfads},0)/target_dscr"
     ),
@@ -185,7 +187,9 @@ ENGINE_ONLY = (
     "resolved when the memo was made: changing gpu_model on the Inputs sheet does not "
     "change it."
 )
-NOTE_COLUMN = 11  # the engine-only note spans from column K to the last column, rows 4-12
+# Printed in two parts across (operations to CFADS, then the debt), each at a readable size;
+# the engine-only note spans the debt part's columns, rows 4-12, so it is not split.
+SPLIT_AFTER = "cfads"
 TOTALLED = (
     "revenue",
     "power_cost",
@@ -232,7 +236,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> write_cash_flow(Workbook(), deal)["I4"].value  # the live min DSCR
-    '=IF(COUNT($T$14:$T$49)=0,"",MIN($T$14:$T$49))'
+    '=IF(COUNT($U$14:$U$49)=0,"",MIN($U$14:$U$49))'
     """
     ws = wb.create_sheet(CASH_FLOW)
     columns = period_columns(deal)
@@ -332,7 +336,8 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     ]
     c.put_text(ws, "A3", "Derived inputs", c.BOLD)
     c.put_text(ws, "F3", "Coverage", c.BOLD)
-    note, end = _letter(NOTE_COLUMN), _letter(len(columns))
+    split = [col.key for col in columns].index(SPLIT_AFTER) + 1
+    note, end = _letter(split + 1), _letter(len(columns))
     c.put_text(ws, f"{note}3", "Engine-only figures", c.BOLD)
     ws.merge_cells(f"{note}4:{end}{HEADER_ROW - 1}")
     c.put_text(ws, f"{note}4", ENGINE_ONLY, c.NOTE_FONT).alignment = c.WRAP
@@ -353,7 +358,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
         if label == "Schedule check":
             cell.font = c.NOTE_FONT
     c.header_row(ws, HEADER_ROW, [col.header for col in columns])
-    ws.row_dimensions[HEADER_ROW].height = 48
+    ws.row_dimensions[HEADER_ROW].height = 64
     for k in range(1, n + 1):
         row = first + k - 1
         refs = {col.key: f"{letter[col.key]}{row}" for col in columns}
@@ -377,7 +382,7 @@ def write_cash_flow(wb: Workbook, deal: Deal) -> Worksheet:
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[_letter(i)].width = col.width
     ws.freeze_panes = f"B{first}"
-    c.print_setup(ws, deal.name, f"{HEADER_ROW}:{HEADER_ROW}")
+    c.print_setup(ws, deal.name, f"{HEADER_ROW}:{HEADER_ROW}", split_after=[_letter(split)])
     return ws
 
 
@@ -392,7 +397,7 @@ def cash_flow_ranges(deal: Deal) -> dict[str, tuple[str, int, int]]:
     >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2.0, "loan_amount": 1e5,
     ...                   "interest_rate": 0.09, "tenor_years": 3})
     >>> cash_flow_ranges(deal)["dscr"]  # no start date: no date column
-    ('T', 14, 49)
+    ('U', 14, 49)
     """
     columns = period_columns(deal)
     first, last = FIRST_ROW, FIRST_ROW + deal.periods - 1

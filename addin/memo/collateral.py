@@ -1,7 +1,10 @@
 """The Collateral sheet: fleet values over the loan's life beside the balance, and LTVs.
 
 Engine values of :attr:`addin.memo.results.MemoData.collateral`, laid out: the duration
-mismatch, the fire sale at close, and the LTV table one row per period.
+mismatch, the fire sale at close, and the LTV table one row per period (period 0 = close,
+in row :data:`LTV_HEADER_ROW` + 1). Where the fleet's book value is zero the book LTV reads
+"fully depreciated", in red while a balance is still owed (a loan that outlives the
+GPUs' book life), instead of a blank or an infinite ratio.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ from typing import Any
 
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.io import xlsx as c
 from addin.memo.layout import facts
 from addin.memo.results import MemoData
+
+LTV_HEADER_ROW = 14  # the LTV table's header; period k is on row LTV_HEADER_ROW + 1 + k
+FULLY_DEPRECIATED = "fully depreciated"
 
 LTV_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
     ("period", "Period", "0", 7),
@@ -36,6 +43,43 @@ LTV_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
 )
 
 
+def ltv_columns(table: Any) -> list[tuple[str, str, str, float]]:
+    """The LTV table's columns shown for a deal: :data:`LTV_COLUMNS` present in ``table``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [spec[0] for spec in ltv_columns(pd.DataFrame(columns=["period", "balance"]))]
+    ['period', 'balance']
+    """
+    return [spec for spec in LTV_COLUMNS if spec[0] in table.columns]
+
+
+def ltv_letters(table: Any) -> dict[str, str]:
+    """Column letter of each LTV-table column on the Collateral sheet, by key.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ltv_letters(pd.DataFrame(columns=["period", "year", "balance", "book_value"]))  # no year
+    {'period': 'A', 'balance': 'B', 'book_value': 'C'}
+    """
+    return {spec[0]: get_column_letter(j) for j, spec in enumerate(ltv_columns(table), start=1)}
+
+
+def fully_depreciated_from(table: Any) -> int | None:
+    """First period (0 = close) at which the fleet's book value is zero; None if never.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> fully_depreciated_from(pd.DataFrame({"period": [0, 1, 2], "book_value": [2.0, 0, 0]}))
+    1
+    """
+    zero = table.index[table["book_value"] <= 0]
+    return None if len(zero) == 0 else int(table["period"].loc[zero[0]])
+
+
 def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
     """Fleet values over the loan's life beside the balance, LTVs, fire sale, mismatch.
 
@@ -47,6 +91,13 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
     >>> from addin.memo.results import analyse
     >>> write_collateral(Workbook(), analyse(deal))["J4"].value
     'need market_absorption'
+
+    A loan longer than the book life: the book LTV reads "fully depreciated", in red.
+
+    >>> long = deal.replace(tenor_years=7, useful_life_years=6)
+    >>> ws = write_collateral(Workbook(), analyse(long))
+    >>> ws["G87"].value, ws["G87"].font.color.rgb, ws["D12"].value
+    ('fully depreciated', '009C0006', 'period 72 (before maturity)')
     """
     ws = wb.create_sheet("Collateral")
     deal, col = data.deal, data.collateral
@@ -67,7 +118,14 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
         ("WAL / half-life", m.wal_to_half_life, c.COVERAGE),
         ("WAL / economic life", m.wal_to_economic_life, c.COVERAGE),
     ]
+    table = col.ltv
+    zero_book = fully_depreciated_from(table)
+    left.append(("Book value zero from", _depreciated(zero_book, deal.periods), c.GENERAL))
     facts(ws, 4, left, "A:C", "D:E")
+    if zero_book is not None and zero_book < deal.periods:  # the loan outlives the book life
+        shown = ws[f"D{4 + len(left) - 1}"]
+        c.status_cell(shown, "red")
+        shown.value = _depreciated(zero_book, deal.periods)
     liquidation = col.liquidation
     if liquidation is not None:
         sale = liquidation.fire_sale
@@ -80,9 +138,8 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
     else:
         right = [("Liquidation values", "need market_absorption", c.GENERAL)]
     facts(ws, 4, right, "G:I", "J:K")
-    table = col.ltv
-    columns = [spec for spec in LTV_COLUMNS if spec[0] in table.columns]
-    head = 14
+    columns = ltv_columns(table)
+    head = LTV_HEADER_ROW
     c.header_row(ws, head, [spec[1] for spec in columns])
     ws.row_dimensions[head].height = 45
     for i, record in enumerate(table.to_dict("records")):
@@ -90,7 +147,15 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
         for j, (key, _, fmt, _) in enumerate(columns, start=1):
             ref = ws.cell(row=row, column=j).coordinate
             value = record[key]
-            if isinstance(value, float) and math.isinf(value):
+            if key == "ltv_book" and record["book_value"] <= 0:
+                cell = c.put_text(ws, ref, FULLY_DEPRECIATED)
+                if record["balance"] > 0:  # a balance owed on GPUs with no book value
+                    c.status_cell(cell, "red")
+                    cell.value = FULLY_DEPRECIATED
+                    continue
+                cell.font = c.NOTE_FONT
+                cell.alignment = Alignment(horizontal="right")
+            elif isinstance(value, float) and math.isinf(value):
                 c.put_text(ws, ref, "no value").alignment = Alignment(horizontal="right")
             else:
                 c.put(ws, ref, value, fmt)
@@ -99,6 +164,8 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
     last = head + len(table)
     for j, (key, _, _, width) in enumerate(columns, start=1):
         letter = ws.cell(row=head, column=j).column_letter
+        if key == "ltv_book" and zero_book is not None:  # room for "fully depreciated"
+            width = max(width, len(FULLY_DEPRECIATED) + 1)
         ws.column_dimensions[letter].width = width
         if key.startswith("ltv_"):
             ws.conditional_formatting.add(
@@ -108,6 +175,13 @@ def write_collateral(wb: Workbook, data: MemoData) -> Worksheet:
     ws.freeze_panes = f"B{head + 1}"
     c.print_setup(ws, deal.name, f"{head}:{head}")
     return ws
+
+
+def _depreciated(period: int | None, periods: int) -> str:
+    if period is None:
+        return "not within the loan"
+    label = "at close" if period == 0 else f"period {period}"
+    return label + (" (before maturity)" if period < periods else "")
 
 
 def _under(found: tuple[int, dt.date | None] | None) -> str:

@@ -2,22 +2,24 @@
 
 Columns A:B form the workbook name ``Deal`` (the two-column key/value range the add-in's
 functions accept), and each non-text key's value cell is named after the key, so the
-Cash flow sheet's formulas read ``=gpus*kw_per_gpu*...``.
+Cash flow sheet's formulas read ``=gpus*kw_per_gpu*...``. Every value cell carries Excel
+data validation from the parameter catalogue (:func:`addin.io.xlsx.key_validation`): a
+list for a choice (``gpu_model``: the GPU catalog's models), the key's bounds for a
+number, an input message with the unit, and a stop alert naming what is allowed, so
+``annuty`` for ``amortization`` or 30 for a 0.30 share is refused as it is typed.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.io import xlsx as c
-from addin.io.xlsx import value_format
+from addin.io.xlsx import key_validation, value_format
 from addin.memo.layout import define_name
 from addin.memo.text import key_source
-from addin.model.deal import DEFAULTS, KEY_SPECS, Deal, catalog_kw_per_gpu
-from addin.model.errors import AddinError
+from addin.model.catalog import gpu_models
+from addin.model.deal import KEY_SPECS, Deal
 
 INPUTS = "Inputs"
 INPUTS_FIRST_ROW = 5
@@ -34,19 +36,29 @@ def named_keys() -> list[str]:
     return [key for key, spec in KEY_SPECS.items() if spec.kind != "text" or key == "amortization"]
 
 
-def _catalog_kw(gpu_model: str) -> float | None:
-    """The catalog kW of a model, None for a model outside the catalog."""
-    try:
-        return catalog_kw_per_gpu(gpu_model)
-    except AddinError:
-        return None
+def model_choices(gpu_model: str) -> list[str]:
+    """The ``gpu_model`` values the Inputs sheet offers: the GPU catalog's, and the deal's own.
+
+    A deal may name a model outside the catalog when it gives ``kw_per_gpu``; that model is
+    listed too, so the sheet never refuses the deal's own value.
+
+    Examples
+    --------
+    >>> model_choices("H100 SXM")[:3], model_choices("Custom X")[-1]
+    (['A100 SXM', 'H100 SXM', 'H100 PCIe'], 'Custom X')
+    """
+    models = list(gpu_models())
+    return models if gpu_model in models else [*models, gpu_model]
 
 
 def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
     """The Inputs sheet: one row per deal key with value, unit, group, source and help.
 
     Columns A:B form the named range ``Deal`` (a two-column key/value range the add-in's
-    functions accept); each non-text key's value cell is named after the key.
+    functions accept); each non-text key's value cell is named after the key. Each value
+    cell has data validation (:func:`addin.io.xlsx.key_validation`); the Source column
+    says "Deal file" for a key the deal was given (:attr:`Deal.given`), else "Default"
+    with the default's source.
 
     Examples
     --------
@@ -68,7 +80,6 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
     floating = deal.base_rate is not None
     if floating:  # derived: left empty so that an edit of base_rate or margin carries through
         values["interest_rate"] = None
-    defaults = {**DEFAULTS, "kw_per_gpu": _catalog_kw(deal.gpu_model)}  # resolved at load
     row = INPUTS_FIRST_ROW
     for key, spec in KEY_SPECS.items():
         value = values[key]
@@ -76,9 +87,12 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
         cell = c.put(ws, f"B{row}", value, value_format(key))
         c.style_input(cell)
         cell.alignment = c.WRAP
+        rule = key_validation(key, model_choices(deal.gpu_model) if key == "gpu_model" else None)
+        ws.add_data_validation(rule)
+        rule.add(f"B{row}")
         c.put_text(ws, f"C{row}", spec.unit)
         c.put_text(ws, f"D{row}", spec.group)
-        source = key_source(key, value, defaults.get(key, dataclasses.MISSING))
+        source = key_source(key, key in deal.given)
         if floating and key == "interest_rate":
             source = "Derived: base_rate + margin (floating rate)"
         c.put_text(ws, f"E{row}", source)
@@ -92,7 +106,7 @@ def write_inputs(wb: Workbook, deal: Deal) -> Worksheet:
         index = list(KEY_SPECS).index(key)
         define_name(wb, key, INPUTS, f"$B${INPUTS_FIRST_ROW + index}")
     define_name(wb, "Deal", INPUTS, f"$A${INPUTS_FIRST_ROW}:$B${last}")
-    c.widths(ws, {"A": 24, "B": 26, "C": 27, "D": 11, "E": 50, "F": 62})
+    c.widths(ws, {"A": 24, "B": 24, "C": 24, "D": 11, "E": 44, "F": 56})
     ws.freeze_panes = f"A{INPUTS_FIRST_ROW}"
-    c.print_setup(ws, deal.name)
+    c.print_setup(ws, deal.name, f"{INPUTS_FIRST_ROW - 1}:{INPUTS_FIRST_ROW - 1}")
     return ws

@@ -6,9 +6,10 @@ Keys without an entry here are facts of the deal itself, with no default to sour
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from addin.model.deal import REQUIRED_KEYS
+from addin.model.params import MAX_DECLINE
 
+REQUIRED = frozenset(REQUIRED_KEYS)
 ILLUSTRATIVE = "Illustrative: no public source gives this for GPU loans; set it per deal"
 
 DEFAULT_SOURCES: dict[str, str] = {
@@ -138,11 +139,41 @@ MODEL_CREDITS: tuple[tuple[str, str], ...] = (
 )
 
 
-def key_source(key: str, value: Any, default: Any) -> str:
-    """Where an Inputs value comes from: the deal file, or the default and its source."""
-    if default is dataclasses.MISSING:
+def key_source(key: str, given: bool) -> str:
+    """Where an Inputs value comes from: the deal file (the key was given), or the default.
+
+    By presence, not value: a key the deal file sets to its default value is "Deal file".
+
+    Examples
+    --------
+    >>> key_source("pue", True), key_source("pue", False)
+    ('Deal file', 'Default: Typical modern data centre (illustrative)')
+    >>> key_source("gpus", True)
+    'Deal file (required key)'
+    """
+    if key in REQUIRED:
         return "Deal file (required key)"
-    if value != default:
+    if given:
         return "Deal file"
     source = DEFAULT_SOURCES.get(key)
     return f"Default: {source}" if source else "Default"
+
+
+def breakeven_text(value: float | None) -> str:
+    """A breakeven decline in words: "none", "6.8%", or "≥ 99% (search cap)" at the cap.
+
+    :func:`addin.analytics.dscr.breakeven_decline` searches declines up to
+    :data:`addin.model.params.MAX_DECLINE` and returns that cap when nothing up to it breaches,
+    so a cap is a lower bound, not a root. In a cell, keep the number and use the number
+    format :data:`addin.io.xlsx.BREAKEVEN`.
+
+    Examples
+    --------
+    >>> breakeven_text(None), breakeven_text(0.0676), breakeven_text(0.99)
+    ('none', '6.8%', '≥ 99% (search cap)')
+    """
+    if value is None or value != value:  # None or NaN: 0% already breaches
+        return "none"
+    if value >= MAX_DECLINE:
+        return f"\u2265 {MAX_DECLINE:.0%} (search cap)"
+    return f"{value:.1%}"

@@ -42,7 +42,9 @@ class Deal:
     """A GPU financing: fleet, rents, costs, debt, covenants and collateral assumptions.
 
     Build one with :func:`load_deal`, which validates every key; the field metadata
-    (``Deal.spec(key)``) gives each key's unit, bounds and help.
+    (``Deal.spec(key)``) gives each key's unit, bounds and help. :attr:`given` records
+    which keys the source set (by presence, not value), so the memo can tell a value
+    given in the deal file from a default; it is not part of equality or the hash.
     """
 
     # --- Deal
@@ -133,6 +135,9 @@ class Deal:
     stress_entry: float = _key("stress_entry")
     stress_exit: float = _key("stress_exit")
     offtaker_pd: float = _key("offtaker_pd")
+    # --- Not a key: the keys the source gave (a value, not blank), for "where from" labels.
+    # Left out of equality, hashing and repr: two deals with the same values are the same.
+    given: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def periods(self) -> int:
@@ -167,25 +172,36 @@ class Deal:
         A floating-rate deal's interest_rate is derived (base_rate + margin), so it is
         derived again from the changed keys; a new ``gpu_model`` without a ``kw_per_gpu``
         takes the catalog figure of the new model (the deal's kW was for the old one).
+        :attr:`given` keeps the keys the deal was given and adds the changed ones.
+
+        Examples
+        --------
+        >>> deal = load_deal({"name": "D", "gpus": 8, "market_rate": 2.0, "loan_amount": 1e5,
+        ...                   "interest_rate": 0.1, "tenor_years": 3})
+        >>> sorted(deal.replace(pue=1.2).given - deal.given)
+        ['pue']
         """
         values = self.to_dict()
         if self.base_rate is not None:
             values["interest_rate"] = None
         if "gpu_model" in changes:
             changes.setdefault("kw_per_gpu", None)
-        return load_deal({**values, **changes})
+        changed = load_deal({**values, **changes})
+        named = {key for key, value in changes.items() if not _is_blank(value)}
+        return dataclasses.replace(changed, given=self.given | named)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the deal's keys and values, as given or defaulted."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """Return the deal's keys and values, as given or defaulted (not :attr:`given`)."""
+        return {f.name: getattr(self, f.name) for f in _KEY_FIELDS}
 
 
-KEY_SPECS: dict[str, Param] = {f.name: f.metadata["spec"] for f in dataclasses.fields(Deal)}
+_KEY_FIELDS = tuple(f for f in dataclasses.fields(Deal) if "spec" in f.metadata)
+KEY_SPECS: dict[str, Param] = {f.name: f.metadata["spec"] for f in _KEY_FIELDS}
 REQUIRED_KEYS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(Deal) if f.default is dataclasses.MISSING
+    f.name for f in _KEY_FIELDS if f.default is dataclasses.MISSING
 )
 DEFAULTS: dict[str, Any] = {
-    f.name: f.default for f in dataclasses.fields(Deal) if f.default is not dataclasses.MISSING
+    f.name: f.default for f in _KEY_FIELDS if f.default is not dataclasses.MISSING
 }
 
 
@@ -333,12 +349,14 @@ def deal_from_mapping(mapping: Mapping[str, Any], argument: str = "deal") -> Dea
     Returns
     -------
     Deal
+        Its :attr:`Deal.given` holds the keys given a value (blank ones are not given).
 
     Examples
     --------
-    >>> deal_from_mapping({"Name": "X", "GPUs": 8, "market_rate": 2, "loan_amount": 1e5,
-    ...                    "interest_rate": 0.1, "tenor_years": 3}).gpus
-    8
+    >>> deal = deal_from_mapping({"Name": "X", "GPUs": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                           "interest_rate": 0.1, "tenor_years": 3, "pue": None})
+    >>> deal.gpus, sorted(deal.given)[:3], "pue" in deal.given
+    (8, ['gpus', 'interest_rate', 'loan_amount'], False)
     """
     values: dict[str, Any] = {}
     seen: set[str] = set()
@@ -356,11 +374,12 @@ def deal_from_mapping(mapping: Mapping[str, Any], argument: str = "deal") -> Dea
     for key in REQUIRED_KEYS:
         if key not in values:
             raise MissingInputError(key, KEY_SPECS[key].allowed())
+    given = frozenset(values)
     values = {**DEFAULTS, **values}
     if values["kw_per_gpu"] is None:
         values["kw_per_gpu"] = catalog_kw_per_gpu(values["gpu_model"])
     _check_consistency(values)
-    return Deal(**values)
+    return Deal(**values, given=given)
 
 
 def deal_from_range(rows: Sequence[Sequence[Any]], argument: str = "deal") -> Deal:

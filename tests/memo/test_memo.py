@@ -64,6 +64,7 @@ PORTABLE = {
     "LN",
     "EXP",
     "SUMPRODUCT",  # issue 12: discounting at the period rates of a floating loan
+    "AND",  # issue 14: the Checks sheet's master check
 }
 UNSAFE = '=HYPERLINK("http://x","y")'
 
@@ -242,15 +243,35 @@ def test_summary_flags_and_their_rules(book: openpyxl.Workbook) -> None:
 
 
 def test_look_and_print_setup(book: openpyxl.Workbook) -> None:
+    """Issue 14, paper: fit to the page width, never to one page; header rows repeated."""
     for ws in book.worksheets:
-        assert ws.page_setup.orientation == "landscape"
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
+        assert ws.page_setup.orientation == "landscape"  # every memo sheet is wide
+        if ws.title in ("Cash flow", "Charts"):  # manual page breaks: a fixed scale
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage
+            assert 73 <= int(ws.page_setup.scale) <= 100  # 11 pt text at >= 8 pt
+        else:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage
+            # the Live sheet's 22-column DSCR_TABLE needs two pages across at >= 8 pt
+            across = 2 if ws.title == "Live" else 1
+            assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (across, 0)
+            assert ws.print_title_cols == ("$A:$A" if across > 1 else None)
         assert ws.oddHeader.left.text == "Neocloud H100 fleet (example)"
         assert ws.oddFooter.left.text == "Confidential"
         assert "&P" in ws.oddFooter.center.text
+    repeated = {ws.title: ws.print_title_rows for ws in book.worksheets if ws.print_title_rows}
+    assert repeated == {
+        "Inputs": "$4:$4",
+        "Cash flow": f"${HEADER_ROW}:${HEADER_ROW}",
+        "Checks": "$5:$5",
+        "Collateral": "$14:$14",
+    }
     cash = book[CASH_FLOW]
     keys = [c.key for c in period_columns(read_deal(NEOCLOUD))]
+    # printed in two parts, the debt part starting with the period again
+    (split,) = cash.col_breaks.brk
+    assert keys[split.id - 1 : split.id + 1] == ["cfads", "period_again"]
+    charts = book["Charts"]
+    assert [b.id for b in charts.row_breaks.brk] == [23]  # the second chart starts a page
     row = FIRST_ROW
     assert cash.cell(row=row, column=keys.index("dscr") + 1).number_format.startswith('0.00"x"')
     assert cash.cell(row=row, column=keys.index("revenue") + 1).number_format.startswith("#,##0")

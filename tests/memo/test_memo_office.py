@@ -14,7 +14,10 @@ import datetime as dt
 import math
 import os
 import re
+import shutil
+import subprocess
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,15 @@ from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.office import convert, find_soffice
 from addin.memo import SHEETS, write_memo
-from addin.memo.cash_flow import CASH_FLOW, FIRST_ROW, HEADER_ROW, TOTALLED, period_columns
+from addin.memo.cash_flow import (
+    CASH_FLOW,
+    FIRST_ROW,
+    HEADER_ROW,
+    TOTALLED,
+    cash_flow_ranges,
+    period_columns,
+)
+from addin.memo.checks import CHECK_ROWS, CHECKS, MASTER_CELL, MASTER_NAME
 from addin.model.deal import Deal, load_deal
 from addin.model.units import HOURS_PER_YEAR
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
@@ -135,6 +146,7 @@ def expected_values(deal: Deal) -> tuple[dict[str, Any], dict[str, list[Any]], d
         opening=[loan, *table["balance"].to_numpy()[:-1]],
         lockup_breach=[k if d < deal.lockup_dscr else None for k, d in enumerate(dscr, 1)],
         default_breach=[k if d < deal.default_dscr else None for k, d in enumerate(dscr, 1)],
+        period_again=list(k),
     )
     totals = {key: float(table[key].sum()) for key in TOTALLED}
     return top, columns, totals
@@ -299,6 +311,85 @@ def test_changed_input_recalculates_like_engine(
     compare_cash_flow(deal.replace(**{key: value}), written, done)
 
 
+def check_results(path: Path) -> tuple[Any, dict[str, Any]]:
+    """The master check and each check's result on a recalculated memo."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    ws = wb[CHECKS]
+    sheet, ref = next(iter(openpyxl.load_workbook(path).defined_names[MASTER_NAME].destinations))
+    assert f"'{sheet}'!{ref}" == MASTER_CELL
+    return ws[ref.replace("$", "")].value, {n: ws[f"H{r}"].value for n, r in CHECK_ROWS.items()}
+
+
+@pytest.mark.parametrize("name", sorted(all_deals()))
+def test_every_check_is_true_as_generated(
+    recalculated: dict[str, tuple[Deal, Path, Path]], name: str
+) -> None:
+    """Issue 14 acceptance: the Checks sheet is all TRUE (both examples and every variant)."""
+    _, _, done = recalculated[name]
+    master, results = check_results(done)
+    assert results == dict.fromkeys(CHECK_ROWS, True)
+    assert master is True
+
+
+def _edit_cell(path: Path, out: Path, sheet: str, ref: str, value: Any) -> Path:
+    wb = openpyxl.load_workbook(path)
+    wb[sheet][ref] = value
+    wb.save(out)
+    return out
+
+
+def test_master_check_turns_false_when_a_check_breaks(
+    recalculated: dict[str, tuple[Deal, Path, Path]], tmp_path: Path
+) -> None:
+    """Issue 14 acceptance: break one thing at a time; exactly the checks it breaks turn
+    FALSE, and with them the master check."""
+    deal, written, _ = recalculated["neocloud_h100"]
+    cf = cash_flow_ranges(deal)
+    amortization = next(
+        iter(openpyxl.load_workbook(written).defined_names["amortization"].destinations)
+    )
+    row5, row10 = cf["cfads"][1] + 4, cf["balance"][1] + 9
+    edits = {
+        # a CFADS overwritten with a number (a hard-coded cell, the FAST standard's worry)
+        "cfads_typed": (CASH_FLOW, f"{cf['cfads'][0]}{row5}", 1.0e6),
+        # the issue's typo, pasted past the validation: the schedule no longer amortises
+        "annuty": (amortization[0], amortization[1].replace("$", ""), "annuty"),
+        # an input edited after generation: the engine's figures are stale
+        "contracted_share": ("Inputs", _input_ref(written, "contracted_share"), 0.3),
+        # a closing balance overwritten: the roll-forward breaks
+        "balance_typed": (CASH_FLOW, f"{cf['balance'][0]}{row10}", 60_000_000.0),
+    }
+    edited = [_edit_cell(written, tmp_path / f"{n}.xlsx", *e) for n, e in edits.items()]
+    done = convert(edited, "xlsx", tmp_path / "out")
+    broken = {}
+    for name, path in zip(edits, done, strict=True):
+        master, results = check_results(path)
+        assert master is False, name
+        broken[name] = {check for check, ok in results.items() if ok is not True}
+    assert broken == {
+        "cfads_typed": {"sources_uses", "dscr_vs_engine"},
+        "annuty": {
+            "repaid",
+            "no_negative",
+            "balance_vs_engine",
+            "dscr_vs_engine",
+            "collateral_balance",
+        },
+        "contracted_share": {"dscr_vs_engine"},
+        "balance_typed": {
+            "roll_forward",
+            "balance_vs_engine",
+            "dscr_vs_engine",
+            "collateral_balance",
+        },
+    }
+
+
+def _input_ref(path: Path, key: str) -> str:
+    _, ref = next(iter(openpyxl.load_workbook(path).defined_names[key].destinations))
+    return str(ref).replace("$", "")
+
+
 def test_recalculation_is_forced(tmp_path: Path) -> None:
     """A stale cached value in the file must be replaced by LibreOffice's own result."""
     wb = openpyxl.Workbook()
@@ -318,14 +409,65 @@ def test_recalculation_is_forced(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(done, data_only=True).active["A2"].value == 6
 
 
-def test_pdf_has_a_page_per_sheet(tmp_path: Path) -> None:
+def page_sheets_and_text_points(pdf: Path, deal_name: str) -> list[tuple[str, float]]:
+    """Each page's sheet (from the page header, "deal name  sheet") and its smallest text,
+    in points as printed (font size times the text and page scale)."""
+    pages = []
+    for page in PdfReader(pdf).pages:
+        header = page.extract_text().splitlines()[0]
+        assert header.startswith(deal_name), header
+        sizes: list[float] = []
+        page.extract_text(visitor_text=partial(_text_points, sizes))
+        pages.append((header[len(deal_name) :].strip(), min(sizes)))
+    return pages
+
+
+def _text_points(sizes: list[float], text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+    """Record a text run's printed size: a unit vector through the text and page matrices."""
+    if text.strip():
+        x = tm[0] * cm[0] + tm[1] * cm[2]
+        y = tm[0] * cm[1] + tm[1] * cm[3]
+        sizes.append(size * math.hypot(x, y))
+
+
+def _metric_font() -> bool:
+    """Whether LibreOffice prints Calibri with a metric-equal face (Carlito), as Excel would;
+    without it a wider substitute shrinks every page that is fitted to its width."""
+    found = shutil.which("fc-match")
+    if found is None:
+        return False
+    face = subprocess.run([found, "Calibri"], capture_output=True, text=True, check=False)
+    return "Carlito" in face.stdout
+
+
+def test_pdf_prints_every_sheet_in_order_readably(tmp_path: Path) -> None:
+    """Issue 14, paper: every sheet is printed, in order, fitted to the width with text of
+    8 pt or more (not forced onto one page: a 120-row schedule used to print at ~4 pt).
+
+    Page counts when written (LibreOffice 7.5, Carlito): the neocloud example 23, the miner
+    17, the neocloud deal over 10 years monthly 28 (the Cash flow 10 of them).
+    """
     deals = [str(path) for path in EXAMPLE_FILES]
     code = main(["memo", *deals, "-o", str(tmp_path), "--pdf", "--jobs", "1"])
     assert code == 0
-    pdfs = sorted(tmp_path.glob("*.pdf"))
-    assert len(pdfs) == len(EXAMPLE_FILES)
-    for pdf in pdfs:
-        assert len(PdfReader(pdf).pages) == len(SHEETS), pdf.name
+    long = read_deal(EXAMPLE_FILES[-1]).replace(name="Ten years monthly", tenor_years=10)
+    write_memo(long, tmp_path / "long.xlsx")
+    (long_pdf,) = convert([tmp_path / "long.xlsx"], "pdf", tmp_path / "long")
+    pdfs = {read_deal(Path(d)).name: tmp_path / f"{Path(d).stem}_memo.pdf" for d in deals}
+    pdfs[long.name] = long_pdf
+    readable = _metric_font()
+    if not readable and os.environ.get("CI"):
+        pytest.fail("the Carlito font is required under CI; .ci/run installs it")
+    counts = {}
+    for name, pdf in pdfs.items():
+        pages = page_sheets_and_text_points(pdf, name)
+        order = [sheet for i, (sheet, _) in enumerate(pages) if i == 0 or pages[i - 1][0] != sheet]
+        assert order == list(SHEETS), name  # each sheet once, its pages together, in order
+        if readable:
+            small = [(i + 1, sheet, pt) for i, (sheet, pt) in enumerate(pages) if pt < 8.0]
+            assert not small, f"{name}: text under 8 pt on pages {small}"
+        counts[name] = len(pages)
+    assert counts[long.name] <= 32  # a 10-year monthly deal on a sensible number of pages
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 

@@ -18,7 +18,7 @@ from addin.model.errors import (
     MissingInputError,
     UnknownKeyError,
 )
-from tests.deals import BASE_DEAL, as_range
+from tests.deals import BASE_DEAL, EXAMPLES, as_range
 
 
 def test_defaults_match_the_issue() -> None:
@@ -168,6 +168,30 @@ def test_replace_revalidates() -> None:
     assert deal.replace(annual_decline=0.2).annual_decline == pytest.approx(0.2, abs=0)
     with pytest.raises(InputError, match=r"annual_decline: got 2"):
         deal.replace(annual_decline=2)
+
+
+def test_given_records_presence_not_value() -> None:
+    """Issue 14: the memo's Source column says "deal file" for a key the file set, even
+    to its default value, and "default" for a key it left out or blank."""
+    values = {**BASE_DEAL, "pue": 1.3, "utilization": None, "Rent_Floor": 0.0}
+    deal = load_deal(values)
+    assert deal.pue == pytest.approx(Deal.spec("pue").default, abs=0)  # the default's value
+    # by presence, keys case-insensitive; blank and catalog-resolved keys are not given
+    assert deal.given == {*BASE_DEAL, "pue", "rent_floor"}
+    assert "given" not in deal.to_dict()
+    assert "given" not in KEY_SPECS
+    # not part of a deal's identity: equal and hashed alike whatever was given
+    same = load_deal(BASE_DEAL)
+    assert (same == deal, hash(same) == hash(deal), same.given == deal.given) == (
+        True,
+        True,
+        False,
+    )
+    # replace keeps what was given and adds the changed keys
+    assert deal.replace(annual_decline=0.2).given == deal.given | {"annual_decline"}
+    # a deal file records its keys: the example sets 12 keys to their default values
+    example = read_deal(EXAMPLES / "neocloud_h100.toml")
+    assert {"balloon", "rent_floor", "pue", "amortization"} <= example.given
 
 
 def test_every_key_has_unit_or_is_text_and_help() -> None:
