@@ -327,12 +327,16 @@ class Progress:
                 self._shown = 0
 
     def _bar(self, width: int = 24) -> str:
-        """``[####----] 1/3``: the bar fills by stages done, the count is of deals finished."""
-        total = sum(len(job.stages) for job in self.jobs)
-        done = sum(len(self.jobs[i].stages) for i in self.finished_jobs) + sum(
+        """``[####----] 1/3``: the bar fills by stages done, the count is of deals finished.
+
+        A job that enters a stage not in :attr:`Job.stages` counts it too.
+        """
+        stages = [max(len(job.stages), self.entered.get(i, 0)) for i, job in enumerate(self.jobs)]
+        done = sum(stages[i] for i in self.finished_jobs) + sum(
             self.entered[i] - 1 for i in self.running
         )
-        filled = min(width, round(width * done / total)) if total else width
+        total = sum(stages)
+        filled = round(width * done / total) if total else width
         finished = len(self.finished_jobs)
         return "[" + "#" * filled + "-" * (width - filled) + f"] {finished}/{len(self.jobs)}"
 

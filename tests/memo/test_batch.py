@@ -82,6 +82,10 @@ def test_the_bar_fills_by_stages_and_counts_deals() -> None:
     lines = stream.getvalue().splitlines()
     assert lines[2] == "[##########--------------] 0/2 a.toml: PDF"
     assert lines[3] == "[##############----------] 1/2 a.toml: ok in 1.00 s"  # 3 of 5: 14.4
+    progress.stage(1, ANALYSIS)
+    progress.stage(1, "a stage the job did not list")  # counted too: b has 3 stages
+    progress.stage(1, WORKBOOK)  # a's 3 and b's first 2 of 6 done: 24 x 5/6 = 20 filled
+    assert stream.getvalue().splitlines()[-1] == "[####################----] 1/2 b.toml: workbook"
 
 
 class _Terminal(io.StringIO):
