@@ -257,18 +257,26 @@ def run_lite(folder: str, wheel_url: str | None) -> int:
     """Write xlwings Lite's main.py and requirements.txt into a folder."""
     from addin.excel.lite import write_lite
 
-    for path in write_lite(folder, wheel_url):
+    try:
+        written = write_lite(folder, wheel_url)
+    except OSError as error:  # the folder is a file, read-only, ...
+        reason = error.strerror or type(error).__name__
+        raise OutputError(str(error.filename or folder), reason) from None
+    for path in written:
         print(f"wrote {path}")
     print("Paste them into xlwings Lite's editor: main.py, then requirements.txt.")
     return 0
 
 
-def run_gallery(out: str) -> int:
-    """Write the function gallery workbook."""
+def run_gallery(out: str, force: bool) -> int:
+    """Write the function gallery workbook; an existing file only with ``force``."""
     from addin.memo.gallery import write_gallery
 
-    print(f"wrote {write_gallery(out)}")
+    print(f"wrote {write_gallery(out, force)}")
     return 0
+
+
+LOADING = "gpucredit memo: loading the engines ..."  # before the first progress line
 
 
 def run_memo(
@@ -279,9 +287,20 @@ def run_memo(
     as a workbook when there are several deals."""
     from pathlib import Path
 
+    if not deals and not example:
+        print("gpucredit memo: give one or more deal files (.toml or .xlsx), or --example",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    if jobs is not None and jobs < 1:
+        print(f"gpucredit memo: --jobs: got {jobs}; allowed: a whole number >= 1",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    print(LOADING, file=sys.stderr, flush=True)  # the imports below take seconds
+
     from addin.io.office import find_soffice
     from addin.io.xlsx import remove_stale_temporaries
     from addin.memo.batch import (
+        LIVE_SHEET,
         default_jobs,
         example_deal_path,
         format_summary,
@@ -292,15 +311,7 @@ def run_memo(
     )
 
     paths = ([example_deal_path()] if example else []) + [Path(d) for d in deals]
-    if not paths:
-        print("gpucredit memo: give one or more deal files (.toml or .xlsx), or --example",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_BAD_INPUT
     workers = default_jobs() if jobs is None else jobs
-    if workers < 1:
-        print(f"gpucredit memo: --jobs: got {workers}; allowed: a whole number >= 1",
-              file=sys.stderr)  # fmt: skip
-        return EXIT_BAD_INPUT
     if pdf and find_soffice() is None:
         print("gpucredit memo: --pdf needs LibreOffice (soffice), which is not installed",
               file=sys.stderr)  # fmt: skip
@@ -315,12 +326,19 @@ def run_memo(
     outcomes = run_jobs(planned, workers) + refused
     frame = summary_frame(outcomes)
     print(format_summary(frame))
-    for outcome in outcomes:
+    verdicts = [f"{o.deal_path.name}: {o.verdict}" for o in outcomes if o.ok and o.verdict]
+    if verdicts:  # the memo's verdict, a line per deal
+        print("\n" + "\n".join(verdicts))
+    for outcome in outcomes:  # each error once, naming its file once (the table says FAILED)
         if outcome.error:
             print(f"gpucredit: {outcome.error}", file=sys.stderr)
+    for outcome in outcomes:
         for written in (outcome.memo_path, outcome.pdf_path):
             if written is not None and outcome.ok:
                 print(f"wrote {written}")
+    if live and any(outcome.ok and outcome.pdf_path for outcome in outcomes):
+        print(f"The PDFs leave out the {LIVE_SHEET} sheet: LibreOffice cannot run the add-in's "
+              "functions, so its cells would print #NAME?.")  # fmt: skip
     if len(outcomes) > 1 and any(outcome.ok for outcome in outcomes):
         print(f"wrote {write_summary_workbook(frame, Path(outdir))}")
     if any(outcome.internal for outcome in outcomes):
@@ -373,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     gallery = commands.add_parser("gallery", help="write the function gallery workbook")
     gallery.add_argument("--out", default="workbooks/functions.xlsx",
                          help="where to write it (default: workbooks/functions.xlsx)")  # fmt: skip
+    gallery.add_argument("--force", action="store_true", help="overwrite an existing file")
     memo = commands.add_parser("memo", help="write the credit memo workbook of one or more deals")
     memo.add_argument("deals", nargs="*", metavar="DEAL",
                       help="deal files: .toml or filled .xlsx intake workbooks")  # fmt: skip
@@ -386,7 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     memo.add_argument("--jobs", type=int, default=None,
                       help="deals processed in parallel (default: the CPU count)")  # fmt: skip
     memo.add_argument("--live", action="store_true",
-                      help="add a sheet calling the add-in's functions")  # fmt: skip
+                      help="add a sheet calling the add-in's functions (left out of the PDF: "
+                           "only Excel with the add-in can compute it)")  # fmt: skip
     intake = commands.add_parser("intake", help="deal intake workbooks")
     intake_commands = intake.add_subparsers(dest="intake_command", required=True)
     intake_new = intake_commands.add_parser("new", help="write a blank intake workbook")
@@ -417,7 +437,7 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "lite":
             return run_lite(args.folder, args.wheel_url)
         if args.command == "gallery":
-            return run_gallery(args.out)
+            return run_gallery(args.out, args.force)
         if args.command == "memo":
             return run_memo(args.deals, args.out, args.force, args.pdf, args.jobs, args.live,
                             args.example)  # fmt: skip
@@ -429,6 +449,13 @@ def run_command(args: argparse.Namespace) -> int:
     except AddinError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception:  # a bug: one line naming the log, which has the traceback
+        from addin.log import log_unexpected
+
+        where = log_unexpected(args.command, ())
+        print(f"gpucredit: internal error in {args.command}; details logged in {where}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
     return 1
 
 

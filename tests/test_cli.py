@@ -6,11 +6,14 @@ import logging
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
+from openpyxl import Workbook
 
 from addin import SCENARIOS, deal_risk, dscr_summary, fair_margin, log, run_scenario
-from addin.cli import main
+from addin.cli import LOADING, main
 from addin.io.deal_files import read_deal
+from addin.model.params import param
 from tests.deals import EXAMPLES
 
 
@@ -33,7 +36,7 @@ def test_bad_deal_exits_2_naming_file_and_key(
                    'amortization = "balloon"\n', encoding="utf-8")  # fmt: skip
     assert main(["dscr", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}: amortization: got 'balloon'; allowed: one of annuity" in err
+    assert f"{bad}: line 6, column 16: amortization: got 'balloon'; allowed: one of annuity" in err
 
 
 def _summary(out: str) -> dict[str, str]:
@@ -177,3 +180,179 @@ def test_risk_internal_error_is_logged_one_line_and_exit_1(
     path = tmp_path / "gpucredit.log"
     assert err == f"gpucredit: internal error in risk; details logged in {path}\n"
     assert "unexpected error in risk(str): RuntimeError" in path.read_text(encoding="utf-8")
+
+
+# ---- issue 14, item 10: each error once, with its line and column -------------------------
+
+GOOD = 'name = "x"\ngpus = 8\nmarket_rate = 2\nloan_amount = 1e5\ninterest_rate = 0.1\n'
+# name -> (deal file text, or None for a file that does not exist; the error's own words)
+BAD_FILES: dict[str, tuple[str | None, str]] = {
+    "bad value": (GOOD + 'tenor_years = 3\namortization = "balloon"\n', "got 'balloon'"),
+    "unknown key": (GOOD + "tenor_years = 3\nanual_decline = 0.3\n", "unknown key 'anual"),
+    "TOML syntax": (GOOD + "tenor_years = = 3\n", "is not valid TOML"),
+    "missing file": (None, "cannot be read (No such file or directory)"),
+}
+
+
+def _command(name: str, deal: Path, folder: Path) -> list[str]:
+    """The arguments of each subcommand that reads a deal file."""
+    return {
+        "dscr": ["dscr", str(deal)],
+        "risk": ["risk", str(deal), "--paths", "64"],
+        "intake": ["intake", "new", str(folder / "form.xlsx"), "--from", str(deal)],
+        "memo": ["memo", str(deal), "-o", str(folder / "memos"), "--jobs", "1"],
+    }[name]
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+@pytest.mark.parametrize("command", ["dscr", "risk", "intake", "memo"])
+def test_each_error_is_printed_once_naming_the_file_once(
+    command: str, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The issue: `gpucredit memo` printed a bad deal's error in its summary table and on
+    # standard error, and an unknown key named the file twice ("bad.toml: bad.toml: ...").
+    text, words = BAD_FILES[case]
+    deal = tmp_path / "deals" / "bad.toml"
+    deal.parent.mkdir()
+    if text is not None:
+        deal.write_text(text, encoding="utf-8")
+    assert main(_command(command, deal, tmp_path)) == 2
+    out, err = capsys.readouterr()
+    assert (out + err).count(words) == 1
+    (line,) = [line for line in err.splitlines() if words in line]
+    assert line.startswith(f"gpucredit: {deal}: ")
+    assert line.count("bad.toml") == 1
+    progress = [line for line in err.splitlines() if words not in line]
+    if command == "memo":  # the table says the deal failed; the error is the line below it
+        assert re.search(r"bad\.toml +FAILED$", out, re.M)
+        assert progress[0] == LOADING
+        assert all(line.startswith("[") for line in progress[1:])
+    else:
+        assert progress == []
+    assert not (tmp_path / "memos").exists()
+    assert not (tmp_path / "form.xlsx").exists()
+
+
+REQUIRED = 'name = "x"\nmarket_rate = 2\nloan_amount = 1e5\ninterest_rate = 0.1\n'  # lines 1-4
+
+
+@pytest.mark.parametrize(
+    ("added", "line", "at", "message"),
+    [
+        # a value the deal model refuses: the line and column of the value
+        ('gpus = 8\ntenor_years = 3\namortization = "balloon"', 7, '"balloon"',
+         "amortization: got 'balloon'; allowed: one of"),
+        ("  GPUs   =   -5\ntenor_years = 3", 5, "-5", "gpus: got -5; allowed: a whole number"),
+        ('gpus = 8\ntenor_years = 3\n"interest_RATE" = 2', 7, "2", "interest_rate: got 2"),
+        # an unknown key: the key's line and column, the file named once
+        ("gpus = 8\ntenor_years = 3\nanual_decline = 0.3", 7, "anual",
+         "unknown key 'anual_decline'; did you mean"),
+        # a key given twice in two cases: the second one is at fault
+        ('gpus = 8\ntenor_years = 3\nNAME = "again"', 7, '"again"',
+         "name: got 'again'; allowed: each key once"),
+        # a rule of two keys is reported at the key it names
+        ("gpus = 8\nperiods_per_year = 4\ntenor_years = 2.1", 7, "2.1", "tenor_years: got 2.1"),
+        # a table where a value belongs
+        ("gpus = 8\ntenor_years = 3\n[gpu_model]\na = 1", 7, "gpu_model",
+         "key 'gpu_model' must be a single value"),
+    ],
+)  # fmt: skip
+def test_toml_key_errors_give_the_line_and_column(
+    added: str,
+    line: int,
+    at: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = REQUIRED + added + "\n"
+    deal = tmp_path / "deal.toml"
+    deal.write_text(text, encoding="utf-8")
+    column = text.splitlines()[line - 1].index(at) + 1  # from 1, as tomllib counts
+    assert main(["dscr", str(deal)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"gpucredit: {deal}: line {line}, column {column}: {message}")
+    assert err.count("\n") == 1
+
+
+def test_a_value_error_and_a_syntax_error_at_the_same_place_give_the_same_position(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # tomllib's own position of an unquoted word (a TOML syntax error) is where the value
+    # starts; the deal model's error on the quoted word must point at the same line and column.
+    deal = tmp_path / "deal.toml"
+    deal.write_text(GOOD + "tenor_years = 3\namortization = balloon\n", encoding="utf-8")
+    assert main(["dscr", str(deal)]) == 2
+    syntax = re.search(r"at (line \d+, column \d+)", capsys.readouterr().err)
+    assert syntax is not None
+    deal.write_text(GOOD + 'tenor_years = 3\namortization = "balloon"\n', encoding="utf-8")
+    assert main(["dscr", str(deal)]) == 2
+    assert f"{deal}: {syntax.group(1)}: amortization: got 'balloon'" in capsys.readouterr().err
+
+
+def test_a_key_left_out_names_no_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deal = tmp_path / "deal.toml"
+    deal.write_text(GOOD, encoding="utf-8")  # no tenor_years
+    assert main(["dscr", str(deal)]) == 2
+    allowed = param("tenor_years").allowed()
+    assert capsys.readouterr().err == (
+        f"gpucredit: {deal}: tenor_years: is required but empty; allowed: {allowed}\n"
+    )
+
+
+# ---- gallery, lite and internal errors -----------------------------------------------------
+
+
+def test_gallery_refuses_to_overwrite_without_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The issue: `gpucredit gallery` overwrote the tracked workbooks/functions.xlsx.
+    target = tmp_path / "functions.xlsx"
+    target.write_bytes(b"the tracked gallery")
+    built: list[bool] = []
+    monkeypatch.setattr(
+        "addin.memo.gallery.build_gallery", lambda: built.append(True) or (Workbook(), [])
+    )
+    assert main(["gallery", "--out", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert (
+        err == f"gpucredit: {target}: exists; allowed: a new file name, or --force to overwrite\n"
+    )
+    assert target.read_bytes() == b"the tracked gallery"
+    assert built == []  # refused before the (slow) build
+    assert main(["gallery", "--out", str(target), "--force"]) == 0
+    assert capsys.readouterr().out == f"wrote {target}\n"
+    assert openpyxl.load_workbook(target).sheetnames == ["Sheet"]  # the stand-in gallery
+
+
+def test_lite_into_a_file_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "a_file"
+    target.write_text("not a folder", encoding="utf-8")
+    assert main(["lite", str(target)]) == 3
+    assert capsys.readouterr().err == f"gpucredit: {target}: cannot be written (File exists)\n"
+    assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_an_internal_error_in_any_command_is_logged_one_line_and_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    logger = logging.getLogger(log.LOGGER_NAME)  # a fresh log here (as tests/test_log.py)
+    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(logger, "handlers", [])
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.setattr("addin.analytics.dscr.dscr_schedule", broken)
+    try:
+        assert main(["dscr", str(EXAMPLES / "neocloud_h100.toml")]) == 1
+    finally:
+        for handler in logger.handlers:
+            handler.close()
+    out, err = capsys.readouterr()
+    path = tmp_path / "gpucredit.log"
+    assert (out, err) == ("", f"gpucredit: internal error in dscr; details logged in {path}\n")
+    assert "unexpected error in dscr(): RuntimeError" in path.read_text(encoding="utf-8")

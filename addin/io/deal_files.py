@@ -22,6 +22,7 @@ from addin.io.files import read_bounded
 from addin.io.intake import read_intake
 from addin.model.deal import KEY_SPECS, Deal, deal_from_mapping
 from addin.model.errors import (
+    AddinError,
     DealFileError,
     InputError,
     MissingInputError,
@@ -57,12 +58,76 @@ def deal_from_toml(path: str | Path) -> Deal:
     for key, value in data.items():
         if isinstance(value, dict | list):
             raise DealFileError(
-                str(path), f"key '{key}' must be a single value, not a table or list"
+                str(path),
+                f"{_where(text, key)}key '{key}' must be a single value, not a table or list",
             )
     try:
         return deal_from_mapping(data, argument=path.name)
     except (InputError, MissingInputError, UnknownKeyError) as error:
-        raise DealFileError(str(path), str(error)) from None
+        raise DealFileError(str(path), located(text, error, path.name)) from None
+
+
+def located(text: str, error: AddinError, source: str) -> str:
+    r"""A deal key's error, prefixed with the line and column of the key's value in the file.
+
+    The file is named once: when the error's argument is the file itself (an unknown key),
+    that name is dropped, since :class:`DealFileError` names the file.
+
+    Parameters
+    ----------
+    text : str
+        The TOML text of the deal file.
+    error : AddinError
+        From :func:`addin.model.deal.deal_from_mapping`: its ``argument`` (or, for an
+        unknown key, its ``key``) is the deal key at fault.
+    source : str
+        The name the file was given to ``deal_from_mapping`` as its argument.
+
+    Returns
+    -------
+    str
+        ``line L, column C: <message>``, or the message alone when the key is not in the
+        file (a required key left out, a default that clashes with another key).
+
+    Examples
+    --------
+    >>> text = 'name = "x"\ngpus = -5\n'
+    >>> located(text, InputError("gpus", -5, "a whole number >= 1"), "deal.toml")
+    'line 2, column 8: gpus: got -5; allowed: a whole number >= 1'
+    >>> located('gpu = 8\n', UnknownKeyError("deal.toml", "gpu", ["gpus"]), "deal.toml")
+    "line 1, column 1: unknown key 'gpu'; did you mean 'gpus'?"
+    """
+    argument = str(getattr(error, "argument", ""))
+    unknown = isinstance(error, UnknownKeyError)
+    key = error.key if isinstance(error, UnknownKeyError) else argument
+    message = str(error)
+    if argument == source:
+        message = message.removeprefix(f"{source}: ")
+    return f"{_where(text, key, at_value=not unknown)}{message}"
+
+
+_KEY = r"""[A-Za-z0-9_-]+|"[^"\n]*"|'[^'\n]*'"""
+_KEY_LINE = re.compile(rf"^(?P<lead>[ \t]*(?:\[\[?[ \t]*)?)(?P<key>{_KEY})(?P<tail>[ \t]*=[ \t]*)?")
+
+
+def _where(text: str, key: str, at_value: bool = True) -> str:
+    """``line L, column C: `` of the last line that sets ``key`` (case-insensitive), or "".
+
+    The column (from 1, as TOML parsers count) is that of the value, or of the key itself
+    when ``at_value`` is False or on a table header or dotted key. The last line wins: of a
+    key given twice, the second is the one at fault.
+    """
+    wanted = key.strip().lower()
+    if not wanted:
+        return ""
+    found = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _KEY_LINE.match(line)
+        if match is None or match.group("key").strip("\"'").strip().lower() != wanted:
+            continue
+        column = match.end() if at_value and match.group("tail") else match.start("key")
+        found = f"line {number}, column {column + 1}: "
+    return found
 
 
 def _toml_where(text: str, error: tomllib.TOMLDecodeError) -> str:

@@ -1,17 +1,25 @@
-"""Memos for many deals at once: parallel runs, a progress bar and a summary workbook.
+"""Memos for many deals at once: parallel runs, a progress display and a summary workbook.
 
-Each deal is one job: load (TOML or intake workbook), analyse, write the memo (and its
-PDF with ``pdf``). A bad deal is reported with its file name and does not stop the others.
+Each deal is one job, run in stages: load and analyse (:data:`ANALYSIS`), write the memo
+(:data:`WORKBOOK`) and, with ``pdf``, export it through LibreOffice (:data:`PDF`). The
+batch names the stages; :class:`Progress` shows each stage of each deal as it starts, so a
+long stage (a PDF export takes several seconds) is never a silent gap. A bad deal is
+reported with its file name and does not stop the others.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import functools
+import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,13 +32,24 @@ from addin.io import xlsx as c
 from addin.io.deal_files import read_deal
 from addin.io.xlsx import save_workbook
 from addin.log import log_unexpected
-from addin.memo.builder import write_memo
+from addin.memo.builder import build_workbook
 from addin.memo.flags import period_label
+from addin.memo.results import MemoData, analyse
 from addin.memo.text import breakeven_text
 from addin.model.errors import AddinError, DealFileError, OutputError, OutputExistsError
 
 EXAMPLE_DEAL = "example_deal.toml"
 EXAMPLE_MEMO = "example_memo.xlsx"
+
+#: The stages of one deal's memo, as the progress display names them.
+ANALYSIS = "analysis"  # read the deal file, run the engines (addin.memo.results.analyse)
+WORKBOOK = "workbook"  # lay the results out and save the memo
+PDF = "PDF"  # export the memo to PDF through LibreOffice: several seconds per deal
+#: The sheet a PDF leaves out: its add-in calls show #NAME? outside Excel with the add-in.
+LIVE_SHEET = "Live"
+
+#: Called with a stage's name as a job enters it.
+StageHook = Callable[[str], None]
 
 
 def example_deal_path() -> Path:
@@ -61,6 +80,17 @@ class Job:
     pdf: bool = False
     live: bool = False
 
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages this job runs, in order.
+
+        Examples
+        --------
+        >>> Job(Path("d.toml"), Path("d_memo.xlsx"), pdf=True).stages
+        ('analysis', 'workbook', 'PDF')
+        """
+        return (ANALYSIS, WORKBOOK, *((PDF,) if self.pdf else ()))
+
 
 @dataclass
 class Outcome:
@@ -74,6 +104,8 @@ class Outcome:
     internal: bool = False  # True for an unexpected error (a bug), False for bad input
     environment: bool = False  # True when a file could not be written (disk, permissions)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds spent in each stage
+    verdict: str | None = None  # the memo's verdict in one line, when the memo has one
 
     @property
     def ok(self) -> bool:
@@ -81,19 +113,67 @@ class Outcome:
         return self.error is None
 
 
-def run_job(job: Job) -> Outcome:
-    """Load, analyse and write one memo; never raises (errors go into the outcome)."""
+def verdict_line(data: MemoData) -> str | None:
+    """The memo's verdict as one line, ``"<decision>: <rule>"``; None if the memo has none.
+
+    Reads ``data.verdict`` (a verdict with ``decision`` and ``rule``, or a line of text)
+    and never makes one up: results without a verdict give None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Fake
+    >>> verdict = Fake(decision="DECLINE as structured", rule="a payment default in month 37")
+    >>> verdict_line(Fake(verdict=verdict))
+    'DECLINE as structured: a payment default in month 37'
+    >>> verdict_line(Fake()) is None  # no verdict in these results
+    True
+    """
+    verdict = getattr(data, "verdict", None)
+    if verdict is None or isinstance(verdict, str):
+        return verdict
+    decision, rule = getattr(verdict, "decision", None), getattr(verdict, "rule", None)
+    return f"{decision}: {rule}" if decision and rule else str(verdict)
+
+
+def run_job(job: Job, stage: StageHook | None = None) -> Outcome:
+    """Load, analyse and write one memo; never raises (errors go into the outcome).
+
+    Parameters
+    ----------
+    job : Job
+    stage : callable, optional
+        Called with each stage's name (:attr:`Job.stages`) as the job enters it.
+
+    Returns
+    -------
+    Outcome
+        The files written and the key metrics, or the error naming the file once; the
+        seconds spent in each stage entered.
+    """
     start = time.perf_counter()
     outcome = Outcome(job.deal_path)
+    entered: list[tuple[str, float]] = []  # each stage and when it started
+
+    def enter(name: str) -> None:
+        entered.append((name, time.perf_counter()))
+        if stage is not None:
+            stage(name)
+
     try:
         pdf_path = job.memo_path.with_suffix(".pdf")
         if job.pdf and pdf_path.exists() and not job.force:
             raise OutputExistsError(str(pdf_path))
+        enter(ANALYSIS)
         deal = read_deal(job.deal_path)
-        data = write_memo(deal, job.memo_path, job.force, job.live, source=job.deal_path.name)
+        data = analyse(deal)
+        enter(WORKBOOK)
+        book = build_workbook(data, source=job.deal_path.name, live=job.live)
+        save_workbook(book, job.memo_path, job.force)
         outcome.memo_path = job.memo_path
         if job.pdf:
-            outcome.pdf_path = _export_pdf_or_remove_memo(job.memo_path, pdf_path, job.force)
+            enter(PDF)
+            outcome.pdf_path = _export_pdf_or_remove_memo(book, job.memo_path, pdf_path, job.force)
+        outcome.verdict = verdict_line(data)
         s, sale = data.summary, data.collateral.liquidation
         outcome.metrics = {
             "deal": deal.name,
@@ -116,12 +196,13 @@ def run_job(job: Job) -> Outcome:
             "ltv_close_book": data.collateral.ltv_close_book,
             "ltv_close_liquidation": None if sale is None else sale.ltv_close,
             "red_flags": sum(flag.status == "red" for flag in data.flags),
+            "verdict": outcome.verdict,
         }
     except OutputError as error:  # the environment: disk full, read-only, name too long
         outcome.error = str(error)
         outcome.environment = True
         outcome.memo_path = None
-    except DealFileError as error:  # already names the file
+    except (DealFileError, OutputExistsError) as error:  # already names its file
         outcome.error = str(error)
     except AddinError as error:
         outcome.error = f"{job.deal_path}: {error}"
@@ -129,16 +210,31 @@ def run_job(job: Job) -> Outcome:
         where = log_unexpected("memo", (str(job.deal_path),))
         outcome.error = f"{job.deal_path}: internal error ({type(error).__name__}); see {where}"
         outcome.internal = True
-    outcome.seconds = time.perf_counter() - start
+    end = time.perf_counter()
+    ends = [when for _, when in entered[1:]] + [end]
+    outcome.stages = {name: stop - when for (name, when), stop in zip(entered, ends, strict=True)}
+    outcome.seconds = end - start
     return outcome
 
 
-def _export_pdf_or_remove_memo(memo: Path, pdf: Path, force: bool) -> Path:
-    """Export the memo's PDF; if that fails, remove the memo so a rerun is not blocked."""
+def _export_pdf_or_remove_memo(book: Workbook, memo: Path, pdf: Path, force: bool) -> Path:
+    """Export the memo's PDF; if that fails, remove the memo so a rerun is not blocked.
+
+    A memo with a Live sheet is printed without it (the sheet is hidden in a copy for the
+    PDF): LibreOffice cannot run the add-in's functions, so its cells would print #NAME?.
+    """
     from addin.io.office import export_pdf
 
     try:
-        return export_pdf(memo, pdf, force)
+        if LIVE_SHEET not in book.sheetnames:
+            return export_pdf(memo, pdf, force)
+        book[LIVE_SHEET].sheet_state = "hidden"
+        work = Path(tempfile.mkdtemp(dir=pdf.parent, prefix=".pdf-"))
+        try:
+            printed = save_workbook(book, work / memo.name)
+            return export_pdf(printed, pdf, force)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     except BaseException:
         memo.unlink(missing_ok=True)
         raise
@@ -162,15 +258,136 @@ def _stop_with_parent(parent: int) -> None:
 EXIT_ORPHANED = 3
 
 
-def _bar(done: int, total: int, width: int = 24) -> str:
-    filled = round(width * done / total) if total else width
-    return "[" + "#" * filled + "-" * (width - filled) + f"] {done}/{total}"
+class Progress:
+    """Each stage of each deal on a text stream, with a bar of the stages done.
+
+    On a terminal one status line is redrawn in place (every :data:`TICK_SECONDS` while a
+    stage runs, with its elapsed seconds), and a line stays for each deal finished.
+    Elsewhere (a log, a pipe) a line is written as each stage starts and as each deal
+    finishes. The stage names are the batch's (:attr:`Job.stages`).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> progress = Progress([Job(Path("a.toml"), Path("a_memo.xlsx"))], out)
+    >>> progress.stage(0, ANALYSIS)
+    >>> progress.finished(0, Outcome(Path("a.toml"), seconds=1.5, stages={ANALYSIS: 1.0,
+    ...                                                                   WORKBOOK: 0.5}))
+    >>> print(out.getvalue(), end="")
+    [------------------------] 0/1 a.toml: analysis
+    [########################] 1/1 a.toml: ok in 1.50 s (analysis 1.00 s, workbook 0.50 s)
+    """
+
+    def __init__(self, jobs: list[Job], stream: TextIO, live: bool | None = None) -> None:
+        self.jobs = jobs
+        self.stream = stream
+        self.live = _is_terminal(stream) if live is None else live
+        self.running: dict[int, tuple[str, float]] = {}  # job: stage, its start (perf_counter)
+        self.entered: dict[int, int] = {}  # job: how many stages it has entered
+        self.finished_jobs: set[int] = set()
+        self._lock = threading.Lock()
+        self._shown = 0  # length of the status line on a terminal
+
+    def stage(self, index: int, name: str) -> None:
+        """Job ``index`` entered stage ``name``."""
+        with self._lock:
+            if index in self.finished_jobs:  # a late message from a worker
+                return
+            self.entered[index] = self.entered.get(index, 0) + 1
+            self.running[index] = (name, time.perf_counter())
+            if self.live:
+                self._draw()
+            else:
+                self._line(f"{self._bar()} {self.jobs[index].deal_path.name}: {name}")
+
+    def finished(self, index: int, outcome: Outcome) -> None:
+        """Job ``index`` finished with ``outcome``: a line that stays."""
+        with self._lock:
+            self.finished_jobs.add(index)
+            self.running.pop(index, None)
+            status = "ok" if outcome.ok else "FAILED"
+            times = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in outcome.stages.items())
+            line = f"{self._bar()} {outcome.deal_path.name}: {status} in {outcome.seconds:.2f} s"
+            self._line(f"{line} ({times})" if times else line)
+            if self.live:
+                self._draw()
+
+    def tick(self) -> None:
+        """Redraw the status line on a terminal (the elapsed seconds of each running stage)."""
+        with self._lock:
+            if self.live:
+                self._draw()
+
+    def close(self) -> None:
+        """Clear the status line."""
+        with self._lock:
+            if self.live and self._shown:
+                self.stream.write("\r" + " " * self._shown + "\r")
+                self.stream.flush()
+                self._shown = 0
+
+    def _bar(self, width: int = 24) -> str:
+        """``[####----] 1/3``: the bar fills by stages done, the count is of deals finished.
+
+        A job that enters a stage not in :attr:`Job.stages` counts it too.
+        """
+        stages = [max(len(job.stages), self.entered.get(i, 0)) for i, job in enumerate(self.jobs)]
+        done = sum(stages[i] for i in self.finished_jobs) + sum(
+            self.entered[i] - 1 for i in self.running
+        )
+        total = sum(stages)
+        filled = round(width * done / total) if total else width
+        finished = len(self.finished_jobs)
+        return "[" + "#" * filled + "-" * (width - filled) + f"] {finished}/{len(self.jobs)}"
+
+    def _line(self, text: str) -> None:
+        clear = "\r" + " " * self._shown + "\r" if self.live and self._shown else ""
+        self.stream.write(f"{clear}{text}\n")
+        self.stream.flush()
+        self._shown = 0
+
+    def _draw(self) -> None:
+        now = time.perf_counter()
+        running = "; ".join(
+            f"{self.jobs[i].deal_path.name}: {name} {now - start:.0f} s"
+            for i, (name, start) in sorted(self.running.items())
+        )
+        text = f"{self._bar()} {running}"[: shutil.get_terminal_size().columns - 1]
+        self.stream.write("\r" + text.ljust(self._shown))
+        self.stream.flush()
+        self._shown = len(text)
+
+
+TICK_SECONDS = 0.5  # how often a terminal's status line is redrawn
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return False
+
+
+_WORKER: dict[str, Any] = {}  # in a worker process: the queue of stage messages
+
+
+def _start_worker(parent: int, events: Any) -> None:
+    """Initialise a worker process: stop with the parent, send stages to ``events``."""
+    _stop_with_parent(parent)
+    _WORKER["events"] = events
+
+
+def _run_in_worker(index: int, job: Job) -> Outcome:
+    events = _WORKER["events"]
+    return run_job(job, lambda name: events.put((index, name)))
 
 
 def run_jobs(jobs: list[Job], workers: int, progress: TextIO | None = None) -> list[Outcome]:
     """Run jobs on ``workers`` processes (in this process when 1); outcomes in job order.
 
-    A progress bar goes to ``progress`` (default standard error), a line per finished job.
+    Each stage of each job is shown on ``progress`` (default standard error) as it
+    starts, by :class:`Progress`; workers send their stages back through a queue.
 
     Examples
     --------
@@ -181,28 +398,50 @@ def run_jobs(jobs: list[Job], workers: int, progress: TextIO | None = None) -> l
     (False, 'missing.toml')
     """
     outcomes: dict[int, Outcome] = {}
-    stream = sys.stderr if progress is None else progress
+    display = Progress(jobs, sys.stderr if progress is None else progress)
+    stop = threading.Event()
 
-    def report(index: int, outcome: Outcome) -> None:
-        outcomes[index] = outcome
-        status = "ok" if outcome.ok else "FAILED"
-        name = outcome.deal_path.name
-        bar = _bar(len(outcomes), len(jobs))
-        stream.write(f"{bar} {name}: {status} ({outcome.seconds:.2f} s)\n")
-        stream.flush()
+    def tick() -> None:
+        while not stop.wait(TICK_SECONDS):
+            display.tick()
 
-    if workers <= 1 or len(jobs) <= 1:
-        for index, job in enumerate(jobs):
-            report(index, run_job(job))
-    else:
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(workers, len(jobs)),
-            initializer=_stop_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
-            futures = {pool.submit(run_job, job): index for index, job in enumerate(jobs)}
-            for future in concurrent.futures.as_completed(futures):
-                report(futures[future], future.result())
+    if display.live:
+        threading.Thread(target=tick, name="gpucredit-progress", daemon=True).start()
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            for index, job in enumerate(jobs):
+                outcomes[index] = run_job(job, functools.partial(display.stage, index))
+                display.finished(index, outcomes[index])
+        else:
+            context = multiprocessing.get_context()
+            events = context.SimpleQueue()
+
+            def drain() -> None:
+                while not events.empty():
+                    display.stage(*events.get())
+
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=min(workers, len(jobs)),
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(), events),
+            ) as pool:
+                futures = {
+                    pool.submit(_run_in_worker, index, job): index for index, job in enumerate(jobs)
+                }
+                pending = set(futures)
+                while pending:
+                    done, pending = concurrent.futures.wait(
+                        pending, timeout=0.1, return_when=concurrent.futures.FIRST_COMPLETED
+                    )
+                    drain()  # a worker's stages arrive before its result
+                    for future in done:
+                        index = futures[future]
+                        outcomes[index] = future.result()
+                        display.finished(index, outcomes[index])
+    finally:
+        stop.set()
+        display.close()
     return [outcomes[i] for i in range(len(jobs))]
 
 
@@ -252,6 +491,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, str, float], ...] = (
     ("ltv_close_book", "LTV at close (book)", c.PERCENT, 10),
     ("ltv_close_liquidation", "LTV at close (liquidation)", c.PERCENT, 11),
     ("red_flags", "Red flags", "0", 7),
+    ("verdict", "Verdict", c.GENERAL, 50),
     ("memo", "Memo", c.GENERAL, 30),
     ("error", "Error", c.GENERAL, 60),
 )
@@ -290,7 +530,8 @@ def format_summary(frame: pd.DataFrame) -> str:
                 lambda v: "" if v is None or pd.isna(v) else breakeven_text(v)
             ),
             "red flags": frame["red_flags"].map(lambda v: "" if pd.isna(v) else str(int(v))),
-            "result": [e if e else "ok" for e in frame["error"]],
+            # the error itself is printed once, below the table (addin.cli.run_memo)
+            "result": ["FAILED" if e else "ok" for e in frame["error"]],
         }
     )
     written = frame["error"] == ""

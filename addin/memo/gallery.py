@@ -11,7 +11,8 @@ Examples
 >>> {"Summary", "Deals", "DSCR", "Collateral"} <= set(book.sheetnames), checks[0]
 (True, ('Summary', 'B4'))
 
-``uv run gpucredit gallery`` writes it to ``workbooks/functions.xlsx``.
+``uv run gpucredit gallery --force`` rewrites ``workbooks/functions.xlsx`` (without
+``--force`` it refuses to overwrite it).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from addin.excel import udfs
 from addin.excel.gallery import CASES, DEALS, Case, Name
+from addin.io.xlsx import save_workbook
+from addin.model.errors import OutputExistsError
 from addin.version import VERSION
 
 GALLERY_PATH = Path("workbooks") / "functions.xlsx"
@@ -162,9 +165,15 @@ def build_gallery(cases: tuple[Case, ...] = CASES) -> tuple[Workbook, list[tuple
     return book, [("Summary", "B4"), *checks]
 
 
-def write_gallery(path: str | Path = GALLERY_PATH) -> Path:
-    """Write the gallery workbook; return its path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    build_gallery()[0].save(out)
-    return out
+def write_gallery(path: str | Path = GALLERY_PATH, force: bool = False) -> Path:
+    """Write the gallery workbook; return its path.
+
+    Raises
+    ------
+    OutputExistsError
+        ``path`` exists and ``force`` is False (the file is left untouched); checked before
+        the gallery is built, which takes seconds.
+    """
+    if Path(path).exists() and not force:
+        raise OutputExistsError(str(path))
+    return save_workbook(build_gallery()[0], path, force)

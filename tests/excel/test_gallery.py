@@ -174,5 +174,5 @@ def test_the_repo_gallery_is_current(tmp_path: Path) -> None:
     fresh = tmp_path / "functions.xlsx"
     assert main(["gallery", "--out", str(fresh)]) == 0
     assert _contents(ROOT / "workbooks" / "functions.xlsx") == _contents(fresh), (
-        "regenerate it: uv run gpucredit gallery"
+        "regenerate it: uv run gpucredit gallery --force"
     )

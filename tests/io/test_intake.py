@@ -111,7 +111,11 @@ def test_same_error_as_a_toml_file(tmp_path: Path, filled: Path) -> None:
         read_deal(toml)
     with pytest.raises(DealFileError) as from_xlsx:
         read_deal(filled)
-    assert str(from_toml.value).split(": ", 1)[1] in str(from_xlsx.value)
+    # file: where (a line and column, a cell): the same message
+    toml_where, toml_message = str(from_toml.value).split(": ", 2)[1:]
+    xlsx_where, xlsx_message = str(from_xlsx.value).split(": ", 2)[1:]
+    assert (toml_where, xlsx_where) == ("line 16, column 18", f"cell B{key_row('annual_decline')}")
+    assert toml_message == xlsx_message
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:

@@ -350,10 +350,13 @@ def _deal_file(folder: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("annual_decline = 1.5", r"bad\.toml: annual_decline: got 1\.5; allowed: a number >= 0"),
+        (
+            "annual_decline = 1.5",
+            r"bad\.toml: line 1, column 18: annual_decline: got 1\.5; allowed: a number >= 0",
+        ),
         (
             "anual_decline = 0.3",
-            r"bad\.toml: .*unknown key 'anual_decline'; did you mean "
+            r"bad\.toml: line 1, column 1: unknown key 'anual_decline'; did you mean "
             r"'annual_decline'\?",
         ),
         (
@@ -407,7 +410,9 @@ def test_parallel_batch_one_bad_deal_does_not_stop_the_others(
     code = main(["memo", str(NEOCLOUD), str(bad), str(MINER), "-o", str(out), "--jobs", "2"])
     assert code == 2
     captured = capsys.readouterr()
-    assert "broken.toml: gpus: got -5; allowed: a whole number >= 1" in captured.err
+    assert "broken.toml: line 2, column 8: gpus: got -5; allowed: a whole number >= 1" in (
+        captured.err
+    )
     assert "2/3" in captured.err
     assert "3/3" in captured.err
     memos = sorted(p.name for p in out.glob("*_memo.xlsx"))

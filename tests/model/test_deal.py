@@ -147,7 +147,7 @@ def test_toml_errors_name_file_and_problem(tmp_path: Path) -> None:
         read_deal(bad)
     wrong = tmp_path / "wrong.toml"
     wrong.write_text('name = "x"\ngpus = 8\nmarket_rate = 2\ninterest_rate = 2\n', encoding="utf-8")
-    with pytest.raises(DealFileError, match=r"wrong.toml: interest_rate: got 2"):
+    with pytest.raises(DealFileError, match=r"wrong.toml: line 4, column 17: interest_rate: got 2"):
         read_deal(wrong)
     with pytest.raises(DealFileError, match=r"missing.toml: cannot be read"):
         read_deal(tmp_path / "missing.toml")
