@@ -239,7 +239,7 @@ def key_metrics(data: MemoData) -> list[Row]:
 
     lockup, lockup_date = breach("cf_first_lockup", s.first_lockup_breach, s.first_lockup_date)
     default, default_date = breach("cf_first_default", s.first_default_breach, s.first_default_date)
-    prepaid = " (engine: the waterfall prepays)" if not live else ""
+    prepaid = " (with prepayments)" if not live else ""
     rows = [
         Row(
             "Min DSCR",
@@ -264,34 +264,33 @@ def key_metrics(data: MemoData) -> list[Row]:
             Live("live_flat_llcr"),
             live=True,
             fmt=c.COVERAGE,
-            note="PV of CFADS at the loan's period rates / loan",
+            note="PV of CFADS at the loan's rates / loan",
         ),
         Row(
             "Min LLCR (loan life)",
             Live("live_min_llcr") if live else s.min_llcr,
             live=live,
             fmt=c.COVERAGE,
-            note="lowest PV of the remaining CFADS / opening balance" + prepaid,
+            note="lowest PV of CFADS left / opening balance" + prepaid,
             key="min_llcr",
         ),
         Row(
             "PLCR",
             s.plcr,
             fmt=c.COVERAGE,
-            note="CFADS to the end of the GPUs' useful life / loan (beyond the schedule)",
+            note="PV of CFADS over the GPUs' useful life / loan",
         ),
         Row(
             "Breakeven decline (1.00x)",
             _breakeven(s.breakeven_decline),
             fmt=c.PERCENT,
-            note=f"largest yearly rent decline keeping min DSCR at 1.00x; the deal assumes "
-            f"{deal.annual_decline:.1%}",
+            note=f"largest decline keeping min DSCR >= 1.00x (deal: {deal.annual_decline:.0%})",
         ),
         Row(
             f"Breakeven decline ({deal.lockup_dscr:.2f}x lock-up)",
             _breakeven(data.lockup_breakeven),
             fmt=c.PERCENT,
-            note="largest decline keeping min DSCR at the lock-up level",
+            note=f"largest decline keeping min DSCR >= {deal.lockup_dscr:.2f}x",
         ),
         Row(
             "First period below lock-up",
@@ -312,9 +311,9 @@ def key_metrics(data: MemoData) -> list[Row]:
     ]
     base = data.base.events
     for event, words in (
-        ("payment default", "debt service unpaid after the DSRA and trapped cash"),
-        ("covenant default", f"covenant DSCR ({deal.covenant_basis}) below the default level"),
-        ("LTV breach", "balance / fleet market value above max_ltv at a test date"),
+        ("payment default", "debt service unpaid after DSRA and trapped cash"),
+        ("covenant default", f"covenant DSCR ({deal.covenant_basis}) < {deal.default_dscr:.2f}x"),
+        ("LTV breach", "balance / market value > max_ltv at a test"),
     ):
         period, date = _event(base[event], dates)
         rows.append(
@@ -323,7 +322,7 @@ def key_metrics(data: MemoData) -> list[Row]:
                 period,
                 date=date,
                 fmt=PERIOD_FORMAT,
-                note=words + "; the engine's waterfall on the deal's own assumptions",
+                note=words,
             )
         )
     if s.contract_expiry_cliff is not None:
@@ -332,7 +331,7 @@ def key_metrics(data: MemoData) -> list[Row]:
                 "Contract-expiry cliff",
                 s.contract_expiry_cliff,
                 fmt=c.USD,
-                note="CFADS of the first period after expiry less the last one before, USD",
+                note="CFADS step at contract expiry, USD a period",
             )
         )
     rows += collateral_rows(data)
@@ -376,7 +375,7 @@ def collateral_rows(data: MemoData) -> list[Row]:
             Live(f'IF({maturity}>0,{opening_last}/({maturity}),"fully depreciated")'),
             live=True,
             fmt=c.PERCENT,
-            note="balance due in the final period / book value then",
+            note="last period's balance / book value then",
             key="ltv_maturity_book",
         ),
     ]
@@ -397,12 +396,12 @@ def collateral_rows(data: MemoData) -> list[Row]:
                 "LTV at maturity (liquidation)",
                 sale.ltv_maturity,
                 fmt=c.PERCENT,
-                note="balance due in the final period / fire-sale value then",
+                note="last period's balance / fire-sale value then",
             ),
             Row(
                 "Underwater from",
                 period_label(sale.underwater),
-                note="first period the balance exceeds the fire-sale value",
+                note="first period balance > fire-sale value",
             ),
         ]
     m = col.mismatch
@@ -411,8 +410,7 @@ def collateral_rows(data: MemoData) -> list[Row]:
             "Duration mismatch (WAL / half-life)",
             m.wal_to_half_life,
             fmt=c.COVERAGE,
-            note=f"loan WAL {m.wal_years:.2f} y / GPUs' market-value half-life "
-            f"{m.half_life_years:.2f} y",
+            note=f"WAL {m.wal_years:.2f} y / market-value half-life {m.half_life_years:.2f} y",
         )
     )
     return rows
@@ -440,7 +438,7 @@ class _Marks:
 def write_verdict(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> int:
     """The verdict block: decision, derived numbers, pricing, three reasons; next row."""
     v, risk, pricing = data.verdict, data.risk, data.pricing
-    c.put_text(ws, f"A{top}", "Verdict", Font(bold=True, size=13))
+    c.put_text(ws, f"A{top}", "Verdict", Font(bold=True, size=13)).alignment = MIDDLE
     ws.merge_cells(f"B{top}:D{top}")
     cell = c.put_text(ws, f"B{top}", v.decision, Font(bold=True, size=13))
     cell.fill = c.STATUS_FILL[v.status]
@@ -449,7 +447,7 @@ def write_verdict(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> int
     ws.merge_cells(f"E{top}:H{top}")
     c.put_text(ws, f"E{top}", f"because {v.rule}", c.NOTE_FONT).alignment = c.WRAP
     marks.add(f"B{top}", f"E{top}")
-    ws.row_dimensions[top].height = 22
+    ws.row_dimensions[top].height = 30
     head = top + 1
     labels = [
         "Rating",
@@ -484,15 +482,29 @@ def write_verdict(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> int
         marks.add(ref)
     row = head + 2
     ws.merge_cells(f"A{row}:H{row}")
-    c.put_text(ws, f"A{row}", pricing_sentence(data), c.BOLD).alignment = c.WRAP
+    sentence = pricing_sentence(data)
+    c.put_text(ws, f"A{row}", sentence, c.BOLD).alignment = c.WRAP
+    ws.row_dimensions[row].height = _height(sentence, LINE_BOLD)
     marks.add(f"A{row}")
     row += 1
     for number, reason in enumerate(v.reasons, start=1):
         ws.merge_cells(f"A{row}:H{row}")
-        c.put_text(ws, f"A{row}", f"{number}. {reason}").alignment = c.WRAP
+        text = f"{number}. {reason}"
+        c.put_text(ws, f"A{row}", text).alignment = c.WRAP
+        ws.row_dimensions[row].height = _height(text, LINE_PLAIN)
         marks.add(f"A{row}")
         row += 1
     return row
+
+
+# Characters of a line across A:H (the print width), kept short of what fits so that a
+# proportional or bold font does not run over: the row is given one line's height per line.
+LINE_BOLD, LINE_PLAIN = 110, 140
+
+
+def _height(text: str, per_line: int) -> float:
+    """Row height (points) for a wrapped text across A:H."""
+    return 15.0 * max(1, math.ceil(len(text) / per_line))
 
 
 def pricing_sentence(data: MemoData) -> str:
@@ -643,7 +655,7 @@ def _metrics(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> tuple[di
     cells: dict[str, str] = {}
     row = top + 2
     for metric in key_metrics(data):
-        c.put_text(ws, f"A{row}", metric.label)
+        c.put_text(ws, f"A{row}", metric.label).alignment = MIDDLE
         _put_value(ws, f"B{row}", metric.deflated, metric.fmt)
         if metric.flat is not None:
             _put_value(ws, f"C{row}", metric.flat, metric.fmt)
@@ -653,7 +665,9 @@ def _metrics(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> tuple[di
             horizontal="center"
         )
         ws.merge_cells(f"F{row}:H{row}")
-        c.put_text(ws, f"F{row}", metric.note, c.NOTE_FONT).alignment = c.WRAP
+        c.put_text(ws, f"F{row}", metric.note, c.NOTE_FONT).alignment = Alignment(
+            wrap_text=True, vertical="center"
+        )
         for col in "ABCDE":
             ws[f"{col}{row}"].border = c.BOX
         if not metric.live:

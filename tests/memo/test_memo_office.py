@@ -259,6 +259,7 @@ def summary_expected(deal: Deal) -> dict[tuple[str, str], Any]:
         ("LTV at maturity (book)", "B"): maturity,
         ("Amount USD", "B"): debt_schedule(deal).loan_amount,
         ("All-in rate", "B"): deal.interest_rate,
+        ("Checks", "B"): "All checks pass (Checks sheet)",  # with a Checks sheet (issue 14)
     }
 
 
