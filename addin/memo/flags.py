@@ -434,7 +434,7 @@ class Evidence:
     btc_holdings: float  # USD today
     mining_share: float  # share of revenue
     btc_drawdown: float  # the BTC stress named in the reason, decimal
-    btc_default: int | None  # first default period under that BTC stress
+    btc_unpaid: tuple[int | None, int | None] | None  # first payment default, BTC flat / stressed
     lifetime_pd: float | None  # decimal over the tenor; None without a simulation
     rating: str | None
     category: str | None  # slotting category of the rating (BCBS CRE33)
@@ -525,8 +525,17 @@ def reasons(e: Evidence) -> list[str]:
                 f"{e.mining_share:.0%} of revenue is mining: BTC -{e.btc_drawdown:.0%} cuts "
                 f"revenue by {e.mining_share * e.btc_drawdown:.0%}"
             )
-        if e.btc_default is not None and (e.default is None or e.btc_default < e.default[0]):
-            parts.append(f"that stress defaults in {when(e.btc_default, p, dates)}")
+        if e.btc_unpaid is not None and e.btc_unpaid[0] != e.btc_unpaid[1]:
+            flat, stressed = e.btc_unpaid
+            if stressed is not None:
+                parts.append(
+                    f"debt service then goes unpaid from {when(stressed, p)}"
+                    + (
+                        f", not {when(flat, p)}"
+                        if flat is not None
+                        else ", not at all with BTC flat"
+                    )
+                )
         found.append((75.0, "; ".join(parts)))
     if e.breakeven is None:
         found.append((70.0, "min DSCR is below 1.00x even on flat rents"))

@@ -42,7 +42,13 @@ from addin.analytics.dscr import (
 from addin.analytics.liquidation import Liquidation, liquidation_value, sale_terms
 from addin.analytics.ltv import DurationMismatch, duration_mismatch, ltv_schedule, underwater_period
 from addin.analytics.rating import Slotting, annual_pd
-from addin.analytics.waterfall import EVENT_NAMES, LOCKUP, LTV_BREACH, WaterfallTerms
+from addin.analytics.waterfall import (
+    EVENT_NAMES,
+    LOCKUP,
+    LTV_BREACH,
+    PAYMENT_DEFAULT,
+    WaterfallTerms,
+)
 from addin.memo.flags import (
     Evidence,
     Flag,
@@ -88,6 +94,8 @@ RATE_SHOCKS = np.array([-0.01, 0.0, 0.01, 0.02, 0.03, 0.05])  # base rate, from 
 BTC_DRAWDOWNS = np.array([0.0, 0.25, 0.50, 0.77])  # 0.77: BTC peak to trough, 2021-22
 BTC_STRESS = 0.77  # the BTC fall a verdict reason quotes (the "BTC -77%" scenario's)
 CAPITAL_RATIO = 0.08  # Basel minimum total capital, share of risk-weighted assets
+#: What a stress grid's cells hold.
+MIN_DSCR, FIRST_PAYMENT_DEFAULT = "min DSCR", "first payment default period"
 #: Paths and seed of the memo's simulation: the engine's default paths, a fixed seed, so a
 #: memo regenerated from the same deal shows the same numbers.
 MEMO_PATHS = DEFAULT_PATHS
@@ -116,20 +124,22 @@ def _scenario(axis: FloatArray, value: float, name: str) -> int:
 
 @dataclass(frozen=True)
 class StressGrid:
-    """Min DSCR over annual rent declines (rows) x values of a second driver (columns).
+    """An outcome over annual rent declines (rows) x values of a second driver (columns).
 
-    See :func:`stress_grid` and :func:`stress_grids` for how each is computed.
+    The outcome is the min DSCR (x), or for the BTC axis the first payment default period
+    (1-based, NaN without one); see :func:`stress_grid` and :func:`stress_grids`.
     """
 
     driver: str  # deal key varied along the columns, e.g. "utilization"
     declines: FloatArray  # annual rent declines, decimal per year (rows)
     values: FloatArray  # values of ``driver``, in its deal unit (columns)
-    min_dscr: FloatArray  # min DSCR, x, shape (declines, values)
+    outcome: FloatArray  # min DSCR (x) or first default period, shape (declines, values)
     breakeven: tuple[float | None, ...]  # decline (decimal/yr) where min DSCR = 1.00x, per column
     breakeven_lockup: tuple[float | None, ...]  # decline where min DSCR = lock-up, per column
     label: str = ""  # the axis in words, e.g. "contract tenor (years)"
     headers: tuple[str, ...] = ()  # each column's header as the memo prints it
     note: str = ""  # how the grid was computed, one line
+    measure: str = MIN_DSCR  # what the cells hold: MIN_DSCR or FIRST_PAYMENT_DEFAULT
 
     def position(self, annual_decline: float, value: float) -> tuple[int, int] | None:
         """Row and column of a scenario, or None when the grid does not hold it.
@@ -146,7 +156,7 @@ class StressGrid:
         return None if row is None or col is None else (row, col)
 
     def at(self, annual_decline: float, value: float) -> float:
-        """Min DSCR (x) at one computed scenario: a rent decline and a value of the driver.
+        """The outcome at one computed scenario: a rent decline and a value of the driver.
 
         Parameters
         ----------
@@ -173,7 +183,7 @@ class StressGrid:
         """
         row = _scenario(self.declines, annual_decline, "annual_decline")
         col = _scenario(self.values, value, self.driver)
-        return float(self.min_dscr[row, col])
+        return float(self.outcome[row, col])
 
 
 @dataclass(frozen=True)
@@ -308,7 +318,7 @@ def stress_grid(deal: Deal, driver: str, values: FloatArray) -> StressGrid:
         driver=driver,
         declines=STRESS_DECLINES,
         values=values,
-        min_dscr=grid,
+        outcome=grid,
         breakeven=tuple(breakeven_decline(deal, 1.0, **{driver: float(v)}) for v in values),
         breakeven_lockup=tuple(
             breakeven_decline(deal, deal.lockup_dscr, **{driver: float(v)}) for v in values
@@ -349,7 +359,7 @@ def rerun_grid(
         driver=driver,
         declines=STRESS_DECLINES,
         values=values,
-        min_dscr=np.column_stack([min_dscr_grid(d, STRESS_DECLINES) for d in decks]),
+        outcome=np.column_stack([min_dscr_grid(d, STRESS_DECLINES) for d in decks]),
         breakeven=tuple(breakeven_decline(d, 1.0) for d in decks),
         breakeven_lockup=tuple(breakeven_decline(d, deal.lockup_dscr) for d in decks),
         label=label,
@@ -382,58 +392,76 @@ def contract_tenors(deal: Deal) -> FloatArray:
     return _with(np.arange(0, top + 1, step, dtype=float), deal.contract_years)
 
 
-def btc_grid(deal: Deal) -> StressGrid:
-    """Min DSCR over :data:`STRESS_DECLINES` x :data:`BTC_DRAWDOWNS`, through the engine.
+def unpaid_after_btc(deal: Deal, drawdowns: FloatArray) -> FloatArray:
+    """First payment default period after each BTC drawdown (NaN: none), through the engine.
 
-    BTC reaches a deal only where the engine models it (mining revenue, a BTC treasury
-    sold to meet debt service), so each cell is one shock path run through
-    :func:`~addin.sim.engine.flows_on` and the waterfall: BTC falls by the drawdown over
-    12 months, then stays (:func:`~addin.sim.scenarios.fall`); every other factor on plan.
-    The min DSCR counts the treasury's sales in CFADS, as the engine does. No breakevens.
+    One shock path per drawdown: BTC falls by it over 12 months, then stays
+    (:func:`~addin.sim.scenarios.fall`); every other factor on the deal's plan.
 
     Examples
     --------
     >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
-    ...                   "interest_rate": 0.09, "tenor_years": 4, "mining_share": 0.5})
-    >>> grid = btc_grid(deal)
-    >>> bool(grid.at(annual_decline=0.3, value=0.77) < grid.at(annual_decline=0.3, value=0.0))
-    True
+    ...                   "interest_rate": 0.09, "tenor_years": 4, "btc_holdings": 4e6})
+    >>> unpaid_after_btc(deal, np.array([0.0, 0.77])).tolist()
+    [48.0, 35.0]
     """
-    columns = []
-    for decline in STRESS_DECLINES:
-        row = deal.replace(annual_decline=float(decline))
-        paths = [
-            shock_factors(row, Shock(f"BTC -{x:.0%}", btc=fall(float(x), 1.0)))
-            for x in BTC_DRAWDOWNS
-        ]
-        factors = Factors(
-            *(
-                np.concatenate([getattr(f, field.name) for f in paths])
-                for field in dataclasses.fields(Factors)
-            )
+    paths = [
+        shock_factors(deal, Shock(f"BTC -{x:.0%}", btc=fall(float(x), 1.0))) for x in drawdowns
+    ]
+    factors = Factors(
+        *(
+            np.concatenate([getattr(f, field.name) for f in paths])
+            for field in dataclasses.fields(Factors)
         )
-        flows = flows_on(row, factors)
-        service = run_waterfall(row, flows)["debt_service"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cover = np.where(service > 0, flows.cfads / np.where(service > 0, service, 1.0), np.inf)
-        lowest = cover.min(axis=1)
-        columns.append(np.where(np.isinf(lowest), np.nan, lowest))
+    )
+    events = run_waterfall(deal, flows_on(deal, factors))["events"].astype(np.int64)
+    unpaid = (events & PAYMENT_DEFAULT) != 0
+    result: FloatArray = np.where(unpaid.any(axis=1), np.argmax(unpaid, axis=1) + 1.0, np.nan)
+    return result
+
+
+def btc_grid(deal: Deal) -> StressGrid:
+    """First payment default over :data:`STRESS_DECLINES` x :data:`BTC_DRAWDOWNS` (engine).
+
+    BTC reaches a deal only where the engine models it (mining revenue, a BTC treasury
+    sold to meet debt service), so each cell is one shock path run through
+    :func:`~addin.sim.engine.flows_on` and the waterfall: BTC falls by the drawdown over
+    12 months, then stays (:func:`~addin.sim.scenarios.fall`); every other factor on plan.
+    The cell is the period of the first payment default (NaN: none): a treasury is sold to
+    pay the debt service, so BTC moves when the borrower stops paying (a covenant test
+    counts CFADS against debt service and trips whatever the treasury pays, and the lowest
+    DSCR comes once the treasury is gone). No breakevens.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 1000, "market_rate": 2.0, "loan_amount": 2e7,
+    ...                   "interest_rate": 0.09, "tenor_years": 4, "btc_holdings": 4e6})
+    >>> grid = btc_grid(deal)
+    >>> grid.at(annual_decline=0.3, value=0.0), grid.at(annual_decline=0.3, value=0.77)
+    (48.0, 35.0)
+    """
+    columns = [
+        unpaid_after_btc(deal.replace(annual_decline=float(decline)), BTC_DRAWDOWNS)
+        for decline in STRESS_DECLINES
+    ]
     return StressGrid(
         driver="btc_drawdown",
         declines=STRESS_DECLINES,
         values=BTC_DRAWDOWNS,
-        min_dscr=np.array(columns),
+        outcome=np.array(columns),
         breakeven=(),
         breakeven_lockup=(),
         label="BTC drawdown over 12 months",
-        headers=tuple(f"-{x:.0%}" for x in BTC_DRAWDOWNS),
+        headers=tuple(f"-{x:.0%}" if x else "0%" for x in BTC_DRAWDOWNS),
         note="engine shock paths: mining revenue and the BTC treasury move with BTC",
+        measure=FIRST_PAYMENT_DEFAULT,
     )
 
 
 def _constant(grid: StressGrid) -> bool:
-    values = grid.min_dscr
+    values = grid.outcome
     return bool(np.allclose(values, values[:, :1], rtol=1e-12, atol=1e-12, equal_nan=True))
 
 
@@ -535,8 +563,8 @@ def stress_grids(deal: Deal) -> tuple[tuple[StressGrid, ...], tuple[DroppedAxis,
                 DroppedAxis(
                     grid.driver,
                     grid.label,
-                    f"min DSCR is the same for every {grid.label}: the lowest period does not "
-                    "depend on it",
+                    f"{grid.measure} is the same for every {grid.label}: the deal's outcome "
+                    "does not depend on it",
                 )
             )
         else:
@@ -712,7 +740,8 @@ def evidence(
     sale = collateral.liquidation
     btc = None
     if deal.btc_holdings > 0 or deal.mining_share > 0:
-        btc = next((s for s in scenarios if s.name == "BTC -77%"), None)
+        flat, stressed = unpaid_after_btc(deal, np.array([0.0, BTC_STRESS]))
+        btc = (_period(flat), _period(stressed))
     return Evidence(
         periods_per_year=p,
         periods=n,
@@ -734,7 +763,7 @@ def evidence(
         btc_holdings=deal.btc_holdings,
         mining_share=deal.mining_share,
         btc_drawdown=BTC_STRESS,
-        btc_default=None if btc is None else btc.first_default_period,
+        btc_unpaid=btc,
         lifetime_pd=None if risk is None else risk.lifetime_pd,
         rating=None if risk is None else risk.rating,
         category=None if risk is None else risk.slotting.category,
@@ -774,7 +803,7 @@ def analyse(
     >>> from addin.model.deal import load_deal
     >>> data = analyse(load_deal({"name": "D", "gpus": 100, "market_rate": 2.0,
     ...                           "loan_amount": 2e6, "interest_rate": 0.09, "tenor_years": 3}))
-    >>> data.stress[0].min_dscr.shape, len(data.schedule), data.risk is None
+    >>> data.stress[0].outcome.shape, len(data.schedule), data.risk is None
     ((13, 11), 36, True)
     """
     summary = dscr_summary(deal)
@@ -827,6 +856,10 @@ def analyse(
         live_min_dscr=min_dscr(contractual) if prepays else summary.min_dscr,
         prepays=prepays,
     )
+
+
+def _period(value: float) -> int | None:
+    return None if math.isnan(value) else int(value)
 
 
 def _dates(deal: Deal) -> tuple[dt.date, ...] | None:

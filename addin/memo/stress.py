@@ -1,14 +1,16 @@
-"""The Stress sheet: min DSCR over the rent decline x each axis that moves this deal.
+"""The Stress sheet: the rent decline x each axis that moves this deal.
 
-Engine values of :func:`addin.memo.results.stress_grids`: utilization (debt as sized),
-contract tenor, re-contract rent, a base-rate shock (floating loans) and BTC drawdown
-(mining revenue or a BTC treasury), each with a colour scale between the covenant levels,
+Engine values of :func:`addin.memo.results.stress_grids`: min DSCR over utilization (debt
+as sized), contract tenor, re-contract rent and a base-rate shock (floating loans), and the
+first default period over a BTC drawdown (mining revenue or a BTC treasury), each with a
+colour scale (between the covenant levels for a DSCR),
 the deal's own case outlined and breakeven declines as numbers. An axis that cannot move
 the deal is listed at the top with the reason, in one line, instead of a grid.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from openpyxl.formatting.rule import ColorScaleRule
@@ -19,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from addin.analytics.cashflow import BREAKEVEN_MAX_DECLINE
 from addin.io import xlsx as c
 from addin.memo.flags import breakeven_text
-from addin.memo.results import MemoData, StressGrid
+from addin.memo.results import FIRST_PAYMENT_DEFAULT, MemoData, StressGrid
 from addin.model.deal import Deal
 
 GRID_COVERAGE = '0.00"x"'  # no red negatives: the colour scale already says it
@@ -30,18 +32,20 @@ def _grid(
     ws: Worksheet,
     top: int,
     grid: StressGrid,
-    lock: float,
-    floor: float,
+    deal: Deal,
     case: tuple[float, float] | None,
 ) -> int:
     """One stress grid with its colour scale and breakeven rows; returns the next row.
 
     The deal's own case (decline, driver value), when on the grid, gets a thick border.
     """
+    lock, floor = deal.lockup_dscr, deal.default_dscr
+    periods = grid.measure == FIRST_PAYMENT_DEFAULT
     c.put_text(
         ws,
         f"A{top}",
-        f"Min DSCR: annual rent decline (rows) x {grid.label} (columns); {grid.note}",
+        f"{grid.measure[0].upper()}{grid.measure[1:]}: annual rent decline (rows) x "
+        f"{grid.label} (columns); {grid.note}",
         c.BOLD,
     )
     head = top + 1
@@ -52,25 +56,32 @@ def _grid(
         cell.font = c.BOLD
         cell.border = c.BOX
         for j in range(grid.values.size):
-            ref = ws.cell(row=row, column=2 + j)
-            c.put(ws, ref.coordinate, float(grid.min_dscr[i, j]), GRID_COVERAGE).border = c.BOX
+            ref = ws.cell(row=row, column=2 + j).coordinate
+            outcome = float(grid.outcome[i, j])
+            if periods:
+                shown = "none" if math.isnan(outcome) else outcome
+                c.put(ws, ref, shown, "0").alignment = Alignment(horizontal="right")
+            else:
+                c.put(ws, ref, outcome, GRID_COVERAGE)
+            ws[ref].border = c.BOX
     found = None if case is None else grid.position(*case)
     if found is not None:
         ws.cell(row=head + 1 + found[0], column=2 + found[1]).border = CASE_BORDER
     last = head + grid.declines.size
     first_col, last_col = "B", ws.cell(row=head, column=1 + grid.values.size).column_letter
     area = f"{first_col}{head + 1}:{last_col}{last}"
+    low, mid, high = (1, deal.periods / 2, deal.periods) if periods else (floor, lock, lock + 0.5)
     ws.conditional_formatting.add(
         area,
         ColorScaleRule(
             start_type="num",
-            start_value=floor,
+            start_value=low,
             start_color="F8696B",
             mid_type="num",
-            mid_value=lock,
+            mid_value=mid,
             mid_color="FFEB84",
             end_type="num",
-            end_value=lock + 0.5,
+            end_value=high,
             end_color="63BE7B",
         ),
     )
@@ -127,7 +138,8 @@ def write_stress(wb: Workbook, data: MemoData) -> Worksheet:
         f"Stress: {deal.name}",
         f"Engine values. Colours: red at or below the default level "
         f"({deal.default_dscr:.2f}x), amber at the lock-up level ({deal.lockup_dscr:.2f}x), "
-        f"green from {deal.lockup_dscr + 0.5:.2f}x; the deal's own case has a thick border. "
+        f"green from {deal.lockup_dscr + 0.5:.2f}x (a default period: red early, green "
+        f"late or none); the deal's own case has a thick border. "
         f"* breakeven at the search cap ({BREAKEVEN_MAX_DECLINE:.0%}).",
     )
     row = 4
@@ -138,14 +150,7 @@ def write_stress(wb: Workbook, data: MemoData) -> Worksheet:
         row += len(data.dropped) + 3
     for grid in data.stress:
         own = CASES[grid.driver](deal)
-        row = _grid(
-            ws,
-            row,
-            grid,
-            deal.lockup_dscr,
-            deal.default_dscr,
-            None if own is None else (deal.annual_decline, own),
-        )
+        row = _grid(ws, row, grid, deal, None if own is None else (deal.annual_decline, own))
     widest = max((g.values.size for g in data.stress), default=1)
     c.widths(
         ws, {"A": 30} | {ws.cell(row=1, column=j).column_letter: 9 for j in range(2, widest + 2)}

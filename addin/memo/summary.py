@@ -435,7 +435,7 @@ class _Marks:
         self.cells.extend(refs)
 
 
-def write_verdict(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> int:
+def _write_verdict(ws: Worksheet, data: MemoData, top: int, marks: _Marks) -> int:
     """The verdict block: decision, derived numbers, pricing, three reasons; next row."""
     v, risk, pricing = data.verdict, data.risk, data.pricing
     c.put_text(ws, f"A{top}", "Verdict", Font(bold=True, size=13)).alignment = MIDDLE
@@ -570,7 +570,7 @@ def write_summary(wb: Workbook, data: MemoData, source: str) -> Worksheet:
     ws.conditional_formatting.add(
         "A3:H3", FormulaRule(formula=[f"{STALE_NAME}>0"], fill=BANNER_FILL, font=BANNER_FONT)
     )
-    row = write_verdict(ws, data, 4, marks)
+    row = _write_verdict(ws, data, 4, marks)
     master = master_check_cell()
     if master is not None:
         c.put_text(ws, f"A{row}", "Checks", c.BOLD)

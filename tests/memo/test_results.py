@@ -43,7 +43,7 @@ def test_scenario_order_does_not_matter(miner: MemoData) -> None:
         grid.driver,
         grid.declines[::-1],
         grid.values[::-1],
-        grid.min_dscr[::-1, ::-1],
+        grid.outcome[::-1, ::-1],
         grid.breakeven[::-1],
         grid.breakeven_lockup[::-1],
     )

@@ -19,6 +19,7 @@ import pytest
 
 from addin.analytics.dscr import dscr_schedule, min_dscr, min_llcr
 from addin.analytics.rating import rating_default_rates
+from addin.analytics.waterfall import PAYMENT_DEFAULT
 from addin.io.deal_files import read_deal
 from addin.memo import MemoData, analyse, build_workbook
 from addin.memo.flags import DECISIONS, Evidence, mismatch_flag, verdict
@@ -31,8 +32,8 @@ from addin.memo.results import (
 )
 from addin.memo.summary import inputs_at
 from addin.model.deal import load_deal
-from addin.sim.engine import deal_risk, fair_margin
-from addin.sim.scenarios import SCENARIOS, run_scenario
+from addin.sim.engine import deal_risk, fair_margin, flows_on, run_waterfall
+from addin.sim.scenarios import SCENARIOS, run_scenario, scenario_factors
 from tests.deals import EXAMPLES
 from tests.memo.deals import VARIANTS, variant
 
@@ -108,8 +109,12 @@ def test_the_example_neocloud_is_declined_for_its_projected_default(neocloud: Me
 def test_the_miner_verdict_names_its_btc_treasury(miner: MemoData) -> None:
     v = miner.verdict
     assert v.status == "red"
-    # the treasury (USD 6M, illustrative) left after BTC -77%: 6 x 0.23 = 1.38
-    assert "BTC treasury (USD 6.00M) falls with BTC: USD 1.38M after BTC -77%" in v.reasons
+    # the treasury (USD 6M, illustrative) left after BTC -77%: 6 x 0.23 = 1.38; it pays the
+    # debt service until quarter 11 with BTC flat, until 8 after the fall (the BTC grid)
+    assert (
+        "BTC treasury (USD 6.00M) falls with BTC: USD 1.38M after BTC -77%; debt service then "
+        "goes unpaid from quarter 8, not quarter 11"
+    ) in v.reasons
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +176,7 @@ def _evidence(**changes: Any) -> Evidence:
         btc_holdings=0.0,
         mining_share=0.0,
         btc_drawdown=0.77,
-        btc_default=None,
+        btc_unpaid=None,
         lifetime_pd=0.01,
         rating="BBB",
         category="Strong",
@@ -310,12 +315,17 @@ def test_btc_axis_only_where_btc_reaches_the_cash_flows(
     assert "no mining revenue (mining_share = 0) and no BTC treasury" in reason
     grid = miner.grid("btc_drawdown")
     assert grid is not None
+    assert grid.measure == "first payment default period"
     assert list(grid.values) == list(BTC_DRAWDOWNS)
-    # the BTC -77% cell at the deal's decline is the named scenario's one shock path
-    # (the engine's DSCR is float32 there: 1e-6)
-    hit = run_scenario(miner.deal, "BTC -77%")
-    assert grid.at(annual_decline=0.30, value=0.77) == pytest.approx(hit.min_dscr, rel=1e-6)
-    assert grid.at(annual_decline=0.30, value=0.77) <= grid.at(annual_decline=0.30, value=0.0)
+    # the BTC -77% cell at the deal's decline: the named scenario's own factors through the
+    # engine's waterfall, its first payment default read off the events
+    deal = miner.deal
+    run = run_waterfall(deal, flows_on(deal, scenario_factors(deal, "BTC -77%")))
+    unpaid = np.flatnonzero(run["events"][0].astype(np.int64) & PAYMENT_DEFAULT)
+    assert grid.at(annual_decline=0.30, value=0.77) == unpaid[0] + 1 == 8
+    # the treasury (USD 6M) pays until quarter 11 with BTC flat, until 8 after BTC -77%
+    assert grid.at(annual_decline=0.30, value=0.0) == 11
+    assert miner.base.events["payment default"] == 11
 
 
 def test_contract_axes_are_the_deal_rerun(neocloud: MemoData) -> None:
