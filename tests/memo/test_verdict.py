@@ -406,3 +406,18 @@ def test_deals_compare_equal_after_analysis(neocloud: MemoData) -> None:
     assert again.risk.expected_loss == neocloud.risk.expected_loss
     np.testing.assert_array_equal(again.risk.dscr_fan, neocloud.risk.dscr_fan)
     assert again.verdict == neocloud.verdict
+
+
+def test_a_loan_that_outlives_the_book_life_is_flagged_fully_depreciated() -> None:
+    # 7 years of debt on GPUs depreciated straight to zero over 6 (the default useful life):
+    # the book value at maturity is 0, so the book LTV is no ratio but "fully depreciated"
+    deal = load_deal({**SOUND, "tenor_years": 7, "contract_years": 7})
+    data = analyse(deal)
+    assert data.collateral.ltv_maturity_book == math.inf
+    flag = next(f for f in data.flags if f.metric == "LTV at maturity (book)")
+    assert (flag.value, flag.status) == ("fully depreciated", "red")
+    assert data.verdict.status == "amber"  # no default projected: approve with conditions
+    assert "LTV at maturity (book)" in data.verdict.conditions
+    ws = build_workbook(data)["Summary"]
+    row = _labelled(ws)["LTV at maturity (book)"]
+    assert '"fully depreciated"' in ws.cell(row=row, column=2).value  # a live formula
