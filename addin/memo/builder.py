@@ -20,6 +20,7 @@ from addin.memo.credit import write_credit
 from addin.memo.inputs import write_inputs
 from addin.memo.live import write_live
 from addin.memo.results import MemoData, analyse
+from addin.memo.risk import write_risk
 from addin.memo.sources import write_sources
 from addin.memo.stress import write_stress
 from addin.memo.summary import write_summary
@@ -33,6 +34,7 @@ SHEETS = (
     "Stress",
     "Collateral",
     "Credit",
+    "Risk",
     "Charts",
     "Sources and assumptions",
 )
@@ -71,6 +73,7 @@ def build_workbook(data: MemoData, source: str = "a Python deal", live: bool = F
     write_stress(wb, data)
     write_collateral(wb, data)
     write_credit(wb, data)
+    write_risk(wb, data)
     write_charts(wb, data)
     write_sources(wb, data, source)
     if live:

@@ -1,14 +1,18 @@
-"""The Credit sheet: Basel IRB risk weight and capital, and two-factor stressed PDs.
+"""The Credit sheet: one PD, one LGD, one EL from the deal's own paths; capital and pricing.
 
-Engine values of :attr:`addin.memo.results.MemoData.credit`; the stressed PDs of miners
-and neoclouds are laid out BTC drawdown (rows) x realised rent decline (columns).
+Engine values of :attr:`addin.memo.results.MemoData.risk`, ``credit`` and ``pricing``:
+the lifetime PD over the tenor (and the yearly PD it spreads to), the mean LGD of the
+defaulting paths, the expected loss, the Basel IRB risk weight and slotting category read
+from them with the capital each needs, and the fair margin against the deal's. The deal
+file's ``pd`` and ``lgd`` keys and the copula functions (``DEFAULT_*``, ``PORTFOLIO_*``)
+are portfolio tools; the memo does not use them.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -16,103 +20,93 @@ from addin.io import xlsx as c
 from addin.memo.layout import facts
 from addin.memo.results import CAPITAL_RATIO, MemoData
 
+PORTFOLIO_NOTE = (
+    "One PD, one LGD and one EL, all from this deal's simulated paths (Risk sheet). The "
+    "deal file's pd and lgd keys and the add-in's copula functions (DEFAULT_*, PORTFOLIO_*) "
+    "are portfolio tools: they are not used here."
+)
+
 
 def write_credit(wb: Workbook, data: MemoData) -> Worksheet:
-    """Basel IRB risk weight; stressed PDs for BTC drawdowns x rent declines.
+    """The derived PD, LGD and EL; IRB and slotting capital; the fair margin.
 
     Examples
     --------
     >>> from addin.model.deal import load_deal
     >>> deal = load_deal({"name": "D", "gpus": 100, "market_rate": 2.0, "loan_amount": 2e6,
-    ...                   "interest_rate": 0.09, "tenor_years": 3})
+    ...                   "interest_rate": 0.09, "tenor_years": 3, "market_absorption": 50})
     >>> from addin.memo.results import analyse
-    >>> write_credit(Workbook(), analyse(deal))["A4"].value
-    'One-year PD'
+    >>> ws = write_credit(Workbook(), analyse(deal, paths=256))
+    >>> ws["A4"].value, ws["A5"].value
+    ("Credit numbers from the deal's paths", 'Lifetime PD (3 years)')
     """
     ws = wb.create_sheet("Credit")
-    deal, cr = data.deal, data.credit
+    deal, risk, credit, pricing = data.deal, data.risk, data.credit, data.pricing
     c.title(
         ws,
         f"Credit: {deal.name}",
-        "Two-factor model: X = a C + b R + s Z; stressed PD = N((N^-1(PD) - a C - b R) / s) "
-        "with C = ln(1 - drawdown) / (btc_vol sqrt(h)), R = ln((1 - y) / (1 - d)^h) / "
-        "(rent_vol sqrt(h)).",
+        "Engine values from the deal's own simulated paths; stale on the Summary when an "
+        "input changes.",
     )
-    basel: list[tuple[str, Any, str]] = [
-        ("One-year PD", deal.pd, "0.00%"),
-        ("LGD", deal.lgd, c.PERCENT),
-        ("Effective maturity M (years)", cr.maturity, c.YEARS),
-        ("IRB risk weight (Basel II corporate)", cr.risk_weight, c.PERCENT),
-        (f"Capital at {CAPITAL_RATIO:.0%} of RWA, USD", cr.capital, c.USD),
-    ]
-    facts(ws, 4, basel, "A:A", "B:C")
-    model: list[tuple[str, Any, str]] = [
-        ("Crypto loading a", deal.effective_crypto_loading, "0.00"),
-        ("Compute-rent loading b", deal.compute_loading, "0.00"),
-        ("Factor correlation", deal.factor_corr, "0.00"),
-        ("BTC volatility", deal.btc_vol, c.PERCENT),
-        ("Rent volatility", deal.rent_vol, c.PERCENT),
-        ("Expected rent decline d", deal.annual_decline, c.PERCENT),
-        ("Horizon h (years)", deal.stress_horizon_years, "0.0#"),
-    ]
-    facts(ws, 4, model, "E:F", "G:G")
-    top = 13
-    stressed = cr.stressed
-    if stressed is None:
+    c.put_text(ws, "A14", PORTFOLIO_NOTE, c.NOTE_FONT)
+    if risk is None or credit is None or pricing is None:
         c.put_text(
             ws,
-            f"A{top}",
-            f"The two-factor stress applies to miners and neoclouds; this borrower is "
-            f"'{deal.borrower_type}'.",
-            c.NOTE_FONT,
-        )
-    else:
-        c.put_text(
-            ws,
-            f"A{top}",
-            f"Stressed PD over {deal.stress_horizon_years:g} year(s): BTC drawdown (rows) x "
-            f"realised rent decline (columns); unstressed PD {stressed.pd_horizon:.2%}",
+            "A4",
+            "Not simulated: the deal has no market_absorption, so no fire sale, LGD or EL. "
+            "Set it (GPUs a month the secondary market trades) to derive them.",
             c.BOLD,
         )
-        declines = stressed.rent_declines
-        c.header_row(ws, top + 1, ["BTC drawdown / rent decline"] + [f"{y:.0%}" for y in declines])
-        for i, drawdown in enumerate(stressed.btc_drawdowns):
-            row = top + 2 + i
-            c.put(ws, f"A{row}", float(drawdown), "0%").font = c.BOLD
-            for j in range(declines.size):  # the grid's own axes: row i, column j
-                ref = ws.cell(row=row, column=2 + j).coordinate
-                c.put(ws, ref, float(stressed.pds[i, j]), "0.00%").border = c.BOX
-        last_col = ws.cell(row=top, column=1 + declines.size).column_letter
-        ws.conditional_formatting.add(
-            f"B{top + 2}:{last_col}{top + 1 + stressed.btc_drawdowns.size}",
-            ColorScaleRule(
-                start_type="num",
-                start_value=stressed.pd_horizon,
-                start_color="63BE7B",
-                mid_type="num",
-                mid_value=0.10,
-                mid_color="FFEB84",
-                end_type="num",
-                end_value=0.5,
-                end_color="F8696B",
-            ),
-        )
-        note = top + 3 + stressed.btc_drawdowns.size
-        c.put_text(
-            ws,
-            f"A{note}",
-            "77% is BTC's 2021-22 peak-to-trough fall (67.8k to 15.6k USD). With no "
-            "drawdown and rents falling as expected the PD is below the unconditional "
-            "PD, which averages over all scenarios.",
-            c.NOTE_FONT,
-        )
-        c.put_text(
-            ws,
-            f"A{note + 1}",
-            "Loadings, rent volatility and factor correlation are illustrative; set them "
-            "per borrower (a crypto loading of 0 makes the BTC drawdown irrelevant).",
-            c.NOTE_FONT,
-        )
-    c.widths(ws, {"A": 34} | {chr(ord("B") + j): 12 for j in range(8)})
-    c.print_setup(ws, deal.name)
+        _finish(ws, data)
+        return ws
+    horizon = risk.horizon_years
+    c.put_text(ws, "A4", "Credit numbers from the deal's paths", c.BOLD)
+    lgd_note = (
+        "no path defaults: the IRB weight uses the deal file's lgd"
+        if math.isnan(risk.lgd_mean)
+        else ""
+    )
+    numbers: list[tuple[str, Any, str]] = [
+        (f"Lifetime PD ({horizon:g} years)", risk.lifetime_pd, "0.00%"),
+        ("PD standard error", risk.lifetime_pd_se, "0.00%"),
+        ("Yearly PD (spread evenly)", credit.annual_pd, "0.00%"),
+        ("LGD (mean of defaulting paths)", lgd_note or risk.lgd_mean, "0.0%"),
+        ("Expected loss USD", risk.expected_loss, c.USD),
+        ("EL / loan", risk.expected_loss_share, "0.00%"),
+        ("Unexpected loss USD (sd)", risk.unexpected_loss, c.USD),
+        (f"Paths (seed {risk.seed})", risk.paths, c.COUNT),
+    ]
+    facts(ws, 5, numbers, "A:A", "B:C")
+    c.put_text(ws, "E4", "Capital and pricing", c.BOLD)
+    capital: list[tuple[str, Any, str]] = [
+        ("Rating (S&P equivalent)", risk.rating, c.GENERAL),
+        ("IRB risk weight", credit.risk_weight, c.PERCENT),
+        (f"IRB capital at {CAPITAL_RATIO:.0%} of RWA, USD", credit.capital, c.USD),
+        (f"Slotting: {credit.slotting.category}", credit.slotting.risk_weight, c.PERCENT),
+        ("Slotting capital USD", credit.slotting_capital, c.USD),
+        (
+            "Fair margin",
+            pricing.fair if math.isfinite(pricing.fair) else "above 64%",
+            "0.00%",
+        ),
+        ("Actual margin", pricing.actual, "0.00%"),
+        ("Shortfall (bp; < 0: above the risk)", pricing.shortfall_bps, "0"),
+    ]
+    facts(ws, 5, capital, "E:G", "H:I")
+    notes = (
+        f"IRB: Basel corporate formula at the yearly PD, the mean LGD and M = "
+        f"{credit.maturity:g} years (the tenor, within 1 to 5); slotting: BCBS CRE33 object "
+        "finance, category read from the rating of the lifetime PD.",
+        f"Fair margin: the margin over the base rate ({pricing.base_rate:.2%}) at which the "
+        "lender's expected discounted receipts on the same paths equal the loan; it prices "
+        "expected loss only (no capital, funding or operating cost).",
+    )
+    for offset, text in enumerate(notes):
+        c.put_text(ws, f"A{15 + offset}", text, c.NOTE_FONT)
+    _finish(ws, data)
     return ws
+
+
+def _finish(ws: Worksheet, data: MemoData) -> None:
+    c.widths(ws, {"A": 34, "B": 12, "C": 8, "D": 4, "E": 22, "F": 10, "G": 10, "H": 12, "I": 6})
+    c.print_setup(ws, data.deal.name)

@@ -111,7 +111,12 @@ CONVENTIONS: tuple[str, ...] = (
     "the live Cash flow sheet is the contractual schedule before any prepayment.",
     "Breakeven decline: the largest annual_decline in [0, 0.99] at which min DSCR stays at or "
     "above the threshold; 'none' if 0% already breaches.",
-    "Stress grids keep the debt schedule as sized for the deal and vary one driver at a time.",
+    "Stress grids vary one driver at a time against the rent decline: utilization with the "
+    "debt schedule as sized; contract tenor, re-contract rent and a base-rate shock by "
+    "re-running the deal (a sculpted loan is re-sized); BTC through the engine's shock paths.",
+    "Credit numbers (PD, LGD, EL, rating, fair margin) come from the deal's own simulated "
+    "paths (2,000, seed 0); the verdict's rules and the flags' thresholds are on the Summary "
+    "and below (illustrative).",
 )
 
 MODEL_CREDITS: tuple[tuple[str, str], ...] = (

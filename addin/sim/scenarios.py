@@ -61,8 +61,17 @@ class Shock:
     offtaker_default_years: float = math.inf
 
 
-def _fall(total: float, years: float) -> Callable[[FloatArray], FloatArray]:
-    """A level falling ``total`` (decimal) geometrically over ``years``, then flat."""
+def fall(total: float, years: float) -> Callable[[FloatArray], FloatArray]:
+    r"""A level falling ``total`` (decimal) geometrically over ``years``, then flat.
+
+    .. math:: level(t) = (1 - total)^{\min(t, years) / years}, \quad t \text{ in years}
+
+    Examples
+    --------
+    >>> half = fall(0.5, 1.0)
+    >>> half(np.array([0.0, 0.5, 1.0, 2.0])).round(4).tolist()
+    [1.0, 0.7071, 0.5, 0.5]
+    """
 
     def level(t: FloatArray) -> FloatArray:
         result: FloatArray = (1.0 - total) ** (np.minimum(t, years) / years)
@@ -73,7 +82,7 @@ def _fall(total: float, years: float) -> Callable[[FloatArray], FloatArray]:
 
 def _rent_collapse(deal: Deal, t: FloatArray) -> FloatArray:
     """Rent -75% over 18 months, then on trend: as a ratio to the deal's own trend."""
-    absolute = _fall(0.75, 1.5)(t) * (1.0 - deal.annual_decline) ** np.maximum(t - 1.5, 0.0)
+    absolute = fall(0.75, 1.5)(t) * (1.0 - deal.annual_decline) ** np.maximum(t - 1.5, 0.0)
     result: FloatArray = absolute / (1.0 - deal.annual_decline) ** t
     return result
 
@@ -84,7 +93,7 @@ SCENARIOS: dict[str, Shock] = {
         rent=_rent_collapse,
     ),
     "BTC -77%": Shock(
-        "BTC -77% over 12 months, then flat (Nov 2021 - Nov 2022).", btc=_fall(0.77, 1.0)
+        "BTC -77% over 12 months, then flat (Nov 2021 - Nov 2022).", btc=fall(0.77, 1.0)
     ),
     "Blackwell launch": Shock(
         "Rent 30% below trend from the start: a successor launch (illustrative).",
@@ -94,8 +103,8 @@ SCENARIOS: dict[str, Shock] = {
     "correlation convergence": Shock(
         "Rent -40% and BTC -60% over 12 months, base rate +200 bp, offtaker default in "
         "month 12 (illustrative).",
-        rent=lambda deal, t: _fall(0.40, 1.0)(t),
-        btc=_fall(0.60, 1.0),
+        rent=lambda deal, t: fall(0.40, 1.0)(t),
+        btc=fall(0.60, 1.0),
         base_shift=0.02,
         offtaker_default_years=1.0,
     ),
@@ -113,7 +122,27 @@ def scenario_factors(deal: Deal, name: str) -> Factors:
     >>> round(float(scenario_factors(deal, "BTC -77%").btc[0, 11]), 4)
     0.23
     """
-    shock = scenario(name)
+    return shock_factors(deal, scenario(name))
+
+
+#: Every factor on the deal's plan: rent on its trend, BTC flat, the base-rate path, no
+#: offtaker default. Run through the engine it is the deal's own deterministic case, with
+#: what only the engine models (the BTC treasury, mining revenue).
+BASE_CASE = Shock("Every factor on plan: rent on the deal's trend, BTC flat, no offtaker default.")
+
+
+def shock_factors(deal: Deal, shock: Shock) -> Factors:
+    """The one-path factors of a shock over the loan's months (factors it leaves out: plan).
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2, "loan_amount": 1e5,
+    ...                   "interest_rate": 0.1, "tenor_years": 2})
+    >>> f = shock_factors(deal, Shock("BTC halves in a year", btc=fall(0.5, 1.0)))
+    >>> round(float(f.btc[0, 11]), 4), float(f.rent_index.max())
+    (0.5, 1.0)
+    """
     months = deal.periods * (MONTHS_PER_YEAR // deal.periods_per_year)
     t = np.arange(1, months + 1) / MONTHS_PER_YEAR
     rent = np.ones(months) if shock.rent is None else shock.rent(deal, t)

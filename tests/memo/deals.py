@@ -88,6 +88,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     },
     # a cash sweep prepays: the live sheet is the contractual schedule before prepayments
     "sweep_and_dsra": {"sweep_share": 0.5, "dsra_months": 6, "annual_decline": 0.2},
+    # issue 14: a loan that outlives the GPUs' 6-year book life (book LTV "fully depreciated")
+    "seven_year_loan": {"tenor_years": 7, "annual_decline": 0.1, "loan_amount": 15e6},
 }
 
 

@@ -27,8 +27,17 @@ import pytest
 from openpyxl.utils import get_column_letter
 from pypdf import PdfReader
 
-from addin.analytics.debt import debt_schedule
-from addin.analytics.dscr import dscr_schedule, dscr_summary
+from addin.analytics.collateral import book_value, unit_cost
+from addin.analytics.debt import debt_schedule, period_dates
+from addin.analytics.dscr import (
+    avg_dscr,
+    dscr_schedule,
+    dscr_summary,
+    first_breach,
+    llcr,
+    min_dscr,
+    min_llcr,
+)
 from addin.cli import main
 from addin.io.deal_files import read_deal
 from addin.io.office import convert, find_soffice
@@ -214,34 +223,168 @@ def test_cash_flow_formulas_match_engine(
     assert checked >= deal.periods * (len(period_columns(deal)) - 1)
 
 
-def test_summary_consistency_line_reads_agrees(
-    recalculated: dict[str, tuple[Deal, Path, Path]],
-) -> None:
-    _, _, done = recalculated["neocloud_h100"]
-    texts = [
-        c.value
-        for row in openpyxl.load_workbook(done, data_only=True)["Summary"].iter_rows()
-        for c in row
-        if isinstance(c.value, str)
-    ]
-    assert "Live Cash flow sheet agrees with these figures." in texts
+def book_ltvs(deal: Deal) -> tuple[Any, Any]:
+    """Book LTV at close and at maturity (balance due in the final period / book value then),
+    from the collateral engine's book value and the debt schedule; words when the book is 0."""
+    cost = unit_cost(deal)
+    debt = debt_schedule(deal)
+    n, p = deal.periods, deal.periods_per_year
+
+    def book(age: float) -> float:
+        return deal.gpus * book_value(cost, age, deal.useful_life_years, deal.salvage_value)
+
+    close, maturity = book(deal.gpu_age_years), book(deal.gpu_age_years + n / p)
+    due = debt.balance[n - 2] if n > 1 else debt.loan_amount
+    return (
+        debt.loan_amount / close if close > 0 else "fully depreciated",
+        due / maturity if maturity > 0 else "fully depreciated",
+    )
 
 
-def test_sweep_deal_says_the_sheet_is_before_prepayments(
+def summary_expected(deal: Deal) -> dict[tuple[str, str], Any]:
+    """Engine values of the Summary's live figures, by (row label, column)."""
+    c = contractual(deal)
+    dates = period_dates(deal)
+
+    def breach(level: float) -> tuple[Any, Any]:
+        found = first_breach(c, level)
+        if found is None:
+            return "none", None
+        return found[0], (dates[found[0] - 1] if dates else None)
+
+    lockup, lockup_date = breach(deal.lockup_dscr)
+    default, default_date = breach(deal.default_dscr)
+    close, maturity = book_ltvs(deal)
+    return {
+        ("Min DSCR", "B"): min_dscr(c),
+        ("Min DSCR", "C"): min_dscr(c, 0.0),
+        ("Average DSCR", "B"): avg_dscr(c),
+        ("Average DSCR", "C"): avg_dscr(c, 0.0),
+        ("LLCR at close", "B"): llcr(deal),
+        ("LLCR at close", "C"): llcr(deal, 0.0),
+        ("Min LLCR (loan life)", "B"): min_llcr(c),
+        ("First period below lock-up", "B"): lockup,
+        ("First period below lock-up", "D"): lockup_date,
+        ("First period below default level", "B"): default,
+        ("First period below default level", "D"): default_date,
+        ("LTV at close (book)", "B"): close,
+        ("LTV at maturity (book)", "B"): maturity,
+        ("Amount USD", "B"): debt_schedule(deal).loan_amount,
+        ("All-in rate", "B"): deal.interest_rate,
+        ("Checks", "B"): "All checks pass (Checks sheet)",  # with a Checks sheet (issue 14)
+    }
+
+
+# The flags the Summary grades with a formula: metric row label -> (green, amber, higher
+# is better) as the rules printed beside them say
+LIVE_FLAGS = {
+    "Min DSCR (deflated rents)": ("Min DSCR", "lockup", "default", True),
+    "Min LLCR (loan life)": ("Min LLCR (loan life)", "lockup", 1.0, True),
+    "LTV at maturity (book)": ("LTV at maturity (book)", 0.80, 1.00, False),
+}
+
+
+def expected_status(value: Any, green: float, amber: float, higher: bool, capped: bool) -> str:
+    if not isinstance(value, int | float):
+        status = "RED"
+    else:
+        sign = 1.0 if higher else -1.0
+        status = (
+            "GREEN"
+            if sign * value >= sign * green
+            else ("AMBER" if sign * value >= sign * amber else "RED")
+        )
+    return "AMBER" if capped and status == "GREEN" else status
+
+
+def compare_summary(
+    deal: Deal, written: Path, recalculated: Path, edited: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check every formula cell of the Summary against the engine; return the values read.
+
+    ``edited``: the inputs changed on the Inputs sheet since generation, with their values
+    (the stale check must find exactly those, and the banner must show)."""
+    edited = edited or {}
+    listed = ""
+    formulas = openpyxl.load_workbook(written)["Summary"]
+    values = openpyxl.load_workbook(recalculated, data_only=True)["Summary"]
+    expected = summary_expected(deal)
+    metrics = {label: label for label, _ in expected}
+    section, problems, read = "top", [], {}
+    default_shown = None
+    for row in formulas.iter_rows():
+        label = row[0].value
+        if label == "Flags":
+            section = "flags"
+        if section == "flags" and label == "Projected default (base case)":
+            default_shown = values[f"B{row[0].row}"].value
+        for cell in row:
+            if cell.data_type != "f":
+                continue
+            ref, got = cell.coordinate, values[cell.coordinate].value
+            col = cell.column_letter
+            if cell.column >= 10:  # the stale check: nothing changed since generation
+                key = formulas.cell(row=cell.row, column=10).value
+                then = formulas.cell(row=cell.row, column=11).value
+                if isinstance(then, dt.datetime):  # a date input, as same() compares dates
+                    then = then.date()
+                if key in edited:
+                    then = edited[key]
+                if col == "N" and key in edited:
+                    listed += f"{key} "
+                want: Any = (
+                    {"L": then, "M": int(key in edited), "N": listed or None}[col]
+                    if key
+                    else len(edited)
+                )
+            elif ref == "A3":  # the stale banner: empty, or naming what changed (below)
+                want = None if not edited else got
+            elif section == "flags":
+                metric, green, amber, higher = LIVE_FLAGS[label]
+                value = expected[(metrics[metric], "B")]
+                green = {"lockup": deal.lockup_dscr}.get(green, green)
+                amber = {"default": deal.default_dscr}.get(amber, amber)
+                want = (
+                    value
+                    if col == "B"
+                    else expected_status(value, green, amber, higher, default_shown != "none")
+                )
+            else:
+                want = expected[(label, col)]
+            read[f"{label}/{col}" if label else ref] = got
+            if not same(got, want):
+                problems.append(f"{ref} ({label}): LibreOffice {got!r}, engine {want!r}")
+    assert default_shown is not None
+    banner = values["A3"].value
+    if edited:
+        assert banner.startswith(f"INPUTS CHANGED SINCE GENERATION ({listed.strip()})")
+    assert not problems, f"{len(problems)} cells differ: " + "; ".join(problems[:8])
+    return read
+
+
+@pytest.mark.parametrize("name", sorted(all_deals()))
+def test_every_summary_formula_equals_the_engine(
+    recalculated: dict[str, tuple[Deal, Path, Path]], name: str
+) -> None:
+    deal, written, done = recalculated[name]
+    read = compare_summary(deal, written, done)
+    if contractual(deal) == deal:  # no prepayment: the coverage figures are live
+        assert "Min DSCR/B" in read
+        assert "Min LLCR (loan life)/B" in read
+
+
+def test_sweep_deal_shows_engine_coverage(
     recalculated: dict[str, tuple[Deal, Path, Path]],
 ) -> None:
-    """A sweep prepays (engine-only): the check line compares the live sheet with the
-    engine's schedule before prepayments and says so, rather than crying "edited"."""
-    deal, written, done = recalculated["sweep_and_dsra"]
+    """A sweep prepays (engine-only): min DSCR and the breaches are the engine's values,
+    marked engine, not the contractual sheet's."""
+    deal, written, _ = recalculated["sweep_and_dsra"]
     assert dscr_summary(deal).min_dscr > dscr_summary(contractual(deal)).min_dscr  # it bites
-    texts = [
-        c.value
-        for row in openpyxl.load_workbook(done, data_only=True)["Summary"].iter_rows()
-        for c in row
-        if isinstance(c.value, str)
-    ]
-    assert any(t.startswith("Live Cash flow sheet agrees with the engine's schedule before")
-               for t in texts)  # fmt: skip
+    ws = openpyxl.load_workbook(written)["Summary"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == "Min DSCR")
+    # openpyxl writes 16 significant digits
+    assert ws.cell(row=row, column=2).value == pytest.approx(dscr_summary(deal).min_dscr, rel=1e-15)
+    assert ws.cell(row=row, column=5).value == "engine"
     note = " ".join(
         str(c.value)
         for row in openpyxl.load_workbook(written)[CASH_FLOW].iter_rows(max_row=HEADER_ROW)
@@ -250,6 +393,49 @@ def test_sweep_deal_says_the_sheet_is_before_prepayments(
     )
     assert "sweep_share > 0 or a max_ltv" in note
     assert "the waterfall (DSRA, cash sweep" in note
+
+
+def test_changed_contracted_share_moves_live_figures_and_raises_the_banner(
+    recalculated: dict[str, tuple[Deal, Path, Path]], tmp_path: Path
+) -> None:
+    """Issue 14: set contracted_share from 0.6 to 0.3 on Inputs. Every live Summary figure
+    follows the engine on the changed deal (LLCR 1.26x -> 0.85x, the first default breach
+    from period 37 to 29, as the issue found), and a red banner names the input and the
+    stale engine figures."""
+    deal, written, done = recalculated["neocloud_h100"]
+    edited = tmp_path / "edited.xlsx"
+    _set_input(written, "contracted_share", 0.3, edited)
+    (again,) = convert([edited], "xlsx", tmp_path / "out")
+    changed = deal.replace(contracted_share=0.3)
+    before = compare_summary(deal, written, done)
+    # every live figure = the engine; the stale check finds contracted_share, only
+    after = compare_summary(changed, written, again, {"contracted_share": 0.3})
+    assert llcr(changed) == pytest.approx(0.855, abs=0.001)  # the engine's, rounded
+    assert first_breach(changed, changed.default_dscr)[0] == 29  # type: ignore[index]
+    moved = [key for key in before if key in after and before[key] != after[key]]
+    for key in (
+        "LLCR at close/B",
+        "LLCR at close/C",
+        "Average DSCR/B",
+        "First period below default level/B",
+        "First period below lock-up/B",
+    ):
+        assert key in moved, key
+    # the engine says which live figures do not depend on the contract share: they stay
+    expected_before, expected_after = summary_expected(deal), summary_expected(changed)
+    for (label, col), value in expected_before.items():
+        key = f"{label}/{col}"
+        if key in before and value == expected_after[(label, col)]:
+            assert key not in moved, key
+    ws = openpyxl.load_workbook(again, data_only=True)["Summary"]
+    banner = ws["A3"].value
+    assert banner.startswith("INPUTS CHANGED SINCE GENERATION (contracted_share)")
+    assert "verdict, rating, PD, LGD, EL, pricing" in banner
+    assert "gpucredit memo <deal file> --force" in banner
+    _, ref = next(
+        iter(openpyxl.load_workbook(written).defined_names["memo_stale_count"].destinations)
+    )
+    assert ws[ref.replace("$", "")].value == 1
 
 
 def test_shocked_annuity_is_the_closed_form_at_the_shocked_rate(

@@ -11,17 +11,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from addin.analytics.credit import miner_stress_pd
 from addin.analytics.dscr import min_dscr_grid
 from addin.io.deal_files import read_deal
 from addin.memo import MemoData, analyse
-from addin.memo.results import (
-    BTC_DRAWDOWNS,
-    RENT_DECLINES,
-    StressedPds,
-    StressGrid,
-    scenario_position,
-)
+from addin.memo.results import BTC_DRAWDOWNS, StressGrid, scenario_position
 from addin.model.deal import load_deal
 from addin.model.errors import InputError
 from tests.deals import BASE_DEAL, EXAMPLES
@@ -35,6 +28,7 @@ def miner() -> MemoData:
 def test_results_are_frozen(miner: MemoData) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'flags'"):
         miner.flags = ()  # type: ignore[misc]
+    assert miner.credit is not None
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'capital'"):
         miner.credit.capital = 0.0  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'ltv_close"):
@@ -42,65 +36,44 @@ def test_results_are_frozen(miner: MemoData) -> None:
     assert isinstance(miner.flags, tuple)
 
 
-def test_stressed_pd_is_read_by_value(miner: MemoData) -> None:
-    deal, stressed = miner.deal, miner.credit.stressed
-    assert stressed is not None
-    for drawdown, decline in [(0.5, 0.6), (0.77, 0.0), (0.0, 0.75)]:
-        # the engine on this one scenario; the deal's own loadings and volatilities
-        expected = miner_stress_pd(
-            stressed.pd_horizon,
-            deal.effective_crypto_loading,
-            deal.compute_loading,
-            drawdown,
-            decline,
-            deal.stress_horizon_years,
-            deal.btc_vol,
-            deal.rent_vol,
-            deal.annual_decline,
-            deal.factor_corr,
-        )
-        got = stressed.at(btc_drawdown=drawdown, rent_decline=decline)
-        assert got == pytest.approx(float(expected), rel=1e-12, abs=0.0)
-
-
 def test_scenario_order_does_not_matter(miner: MemoData) -> None:
-    stressed = miner.credit.stressed
-    assert stressed is not None
-    reversed_axes = StressedPds(
-        stressed.horizon_years,
-        stressed.pd_horizon,
-        stressed.btc_drawdowns[::-1],
-        stressed.rent_declines[::-1],
-        stressed.pds[::-1, ::-1],
+    grid = miner.grid("utilization")
+    assert grid is not None
+    reversed_axes = StressGrid(
+        grid.driver,
+        grid.declines[::-1],
+        grid.values[::-1],
+        grid.outcome[::-1, ::-1],
+        grid.breakeven[::-1],
+        grid.breakeven_lockup[::-1],
     )
-    for drawdown in BTC_DRAWDOWNS:
-        for decline in RENT_DECLINES:
-            scenario = {"btc_drawdown": float(drawdown), "rent_decline": float(decline)}
-            assert reversed_axes.at(**scenario) == stressed.at(**scenario)
+    for decline in grid.declines:
+        for value in grid.values:
+            scenario = {"annual_decline": float(decline), "value": float(value)}
+            assert reversed_axes.at(**scenario) == grid.at(**scenario)
 
 
 def test_a_scenario_not_computed_is_a_clear_error(miner: MemoData) -> None:
-    stressed = miner.credit.stressed
-    assert stressed is not None
+    grid = miner.grid("btc_drawdown")
+    assert grid is not None
     with pytest.raises(
         InputError,
         match=r"^btc_drawdown: got 0\.4; allowed: a computed scenario, one of 0, 0\.25, 0\.5, "
         r"0\.77$",
     ):
-        stressed.at(btc_drawdown=0.4, rent_decline=0.6)
-    with pytest.raises(InputError, match=r"^rent_decline: got 0\.9; allowed: .* 0\.75$"):
-        stressed.at(btc_drawdown=0.5, rent_decline=0.9)
-    grid = miner.stress_contract
-    with pytest.raises(InputError, match=r"^contracted_share: got 0\.55; allowed: .* 0\.5, 0\.6"):
-        grid.at(annual_decline=0.3, value=0.55)
+        grid.at(annual_decline=0.3, value=0.4)
+    utilization = miner.grid("utilization")
+    assert utilization is not None
+    with pytest.raises(InputError, match=r"^utilization: got 0\.52; allowed: .* 0\.5, 0\.55"):
+        utilization.at(annual_decline=0.3, value=0.52)
     with pytest.raises(InputError, match=r"^annual_decline: got 0\.99; allowed: .* 0\.6$"):
-        grid.at(annual_decline=0.99, value=0.5)
-    assert grid.position(0.99, 0.5) is None
+        utilization.at(annual_decline=0.99, value=0.5)
+    assert utilization.position(0.99, 0.5) is None
     assert scenario_position(BTC_DRAWDOWNS, 0.4) is None
 
 
 def test_stress_grid_is_read_by_value(miner: MemoData) -> None:
-    deal, grid = miner.deal, miner.stress_utilization
+    deal, grid = miner.deal, miner.grid("utilization")
     assert isinstance(grid, StressGrid)
     assert grid.driver == "utilization"
     for decline, utilization in [(0.0, 0.5), (0.3, 0.7), (0.6, 1.0)]:
@@ -113,8 +86,13 @@ def test_stress_grid_is_read_by_value(miner: MemoData) -> None:
 
 def test_optional_results_are_none_when_not_computed() -> None:
     data = analyse(load_deal({**BASE_DEAL, "borrower_type": "hyperscaler"}))
-    assert data.credit.stressed is None  # the two-factor stress is for miners and neoclouds
     assert data.collateral.liquidation is None  # no market_absorption: no fire sale
+    assert data.risk is None  # ... so no LGD: the deal is not simulated
+    assert data.pricing is None
+    assert data.credit is None
+    assert data.scenarios == ()
     assert not [c for c in data.collateral.ltv.columns if "liquidation" in c]
     assert [flag.metric for flag in data.flags][-1] == "Duration mismatch (WAL / half-life)"
     assert "Underwater period" not in [flag.metric for flag in data.flags]
+    # never an unconditional approval without a simulation
+    assert data.verdict.status != "green"
