@@ -43,6 +43,7 @@ EXAMPLE_MEMO = "example_memo.xlsx"
 
 #: The stages of one deal's memo, as the progress display names them.
 ANALYSIS = "analysis"  # read the deal file, run the engines (addin.memo.results.analyse)
+SIMULATION = "simulation"  # the deal's paths: PD, LGD, fair margin, scenarios, verdict
 WORKBOOK = "workbook"  # lay the results out and save the memo
 PDF = "PDF"  # export the memo to PDF through LibreOffice: several seconds per deal
 #: The sheet a PDF leaves out: its add-in calls show #NAME? outside Excel with the add-in.
@@ -87,9 +88,9 @@ class Job:
         Examples
         --------
         >>> Job(Path("d.toml"), Path("d_memo.xlsx"), pdf=True).stages
-        ('analysis', 'workbook', 'PDF')
+        ('analysis', 'simulation', 'workbook', 'PDF')
         """
-        return (ANALYSIS, WORKBOOK, *((PDF,) if self.pdf else ()))
+        return (ANALYSIS, SIMULATION, WORKBOOK, *((PDF,) if self.pdf else ()))
 
 
 @dataclass
@@ -165,7 +166,7 @@ def run_job(job: Job, stage: StageHook | None = None) -> Outcome:
             raise OutputExistsError(str(pdf_path))
         enter(ANALYSIS)
         deal = read_deal(job.deal_path)
-        data = analyse(deal)
+        data = analyse(deal, simulating=lambda: enter(SIMULATION))
         enter(WORKBOOK)
         book = build_workbook(data, source=job.deal_path.name, live=job.live)
         save_workbook(book, job.memo_path, job.force)

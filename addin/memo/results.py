@@ -780,6 +780,7 @@ def analyse(
     generated: dt.datetime | None = None,
     paths: int = MEMO_PATHS,
     seed: int = MEMO_SEED,
+    simulating: Callable[[], None] | None = None,
 ) -> MemoData:
     """Run every engine a memo needs on one deal.
 
@@ -791,6 +792,8 @@ def analyse(
     paths, seed : int, optional
         Of the simulation (default :data:`MEMO_PATHS`, :data:`MEMO_SEED`). A deal without
         ``market_absorption`` is not simulated (no fire sale: no LGD).
+    simulating : callable, optional
+        Called as the simulation starts (a progress display's stage).
 
     Returns
     -------
@@ -815,6 +818,8 @@ def analyse(
     base = base_case(deal)
     risk = pricing = credit = None
     scenarios: tuple[ScenarioResult, ...] = ()
+    if simulating is not None:
+        simulating()
     if sale is not None:
         risk = deal_risk(deal, paths, seed)
         pricing = fair_margin(deal, paths, seed)
