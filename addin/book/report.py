@@ -603,7 +603,7 @@ def worst_paths(
             if progress:
                 progress(done, len(paths))
         return stories
-    shared = client.scatter(result.book, broadcast=True)
+    shared = client.scatter(result.book, broadcast=True, hash=False)  # a key of its own
     futures = [client.submit(explain_path, shared, p, result.seed, pure=False) for p in paths]
     stories = []
     for done, future in enumerate(futures, start=1):

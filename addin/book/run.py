@@ -262,7 +262,7 @@ def _on_cluster(
 ) -> list[ChunkSummary]:
     from distributed import as_completed  # the cluster only: the Excel layer never gets here
 
-    shared = client.scatter(book, broadcast=True)
+    shared = client.scatter(book, broadcast=True, hash=False)  # a key of its own: see below
     futures = [
         client.submit(simulate_chunk, shared, start, size, seed, tail, pure=False)
         for start, size in jobs
