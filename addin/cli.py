@@ -275,7 +275,8 @@ def progress_bar(label: str, stream: TextIO | None = None) -> Callable[[int, int
 
 
 def _millions(value: float) -> str:
-    return f"{value / 1e6:,.1f}m"
+    """USD in millions: two decimals below 10m, one above."""
+    return f"{value / 1e6:,.{2 if abs(value) < 1e7 else 1}f}m"
 
 
 def book_lines(result: BookResult, where: str) -> list[str]:
