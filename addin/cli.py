@@ -228,13 +228,19 @@ def _book_option(option: str, text: str | None, default: int, low: int, high: in
 
     if text is None:
         return default
+    cleaned = text.strip().replace("_", "")
+    value: int | None
     try:
-        value = float(text.replace("_", ""))
+        value = int(cleaned)  # exact, however large
     except ValueError:
-        value = math.nan
-    if not (value.is_integer() and low <= value <= high):
+        try:
+            number = float(cleaned)  # 1e5
+        except ValueError:
+            number = math.nan
+        value = int(number) if number.is_integer() else None
+    if value is None or not low <= value <= high:
         raise InputError(option, text, f"a whole number from {low:,} to {high:,}")
-    return int(value)
+    return value
 
 
 def progress_bar(label: str, stream: TextIO | None = None) -> Callable[[int, int], None]:
@@ -403,9 +409,9 @@ def _book_cluster(workers: int, scheduler: str | None) -> tuple[Any, list[Callab
     if scheduler is None and workers <= 1:
         return None, [], "in process"
     try:
-        import logging
+        from distributed import Client
 
-        from distributed import Client, LocalCluster
+        from addin.book.run import local_cluster
     except ImportError as error:
         raise _ClusterError(f"--workers/--scheduler need dask.distributed ({error})") from None
     if scheduler is not None:
@@ -418,13 +424,7 @@ def _book_cluster(workers: int, scheduler: str | None) -> tuple[Any, list[Callab
             ) from None
         return client, [client.close], f"on the Dask scheduler {scheduler}"
     try:
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
+        cluster = local_cluster(workers)
     except (OSError, TimeoutError, RuntimeError) as error:
         raise _ClusterError(f"--workers: could not start {workers} workers ({error})") from None
     client = Client(cluster)  # type: ignore[no-untyped-call]

@@ -188,3 +188,18 @@ def test_an_unreachable_scheduler_exits_3(
     err = capsys.readouterr().err
     assert err.startswith("gpucredit: --scheduler: could not connect to 'tcp://127.0.0.1:9'")
     assert err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_the_local_cluster_keeps_glibcs_dynamic_memory_thresholds() -> None:
+    # distributed sets MALLOC_TRIM_THRESHOLD_=65536 in its workers' environment, which makes
+    # the engine about 1.5 times slower (page faults); local_cluster unsets it.
+    import os
+
+    from distributed import Client
+
+    from addin.book.run import local_cluster
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        seen = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert list(seen.values()) == [None]
