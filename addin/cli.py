@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 import warnings
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from addin.model.errors import AddinError, OutputError
 from addin.version import VERSION
@@ -23,6 +24,9 @@ if TYPE_CHECKING:  # the engines load only when a command needs them: --help sta
     import pandas as pd
 
     from addin.analytics.dscr import DscrSummary
+    from addin.book.book import Book
+    from addin.book.report import PathStory
+    from addin.book.run import BookResult
     from addin.model.deal import Deal
     from addin.sim.engine import DealRisk, FairMargin
     from addin.sim.scenarios import ScenarioResult
@@ -358,6 +362,241 @@ def run_intake_new(file: str, source: str | None, force: bool) -> int:
     return 0
 
 
+#: Paths of ``gpucredit book`` when --paths is not given.
+BOOK_PATHS = 10_000
+#: Largest --workers of ``gpucredit book`` (local worker processes).
+MAX_BOOK_WORKERS = 256
+
+
+def _book_option(option: str, text: str | None, default: int, low: int, high: int) -> int:
+    """A whole-number option of ``gpucredit book`` within [low, high] (text as typed)."""
+    from addin.model.errors import InputError
+
+    if text is None:
+        return default
+    cleaned = text.strip().replace("_", "")
+    value: int | None
+    try:
+        value = int(cleaned)  # exact, however large
+    except ValueError:
+        try:
+            number = float(cleaned)  # 1e5
+        except ValueError:
+            number = math.nan
+        value = int(number) if number.is_integer() else None
+    if value is None or not low <= value <= high:
+        raise InputError(option, text, f"a whole number from {low:,} to {high:,}")
+    return value
+
+
+def progress_bar(label: str, stream: TextIO | None = None) -> Callable[[int, int], None]:
+    """A progress callback printing ``label [#####.....] done/total`` to standard error.
+
+    On a terminal the bar is redrawn in place; otherwise (a log, a pipe) one line is
+    printed at each quarter, so logs stay short.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = progress_bar("paths", out)
+    >>> for done in range(1, 5):
+    ...     bar(done, 4)
+    >>> out.getvalue().splitlines()[-1]
+    'paths [########################] 4/4'
+    """
+    target = sys.stderr if stream is None else stream
+    live = target.isatty()
+    shown: set[int] = set()
+
+    def update(done: int, total: int) -> None:
+        width = 24
+        filled = width * done // max(total, 1)
+        line = f"{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if live:
+            target.write("\r" + line + ("\n" if done >= total else ""))
+        else:
+            quarter = 4 * done // max(total, 1)
+            if quarter in shown or (quarter == 0 and done < total):
+                return
+            shown.add(quarter)
+            target.write(line + "\n")
+        target.flush()
+
+    return update
+
+
+def _millions(value: float) -> str:
+    """USD in millions: two decimals below 10m, one above."""
+    return f"{value / 1e6:,.{2 if abs(value) < 1e7 else 1}f}m"
+
+
+def book_lines(result: BookResult, where: str) -> list[str]:
+    """The summary table of ``gpucredit book``: measures with and without the shared
+    market, the contagion add-on, the largest contributors and the concentration."""
+    from addin.book.report import concentration, facility_table, measures, monte_carlo_errors
+    from addin.book.run import LEVELS
+
+    book = result.book
+    loans = facility_table(result)
+    table = measures(result)
+    el_se, add_on_se, tails = monte_carlo_errors(result)
+    errors = {"EL": f"± {_millions(el_se)}"}
+    for tail in tails:
+        name = f"{tail.level * 100:g}%"
+        errors[f"ES {name}"] = f"± {_millions(tail.es_se)}"
+        errors[f"VaR {name}"] = f"{_millions(tail.var_low)} to {_millions(tail.var_high)}"
+    lines = [
+        f"Book {book.source}: {len(book)} facilities, {len(book.obligors)} borrowers, "
+        f"USD {_millions(float(loans['loan_amount'].sum()))} lent on "
+        f"{int(loans['gpus'].sum()):,} GPUs",
+        f"{result.paths:,} paths, seed {result.seed}, {where}; USD at the default dates",
+        "",
+        f"{'':<10}{'shared market':>15}{'sold alone':>13}{'contagion add-on':>24}"
+        f"  {'Monte Carlo error':<24}",
+    ]
+    for measure in table.index:
+        on, off, add_on = (float(table.loc[measure, k]) for k in table.columns)
+        share = f" ({add_on / on:.0%})" if on else ""
+        lines.append(
+            f"{measure!s:<10}{_millions(on):>15}{_millions(off):>13}"
+            f"{_millions(add_on) + share:>24}  {errors.get(str(measure), '')}"
+        )
+    lines.append(f"{'':<10}{'':>15}{'':>13}{'± ' + _millions(add_on_se):>24}  (EL add-on)")
+    level = min(LEVELS)
+    es = f"es_{level * 100:g}"
+    total = result.es(level)
+    top = loans.sort_values([es, "el"], ascending=False, kind="stable").head(5)
+    lines += ["", f"Largest contributors to ES {level * 100:g}% (Euler):"]
+    for values in top.to_dict("records"):
+        share = f"{values[es] / total:.0%}" if total else "n/a"
+        lines.append(
+            f"  {values['facility_id']:<10} {values['obligor'][:28]:<28} "
+            f"{values['gpu_model']:<9} {_millions(values[es]):>8} {share:>4}  "
+            f"EL {_millions(values['el'])}"
+        )
+    for by, title in (("borrower_type", "borrower type"), ("gpu_model", "GPU model"),
+                      ("offtaker", "offtaker")):  # fmt: skip
+        groups = concentration(result, by)
+        shares = ", ".join(
+            f"{group} {share:.0%}"
+            for group, share in zip(groups["group"], groups[f"{es}_share"], strict=True)
+            if share == share and share >= 0.005
+        )
+        lines.append(f"ES {level * 100:g}% by {title}: {shares or 'none'}")
+    return lines
+
+
+def run_book(
+    path: str, paths: str | None, seed: str | None, workers: str | None,
+    scheduler: str | None, out: str | None, force: bool, chunk_paths: str | None,
+) -> int:  # fmt: skip
+    """Simulate a whole book (in process or on Dask), print its summary, write its report."""
+    from pathlib import Path
+
+    from addin.book.book import read_book
+    from addin.book.run import CHUNK_PATHS
+    from addin.log import log_unexpected
+    from addin.model.errors import OutputExistsError
+
+    count = _book_option("--paths", paths, BOOK_PATHS, 2, 10_000_000)
+    start = _book_option("--seed", seed, 0, 0, 2**63 - 1)
+    processes = _book_option("--workers", workers, 1, 1, MAX_BOOK_WORKERS)
+    chunk = _book_option("--chunk-paths", chunk_paths, CHUNK_PATHS, 1, 10_000_000)
+    report = None if out is None else Path(out)
+    if report is not None and report.suffix.lower() != ".xlsx":
+        from addin.model.errors import InputError
+
+        raise InputError("-o", out, "a workbook file name ending in .xlsx")
+    if report is not None and report.exists() and not force:
+        raise OutputExistsError(str(report))  # before the run, not after it
+    book = read_book(path)  # a bad book stops here: nothing simulated, nothing written
+    try:
+        client, closers, where = _book_cluster(processes, scheduler)
+    except _ClusterError as error:
+        print(f"gpucredit: {error}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    try:
+        result, stories = _simulate_book(book, count, start, chunk, client, report is not None)
+        lines = book_lines(result, where)
+        written = None
+        if report is not None:
+            from addin.book.workbook import write_book_report
+
+            written = write_book_report(result, stories, report, force, chunk_paths=chunk)
+    except AddinError:
+        raise
+    except _ClusterError as error:
+        print(f"gpucredit: {error}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except Exception:
+        where_log = log_unexpected("book", (path,))
+        print(f"gpucredit: internal error in book; details logged in {where_log}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    finally:
+        for close in closers:
+            close()
+    print("\n".join(lines))
+    if written is not None:
+        print(f"wrote {written}")
+    else:
+        print("(no report written: add -o REPORT.xlsx for the book report workbook)")
+    return 0
+
+
+class _ClusterError(Exception):
+    """Dask is missing, or the cluster could not be started or reached."""
+
+
+def _book_cluster(workers: int, scheduler: str | None) -> tuple[Any, list[Callable[[], Any]], str]:
+    """The Dask client of the run (None: in process), what to close after it, and a
+    description of where the paths ran."""
+    if scheduler is None and workers <= 1:
+        return None, [], "in process"
+    try:
+        from distributed import Client
+
+        from addin.book.run import local_cluster
+    except ImportError as error:
+        raise _ClusterError(f"--workers/--scheduler need dask.distributed ({error})") from None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError, ValueError) as error:
+            raise _ClusterError(
+                f"--scheduler: could not connect to {scheduler!r} ({error}); allowed: the "
+                "address of a running Dask scheduler, e.g. tcp://HOST:8786"
+            ) from None
+        return client, [client.close], f"on the Dask scheduler {scheduler}"
+    try:
+        cluster = local_cluster(workers)
+    except (OSError, TimeoutError, RuntimeError) as error:
+        raise _ClusterError(f"--workers: could not start {workers} workers ({error})") from None
+    client = Client(cluster)  # type: ignore[no-untyped-call]
+    closers: list[Callable[[], Any]] = [client.close, cluster.close]
+    return client, closers, f"on {workers} local worker processes"
+
+
+def _simulate_book(
+    book: Book, paths: int, seed: int, chunk: int, client: Any, explain: bool
+) -> tuple[BookResult, list[PathStory]]:
+    """The run, with progress bars; the worst paths explained when a report is wanted."""
+    from addin.book.report import worst_paths
+    from addin.book.run import simulate_book
+
+    try:
+        result = simulate_book(book, paths, seed, client, chunk, progress_bar("simulating chunks"))
+        stories = (
+            worst_paths(result, client, progress_bar("explaining the worst paths"))
+            if explain
+            else []
+        )
+    except (OSError, TimeoutError) as error:  # a worker or the scheduler lost
+        raise _ClusterError(f"the Dask cluster failed during the run ({error})") from None
+    return result, stories
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``gpucredit`` command."""
     parser = argparse.ArgumentParser(
@@ -414,6 +653,28 @@ def build_parser() -> argparse.ArgumentParser:
     intake_new.add_argument("--from", dest="source", default=None,
                             help="prefill from a deal file (.toml or .xlsx)")  # fmt: skip
     intake_new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    book = commands.add_parser(
+        "book", help="simulate a whole book of GPU loans together (shared resale markets, "
+        "cross-default) and write its report"
+    )  # fmt: skip
+    book.add_argument("book", help="book file (.csv or .xlsx): one row per facility")
+    book.add_argument("--paths", default=None, metavar="N",
+                      help=f"paths, 2 to 10,000,000 (default {BOOK_PATHS:,})")  # fmt: skip
+    book.add_argument("--seed", default=None, metavar="S",
+                      help="seed of the random numbers (default 0): the same seed gives the "
+                           "same numbers, in process or on any cluster")  # fmt: skip
+    where = book.add_mutually_exclusive_group()
+    where.add_argument("--workers", default=None, metavar="N",
+                       help="run on a local Dask cluster of N worker processes (N > 1; "
+                            "default: in this process)")  # fmt: skip
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on an existing Dask cluster, e.g. tcp://HOST:8786")  # fmt: skip
+    book.add_argument("-o", "--out", default=None, metavar="REPORT.xlsx",
+                      help="write the book report workbook here (default: print only)")  # fmt: skip
+    book.add_argument("--force", action="store_true", help="overwrite an existing report")
+    book.add_argument("--chunk-paths", default=None, metavar="N",
+                      help="paths per task, rounded down to whole blocks of 1,024 (default "
+                           "4,096); worker memory grows with it")  # fmt: skip
     return parser
 
 
@@ -443,6 +704,9 @@ def run_command(args: argparse.Namespace) -> int:
                             args.example)  # fmt: skip
         if args.command == "intake":
             return run_intake_new(args.file, args.source, args.force)
+        if args.command == "book":
+            return run_book(args.book, args.paths, args.seed, args.workers, args.scheduler,
+                            args.out, args.force, args.chunk_paths)  # fmt: skip
     except OutputError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -32,7 +32,14 @@ from typing import Any
 from addin.io.book_files import read_book_rows
 from addin.io.deal_files import read_deal
 from addin.model.deal import Deal, load_deal
-from addin.model.errors import AddinError, DealFileError, InputError, show_value
+from addin.model.errors import (
+    AddinError,
+    DealFileError,
+    InputError,
+    MissingInputError,
+    UnknownKeyError,
+    show_value,
+)
 
 #: Columns of a book that are not deal keys.
 BOOK_COLUMNS = ("facility_id", "obligor", "deal")
@@ -143,8 +150,11 @@ def _deal_of_row(path: Path, where: str, row: dict[str, Any]) -> Deal:
         except AddinError as error:
             raise DealFileError(str(path), f"{where}, column deal: {error}") from None
         return deal.replace(**keys)
-    except InputError as error:
+    except (InputError, MissingInputError) as error:
         raise DealFileError(str(path), f"{where}, column {error}") from None
+    except UnknownKeyError as error:  # a column that is no deal key: name the column
+        problem = str(error).split(": ", 1)[1]
+        raise DealFileError(str(path), f"{where}, column {error.key}: {problem}") from None
     except DealFileError:
         raise
     except AddinError as error:

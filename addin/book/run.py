@@ -12,11 +12,12 @@ block and added in block order on the client. The same seed therefore gives bit-
 results whatever the chunk size, the number of workers, in process or on a cluster.
 
 **Memory.** A worker holds one chunk: about (facilities x periods x chunk paths x 8
-floats) x 8 bytes, ~3 MB per facility for a 1,024-path chunk of 5-year monthly loans. The
-client holds 3 numbers a path, (blocks x facilities) sums, and the tail: the worst
-:math:`\lceil (1 - 0.99) N \rceil` paths of each chunk, each with its per-facility losses.
-Client memory grows as paths x (3 + facilities / 100) numbers; worker memory as
-facilities x chunk size.
+floats) x 8 bytes, ~3 MB per facility for a 1,024-path chunk of 5-year monthly loans. Each
+chunk sends back its worst :math:`k = \lceil (1 - 0.99) N \rceil` paths (at most the
+chunk), each with its per-facility losses; the client merges them into the book's worst
+:math:`k` as chunks arrive, so it holds 3 numbers a path, (blocks x facilities) sums and
+:math:`k` x facilities tail losses (plus one chunk's tail while merging). Client memory
+grows as paths x (3 + facilities / 100) numbers; worker memory as facilities x chunk size.
 
 **Measures** (book loss :math:`L` per path, USD at the default dates, not discounted):
 EL = mean :math:`L`; VaR\ :sub:`α` = the :math:`k`-th largest loss with
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -241,15 +242,89 @@ def simulate_book(
     tail = _tail_count(min(LEVELS), paths)
     tail = max(tail, WORST_PATHS)
     jobs = _chunks(paths, chunk_paths)
+    worst = _Tail(tail)
     summaries: list[ChunkSummary] = []
     if client is None:
         for done, (start, size) in enumerate(jobs, start=1):
-            summaries.append(simulate_chunk(book, start, size, seed, tail))
+            summaries.append(worst.merge(simulate_chunk(book, start, size, seed, tail)))
             if progress:
                 progress(done, len(jobs))
     else:
-        summaries = _on_cluster(client, book, jobs, seed, tail, progress)
-    return _combine(book, paths, seed, sorted(summaries, key=lambda s: s.first_path))
+        summaries = _on_cluster(client, book, jobs, seed, tail, progress, worst)
+    chunks = sorted(summaries, key=lambda s: s.first_path)
+    return _combine(book, paths, seed, chunks, worst)
+
+
+class _Tail:
+    """The book's worst paths so far, with their per-facility losses (memory: ``count`` x
+    facilities). Ordered by loss, then path number: a total order, so the result is the
+    same whatever order the chunks arrive in."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.paths = np.zeros(0, dtype=np.int64)
+        self.losses: FloatArray = np.zeros((0, 0))
+
+    def merge(self, chunk: ChunkSummary) -> ChunkSummary:
+        """Keep the worst of the tail and the chunk's; return the chunk without its tail."""
+        if self.losses.size == 0:
+            paths, losses = chunk.tail_paths, chunk.tail_losses
+        else:
+            paths = np.concatenate((self.paths, chunk.tail_paths))
+            losses = np.concatenate((self.losses, chunk.tail_losses))
+        order = np.lexsort((paths, -losses.sum(axis=1)))[: self.count]
+        self.paths, self.losses = paths[order], losses[order]
+        return replace(  # new empty arrays: a view would keep the chunk's tail alive
+            chunk,
+            tail_paths=np.zeros(0, dtype=np.int64),
+            tail_losses=np.zeros((0, chunk.tail_losses.shape[1])),
+        )
+
+
+#: The Dask setting that makes a nanny set ``MALLOC_TRIM_THRESHOLD_`` in its worker's
+#: environment; :func:`local_cluster` unsets it (docs/book.md for remote workers).
+TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
+
+def local_cluster(workers: int) -> Any:
+    """A ``distributed.LocalCluster`` for the book: ``workers`` processes of one thread each.
+
+    No dashboard, only critical log lines, and glibc's dynamic memory thresholds kept in
+    the workers: distributed sets ``MALLOC_TRIM_THRESHOLD_=65536`` in the environment of
+    the workers it spawns, which fixes glibc's mmap threshold at 128 KiB, so every array
+    the engine allocates is mapped and zero-filled anew (measured: 25 times the page
+    faults, about 1.5 times the time of a chunk). The setting is unset while the workers
+    start.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes (>= 1).
+
+    Returns
+    -------
+    distributed.LocalCluster
+        Close it (or use it in a ``with`` block) when done.
+
+    Examples
+    --------
+    >>> with local_cluster(1) as cluster:  # doctest: +SKIP
+    ...     len(cluster.workers)
+    1
+    """
+    import logging
+
+    import dask
+    from distributed import LocalCluster  # the cluster only: the Excel layer never gets here
+
+    with dask.config.set({TRIM_SETTING: None}):
+        return LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=int(workers),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
 
 
 def _on_cluster(
@@ -259,23 +334,27 @@ def _on_cluster(
     seed: int,
     tail: int,
     progress: Callable[[int, int], None] | None,
+    worst: _Tail,
 ) -> list[ChunkSummary]:
     from distributed import as_completed  # the cluster only: the Excel layer never gets here
 
-    shared = client.scatter(book, broadcast=True)
+    shared = client.scatter(book, broadcast=True, hash=False)  # a key of its own: see below
     futures = [
         client.submit(simulate_chunk, shared, start, size, seed, tail, pure=False)
         for start, size in jobs
     ]
     summaries = []
     for done, future in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
-        summaries.append(future.result())
+        summaries.append(worst.merge(future.result()))
+        future.release()  # the chunk's tail is merged: let the cluster forget it
         if progress:
             progress(done, len(jobs))
     return summaries
 
 
-def _combine(book: Book, paths: int, seed: int, chunks: list[ChunkSummary]) -> BookResult:
+def _combine(
+    book: Book, paths: int, seed: int, chunks: list[ChunkSummary], worst: _Tail
+) -> BookResult:
     loss = np.concatenate([c.loss for c in chunks])
     block_loss = np.concatenate([c.block_loss for c in chunks]).sum(axis=0)
     block_loss_off = np.concatenate([c.block_loss_off for c in chunks]).sum(axis=0)
@@ -283,10 +362,7 @@ def _combine(book: Book, paths: int, seed: int, chunks: list[ChunkSummary]) -> B
     months = np.zeros(max(c.default_months.size for c in chunks), dtype=np.int64)
     for c in chunks:
         months[: c.default_months.size] += c.default_months
-    tail_paths = np.concatenate([c.tail_paths for c in chunks])
-    tail_losses = np.concatenate([c.tail_losses for c in chunks])
-    order = np.lexsort((tail_paths, -tail_losses.sum(axis=1)))
-    tail_paths, tail_losses = tail_paths[order], tail_losses[order]
+    tail_paths, tail_losses = worst.paths, worst.losses
     es = {level: tail_losses[: _tail_count(level, paths)].mean(axis=0) for level in LEVELS}
     return BookResult(
         book,

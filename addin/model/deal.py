@@ -63,6 +63,7 @@ class Deal:
     contracted_share: float = _key("contracted_share")
     contract_rate: float | None = _key("contract_rate")
     contract_years: float = _key("contract_years")
+    offtaker: str = _key("offtaker")
     recontract_rate: float | None = _key("recontract_rate")
     # --- Costs
     kw_per_gpu: float = _key("kw_per_gpu")

@@ -334,6 +334,12 @@ DEAL_KEYS: tuple[Param, ...] = (
         default=0.0,
         group="Revenue",
     ),
+    _text(
+        "offtaker",
+        "Name of the take-or-pay offtaker, for concentration reports; empty means none (spot).",
+        "",
+        "Revenue",
+    ),
     # --- Revenue after the contract (issue 12: cash flows)
     _number(
         "recontract_rate",

@@ -1,0 +1,111 @@
+"""Book files: errors name the row and the column; the example book is what its README says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.book.book import read_book
+from addin.model.catalog import gpu_spec
+from addin.model.errors import DealFileError
+from tests.deals import EXAMPLES
+
+BOOK = EXAMPLES / "gpu_book.csv"
+HEADER = "facility_id,obligor,name,gpus,market_rate,loan_amount,interest_rate,tenor_years"
+GOOD = "F1,Acme,Acme H100,512,2,5000000,0.1,3"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [HEADER, GOOD, "F2,Beta,Beta H100,abc,2,5000000,0.1,3"],
+            r"row 3, column gpus: got 'abc'; allowed: a whole number >= 1",
+        ),
+        ([HEADER, "F1,,x,512,2,5000000,0.1,3"], r"row 2, column obligor: is empty"),
+        ([HEADER, "F1,Acme,x,512,2,5000000,1.7,3"], r"row 2, column interest_rate: got 1.7"),
+        ([HEADER, "F1,Acme,x,512,2,5000000,0.1,"], r"row 2, column tenor_years: is required"),
+        (
+            [HEADER, GOOD, "F1,Beta,y,512,2,5000000,0.1,3"],
+            r"row 3, column facility_id: got 'F1', already in row 2",
+        ),
+        (
+            [HEADER + ",gpu_modle", GOOD + ",H200"],
+            r"row 2, column gpu_modle: unknown key 'gpu_modle'; did you mean 'gpu_model'\?",
+        ),
+        (
+            ["facility_id,obligor,deal,loan_amount", "F1,Acme,nothere.toml,5000000"],
+            r"row 2, column deal: .*nothere\.toml: cannot be read",
+        ),
+        (
+            ["facility_id,obligor,deal,gpu_model", "F1,Acme,neocloud_h100.toml,H200,extra"],
+            r"row 2: got 'extra' past the last named column",
+        ),
+        (
+            ["facility_id,obligor,deal,gpus", "F1,Acme,neocloud_h100.toml,0"],
+            r"row 2, column gpus: got 0; allowed: a whole number >= 1",
+        ),
+    ],
+)
+def test_a_bad_book_names_its_row_and_column(tmp_path: Path, rows: list[str], message: str) -> None:
+    folder = tmp_path / "book"
+    folder.mkdir()
+    path = folder / "book.csv"
+    for example in EXAMPLES.glob("*.toml"):  # deal files relative to the book's folder
+        (folder / example.name).write_bytes(example.read_bytes())
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(DealFileError, match=message):
+        read_book(path)
+
+
+def test_a_formula_in_an_xlsx_book_is_refused_by_its_cell(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in (HEADER.split(","), GOOD.split(",")):
+        sheet.append(row)
+    sheet["D2"] = "=256*2"
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with pytest.raises(DealFileError, match=r"cell D2: holds a formula; allowed: a typed value"):
+        read_book(path)
+
+
+def test_the_example_book_has_the_mix_its_readme_describes() -> None:
+    # workbooks/examples/README.md: 28 facilities to 12 borrowers, USD 1.48bn on 82,944 GPUs,
+    # every borrower with two or three facilities, five GPU models, four borrower types.
+    book = read_book(BOOK)
+    deals = [f.deal for f in book.facilities]
+    assert (len(book), len(book.obligors)) == (28, 12)
+    assert sum(d.loan_amount or 0.0 for d in deals) == 1_480_000_000
+    assert sum(d.gpus for d in deals) == 82_944
+    per_borrower = [sum(f.obligor == o for f in book.facilities) for o in book.obligors]
+    assert set(per_borrower) == {2, 3}
+    assert {d.gpu_model for d in deals} == {"H100 SXM", "H200", "B200", "GB200", "A100 SXM"}
+    assert {d.borrower_type for d in deals} == {"neocloud", "miner", "hyperscaler", "other"}
+    assert {d.offtaker for d in deals} == {
+        "", "Hyperscaler A", "Hyperscaler E", "Frontier Lab B", "Model Lab D",
+        "Enterprise Cloud C",
+    }  # fmt: skip
+    assert all(d.offtaker == "" for d in deals if d.contracted_share == 0)
+    assert {d.start_date.isoformat() for d in deals if d.start_date} == {"2026-07-01"}
+    assert all(f.deal.borrower == f.obligor for f in book.facilities)
+
+
+def test_the_example_book_keeps_one_market_per_model_and_the_models_own_figures() -> None:
+    # One resale market per model: its volume V is the same on every facility of the model
+    # (the engine lets each facility use its own). A changed gpu_model takes the catalog's
+    # kW (the deal files' 1.275 kW is the H100's).
+    book = read_book(BOOK)
+    volume: dict[str, set[float | None]] = {}
+    for f in book.facilities:
+        volume.setdefault(f.deal.gpu_model, set()).add(f.deal.market_absorption)
+        assert f.deal.kw_per_gpu == gpu_spec(f.deal.gpu_model, "kw_per_gpu")
+    assert volume == {
+        "A100 SXM": {2000},
+        "H100 SXM": {1500},
+        "H200": {800},
+        "B200": {600},
+        "GB200": {400},
+    }
