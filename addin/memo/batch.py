@@ -42,8 +42,7 @@ EXAMPLE_DEAL = "example_deal.toml"
 EXAMPLE_MEMO = "example_memo.xlsx"
 
 #: The stages of one deal's memo, as the progress display names them.
-ANALYSIS = "analysis"  # read the deal file, run the engines (addin.memo.results.analyse)
-SIMULATION = "simulation"  # the deal's paths: PD, LGD, fair margin, scenarios, verdict
+ANALYSIS = "analysis"  # read the deal file, run the engines and the simulation (analyse)
 WORKBOOK = "workbook"  # lay the results out and save the memo
 PDF = "PDF"  # export the memo to PDF through LibreOffice: several seconds per deal
 #: The sheet a PDF leaves out: its add-in calls show #NAME? outside Excel with the add-in.
@@ -88,9 +87,9 @@ class Job:
         Examples
         --------
         >>> Job(Path("d.toml"), Path("d_memo.xlsx"), pdf=True).stages
-        ('analysis', 'simulation', 'workbook', 'PDF')
+        ('analysis', 'workbook', 'PDF')
         """
-        return (ANALYSIS, SIMULATION, WORKBOOK, *((PDF,) if self.pdf else ()))
+        return (ANALYSIS, WORKBOOK, *((PDF,) if self.pdf else ()))
 
 
 @dataclass
@@ -166,7 +165,7 @@ def run_job(job: Job, stage: StageHook | None = None) -> Outcome:
             raise OutputExistsError(str(pdf_path))
         enter(ANALYSIS)
         deal = read_deal(job.deal_path)
-        data = analyse(deal, simulating=lambda: enter(SIMULATION))
+        data = analyse(deal)  # the simulation runs inside the analysis stage
         enter(WORKBOOK)
         book = build_workbook(data, source=job.deal_path.name, live=job.live)
         save_workbook(book, job.memo_path, job.force)

@@ -143,15 +143,20 @@ def write_stress(wb: Workbook, data: MemoData) -> Worksheet:
         f"* breakeven at the search cap ({BREAKEVEN_MAX_DECLINE:.0%}).",
     )
     row = 4
+    widest = max((g.values.size for g in data.stress), default=1)
     if data.dropped:
         c.put_text(ws, f"A{row + 1}", "Not shown (no effect on this deal):", c.BOLD)
         for offset, axis in enumerate(data.dropped):
-            c.put_text(ws, f"A{row + 2 + offset}", f"{axis.label}: {axis.reason}", c.NOTE_FONT)
+            at = row + 2 + offset
+            cell = c.put_text(ws, f"A{at}", f"{axis.label}: {axis.reason}", c.NOTE_FONT)
+            # kept within the table's width, wrapped (overflowing text widens the print)
+            ws.merge_cells(start_row=at, start_column=1, end_row=at, end_column=widest + 1)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[at].height = 30
         row += len(data.dropped) + 3
     for grid in data.stress:
         own = CASES[grid.driver](deal)
         row = _grid(ws, row, grid, deal, None if own is None else (deal.annual_decline, own))
-    widest = max((g.values.size for g in data.stress), default=1)
     c.widths(
         ws, {"A": 30} | {ws.cell(row=1, column=j).column_letter: 9 for j in range(2, widest + 2)}
     )

@@ -115,8 +115,8 @@ def inputs_at(deal: Deal) -> dict[str, Any]:
     >>> inputs_at(deal)["interest_rate"], inputs_at(deal)["gpus"]
     (None, 10)
     """
-    values = deal.to_dict()
-    if deal.base_rate is not None:
+    values = {key: None if value == "" else value for key, value in deal.to_dict().items()}
+    if deal.base_rate is not None:  # an empty text (no offtaker, say) is an empty cell
         values["interest_rate"] = None
     return values
 
@@ -593,8 +593,8 @@ def write_summary(wb: Workbook, data: MemoData, source: str) -> Worksheet:
             " ".join(marks.cells), FormulaRule(formula=[f"{STALE_NAME}>0"], fill=STALE_FILL)
         )
     c.widths(ws, {"A": 34, "B": 20, "C": 15, "D": 12, "E": 10, "F": 16, "G": 16, "H": 16})
+    ws.print_area = f"A1:H{last}"  # first: the print settings fit this area's width
     c.print_setup(ws, deal.name)
-    ws.print_area = f"A1:H{last}"
     return ws
 
 
