@@ -308,6 +308,8 @@ def local_cluster(workers: int) -> Any:
 
     Examples
     --------
+    >>> TRIM_SETTING.rsplit(".", 1)[1]  # what the workers' environment goes without
+    'MALLOC_TRIM_THRESHOLD_'
     >>> with local_cluster(1) as cluster:  # doctest: +SKIP
     ...     len(cluster.workers)
     1

@@ -317,7 +317,7 @@ def write_summary(
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=8)
         _text(ws, row, 1, note)
         ws.cell(row=row, column=1).alignment = c.WRAP
-    c.widths(ws, {"A": 30, "B": 20, "C": 20, "D": 18, "E": 14, "F": 16, "G": 18, "H": 18})
+    c.widths(ws, {"A": 30, "B": 26, "C": 20, "D": 18, "E": 16, "F": 16, "G": 18, "H": 18})
     c.print_setup(ws, f"Book report: {_book_name(result)}")
     return ws
 
