@@ -18,8 +18,12 @@ in one run on the example book (``workbooks/examples/gpu_book.csv``):
   chunks of 4,096), each worker's peak resident memory (``ru_maxrss`` read in the worker by
   ``client.run``) and the client's;
 * an estimate for 1,000 facilities x 1,000,000 paths on 64 cores: the facility-months
-  divided by the measured per-core rate x 64 x the measured two-worker efficiency, and its
-  worker memory from the measured bytes per facility-path of a chunk.
+  divided by 64 x the per-core rate measured on the cluster (the 100,000-path run's
+  facility-months per second / 2 workers: scheduling and transfers included), and its
+  worker memory from the measured bytes per facility-path of a chunk. It assumes a core
+  does as much on 64 workers as on 2 (chunk summaries are small) and the same work per
+  facility-month as the example book (more facilities per resale market can take more
+  rounds of the fire-sale feedback loop).
 
 BLAS and OpenMP threads are pinned to one (the engine is numpy element-wise work), so a
 core is a core. The machine's load average is printed: on a shared machine the times are
@@ -150,8 +154,8 @@ def main() -> None:
     # less the peak after the warm-up's chunks of 1,024
     chunk_bytes = max(peaks[-1] - warm, 0) * 1024 / (len(book) * (chunk - 1024))
     big_fm = BIG_FACILITIES * per_facility * BIG_PATHS
-    efficiency = speedup / 2
-    big_seconds = big_fm / (rate * BIG_CORES * efficiency)
+    per_worker = fm * args.paths / big / 2  # fm/s per core on the cluster, overheads in
+    big_seconds = big_fm / (per_worker * BIG_CORES)
     big_chunk_gib = chunk_bytes * BIG_FACILITIES * 1024 / 2**30
     big_client_mib = (3 * BIG_PATHS + BIG_PATHS // 100 * BIG_FACILITIES) * 8 / 2**20
 
@@ -173,7 +177,8 @@ def main() -> None:
         ("peak memory, client", f"{client_peak / 1024:,.0f} MiB", "this process, whole run"),
         (f"estimate {BIG_FACILITIES:,} x {BIG_PATHS:,} on {BIG_CORES}",
          f"{big_seconds / 60:,.0f} min",
-         f"{big_fm:.2e} fm / ({rate:,.0f} fm/s x {BIG_CORES} x efficiency {efficiency:.2f})"),
+         f"{big_fm:.2e} fm / ({per_worker:,.0f} fm/s a core, as on 2 workers, x {BIG_CORES}); "
+         f"{big_fm / (rate * BIG_CORES) / 60:,.0f} min at the in-process rate"),
         ("  its worker memory", f"{big_chunk_gib:,.1f} GiB",
          f"a 1,024-path chunk of {BIG_FACILITIES:,} facilities, above the worker's base"),
         ("  its client memory", f"{big_client_mib:,.0f} MiB",
