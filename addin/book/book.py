@@ -9,7 +9,9 @@ A book file (:func:`addin.io.book_files.read_book_rows`) has one row per facilit
 * any deal key as a column: the deal inline, or an override of the deal file's value.
 
 Every value is validated by the deal model; an error names the book, the row and the
-column. Nothing is simulated or written from a book with an error.
+column. Every facility starts on the book's date (``start_date`` the same in every row
+that gives one): a book is a snapshot of outstanding loans. Nothing is simulated or
+written from a book with an error.
 
 Examples
 --------
@@ -25,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +44,11 @@ from addin.model.errors import (
     show_value,
 )
 
+#: Why every facility starts on the same day (a book is a snapshot; docs/book.md).
+ONE_DATE = (
+    ": a book is a snapshot, so give each facility the book's date, its outstanding"
+    " balance and its remaining term"
+)
 #: Columns of a book that are not deal keys.
 BOOK_COLUMNS = ("facility_id", "obligor", "deal")
 
@@ -89,6 +97,12 @@ def book_of(facilities: list[tuple[str, str, Deal]], source: str = "a Python boo
     2
     """
     seen: set[str] = set()
+    dates = [d.start_date for _, _, d in facilities if d.start_date is not None]
+    for date in dates:
+        if date != dates[0]:
+            raise InputError(
+                "start_date", date.isoformat(), f"the book's date {dates[0]}{ONE_DATE}"
+            )
     for facility_id, obligor, _ in facilities:
         if facility_id in seen:
             raise InputError("facility_id", facility_id, "a name used once in the book")
@@ -121,6 +135,7 @@ def read_book(path: str | Path) -> Book:
     _, rows = read_book_rows(path)
     facilities: list[tuple[str, str, Deal]] = []
     seen: dict[str, int] = {}
+    book_date: tuple[dt.date, int] | None = None
     for row in rows:
         line = row.pop("_row")
         where = f"row {line}"
@@ -135,7 +150,17 @@ def read_book(path: str | Path) -> Book:
                 f"{seen[facility_id]}; allowed: a name used once",
             )
         seen[facility_id] = line
-        facilities.append((facility_id, obligor, _deal_of_row(path, where, row)))
+        deal = _deal_of_row(path, where, row)
+        if deal.start_date is not None:
+            if book_date is None:
+                book_date = (deal.start_date, line)
+            elif deal.start_date != book_date[0]:
+                raise DealFileError(
+                    str(path),
+                    f"{where}, column start_date: got {deal.start_date}; allowed: the book's "
+                    f"date {book_date[0]} (row {book_date[1]}){ONE_DATE}",
+                )
+        facilities.append((facility_id, obligor, deal))
     return book_of(facilities, str(path))
 
 

@@ -3,8 +3,9 @@ r"""The book on one block of paths: common factors, cross-default and one thin r
 Every facility runs on the path engine of :mod:`addin.sim` with the same seed, so the
 factors every facility shares are the same draws: the compute-rent shock, BTC, the base
 rate and the stress regime (:mod:`addin.sim.factors`). Each GPU model adds its own rent
-shock (``model_rent_corr``), and each facility its own offtaker default, keyed by its place
-in the book. Paths are independent; within a path the facilities are computed together.
+shock (``model_rent_corr``). Facilities naming the same offtaker share its default; the
+others draw their own (:func:`~addin.sim.factors.offtaker_key`). Paths are independent;
+within a path the facilities are computed together.
 
 **Cross-default.** A borrower defaults when its first facility does; its other facilities
 still outstanding default at the end of their period holding that month.
@@ -51,6 +52,7 @@ from addin.sim.engine import (
     alone_sale,
     first_defaults,
     flows_on,
+    loss_at,
     run_waterfall,
 )
 from addin.sim.factors import BLOCK_PATHS, model_key, simulate_factors
@@ -207,23 +209,6 @@ def _shared_sale(
     return sale
 
 
-def _losses(f: _Facility, default: np.ndarray, sale: FloatArray) -> FloatArray:
-    """EAD x LGD at each path's default (the rule of :func:`addin.sim.engine.outcomes_at`)."""
-    defaulted = default >= 0
-    k = np.where(defaulted, default, f.deal.periods - 1)
-    rows = np.arange(k.size)
-    run = f.run
-    ead = np.where(defaulted, run["balance"][rows, k] + run["arrears"][rows, k], 0.0)
-    cash = run["dsra"][rows, k] + run["trapped"][rows, k]
-    recovery = np.where(defaulted, np.maximum(sale, 0.0) + cash, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lgd = np.where(
-            ead > 0, np.clip(1.0 - recovery / np.where(ead > 0, ead, 1.0), 0.0, 1.0), 0.0
-        )
-    loss: FloatArray = ead * lgd
-    return loss
-
-
 def simulate_block(book: Book, first_path: int, paths: int, seed: int) -> BlockResult:
     """The whole book on paths ``first_path .. first_path + paths - 1`` (module notes).
 
@@ -283,7 +268,7 @@ def simulate_block(book: Book, first_path: int, paths: int, seed: int) -> BlockR
     loss_off = np.zeros((paths, len(facilities)))
     for i, f in enumerate(facilities):
         k = f.period_of(months_off[i])
-        loss_off[:, i] = _losses(f, k, alone_sale(f.deal, f.flows, k))
+        loss_off[:, i] = loss_at(f.deal, f.run, k, alone_sale(f.deal, f.flows, k)).loss
 
     # interaction on: sales depress the value behind every loan of the model, until stable
     months = months_off
@@ -332,7 +317,7 @@ def simulate_block(book: Book, first_path: int, paths: int, seed: int) -> BlockR
     for i, f in enumerate(facilities):
         k = f.period_of(months[i])
         sale = _shared_sale(f, k, own[i], sold, markets.index(f.market))
-        loss[:, i] = _losses(f, k, sale)
+        loss[:, i] = loss_at(f.deal, f.run, k, sale).loss
 
     def as_month(m: np.ndarray) -> np.ndarray:
         return np.where(m < NONE, m, -1).T

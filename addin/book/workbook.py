@@ -427,7 +427,7 @@ def write_concentration(wb: Workbook, result: BookResult) -> Worksheet:
         ws,
         "Concentration",
         "Each facility's loan, EL and ES contribution summed by group; each table adds up "
-        "to the book. Offtakers are reported, not simulated jointly (docs/book.md).",
+        "to the book. Facilities with the same offtaker share its default (docs/book.md).",
     )
     ws["A2"].alignment = Alignment(wrap_text=False)
     row = 4

@@ -298,6 +298,54 @@ def _chart_breaks(ws: Worksheet, scale: float, page: float) -> list[int]:
     return breaks
 
 
+#: Printed width of a character of text, as a share of its font size (Calibri prose).
+CHAR_WIDTH_SHARE = 0.5
+
+
+def contain_overflow(ws: Worksheet, first: int, last: int) -> None:
+    """Wrap text that would spill past the last printed column within the columns.
+
+    A long note in one cell runs on over the empty cells to its right; LibreOffice prints
+    that overflow, so the page is scaled down to hold it (the text shrinks below 8 pt).
+    Each such cell is merged to the last column and wrapped (:func:`fit_rows` then gives
+    the row its height). Merged, wrapped and formula cells are left as they are.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> ws = Workbook().active
+    >>> ws["A1"], ws["C3"] = "a note far longer than the three columns of the table " * 3, 1
+    >>> contain_overflow(ws, 1, 3)
+    >>> [str(r) for r in ws.merged_cells.ranges], ws["A1"].alignment.wrap_text
+    (['A1:C1'], True)
+    """
+    merged = {r.start_cell.coordinate for r in ws.merged_cells.ranges}
+    for row in ws.iter_rows(min_col=first, max_col=last):
+        for cell in row:
+            text = cell.value
+            if (
+                not isinstance(text, str)
+                or cell.data_type == "f"
+                or cell.coordinate in merged
+                or cell.alignment.wrap_text
+            ):
+                continue
+            size = float(cell.font.sz or DEFAULT_FONT_POINTS)
+            room = _points(ws, cell.column, last)
+            if len(text) * size * CHAR_WIDTH_SHARE <= room:
+                continue
+            right = [
+                ws.cell(row=cell.row, column=col).value for col in range(cell.column + 1, last + 1)
+            ]
+            if cell.column == last or any(v is not None for v in right):
+                continue  # nothing to merge into: the neighbour's value already clips it
+            ws.merge_cells(
+                start_row=cell.row, start_column=cell.column, end_row=cell.row, end_column=last
+            )
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            break  # the row's later cells are now inside the merge
+
+
 def smallest_font(ws: Worksheet) -> float:
     """The smallest font size of any cell with a value on the sheet, points (default 11).
 
@@ -364,6 +412,7 @@ def print_setup(
     (2, '$A:$A')
     """
     first, last = _print_columns(ws)
+    contain_overflow(ws, first, last)
     width = _points(ws, first, last)
     orientation = "portrait" if width <= PRINT_WIDTH_POINTS["portrait"] else "landscape"
     page = PRINT_WIDTH_POINTS[orientation]

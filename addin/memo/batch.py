@@ -1,7 +1,8 @@
 """Memos for many deals at once: parallel runs, a progress display and a summary workbook.
 
-Each deal is one job, run in stages: load and analyse (:data:`ANALYSIS`), write the memo
-(:data:`WORKBOOK`) and, with ``pdf``, export it through LibreOffice (:data:`PDF`). The
+Each deal is one job, run in stages: load and analyse (:data:`ANALYSIS`), simulate its
+paths (:data:`SIMULATION`), write the memo (:data:`WORKBOOK`) and, with ``pdf``, export
+it through LibreOffice (:data:`PDF`). The
 batch names the stages; :class:`Progress` shows each stage of each deal as it starts, so a
 long stage (a PDF export takes several seconds) is never a silent gap. A bad deal is
 reported with its file name and does not stop the others.
@@ -42,7 +43,8 @@ EXAMPLE_DEAL = "example_deal.toml"
 EXAMPLE_MEMO = "example_memo.xlsx"
 
 #: The stages of one deal's memo, as the progress display names them.
-ANALYSIS = "analysis"  # read the deal file, run the engines and the simulation (analyse)
+ANALYSIS = "analysis"  # read the deal file, run the deterministic engines (analyse)
+SIMULATION = "simulation"  # the path engine: PD, LGD, EL, fair margin, named scenarios
 WORKBOOK = "workbook"  # lay the results out and save the memo
 PDF = "PDF"  # export the memo to PDF through LibreOffice: several seconds per deal
 #: The sheet a PDF leaves out: its add-in calls show #NAME? outside Excel with the add-in.
@@ -87,9 +89,9 @@ class Job:
         Examples
         --------
         >>> Job(Path("d.toml"), Path("d_memo.xlsx"), pdf=True).stages
-        ('analysis', 'workbook', 'PDF')
+        ('analysis', 'simulation', 'workbook', 'PDF')
         """
-        return (ANALYSIS, WORKBOOK, *((PDF,) if self.pdf else ()))
+        return (ANALYSIS, SIMULATION, WORKBOOK, *((PDF,) if self.pdf else ()))
 
 
 @dataclass
@@ -165,7 +167,7 @@ def run_job(job: Job, stage: StageHook | None = None) -> Outcome:
             raise OutputExistsError(str(pdf_path))
         enter(ANALYSIS)
         deal = read_deal(job.deal_path)
-        data = analyse(deal)  # the simulation runs inside the analysis stage
+        data = analyse(deal, simulating=lambda: enter(SIMULATION))
         enter(WORKBOOK)
         book = build_workbook(data, source=job.deal_path.name, live=job.live)
         save_workbook(book, job.memo_path, job.force)

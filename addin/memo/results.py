@@ -793,7 +793,8 @@ def analyse(
         Of the simulation (default :data:`MEMO_PATHS`, :data:`MEMO_SEED`). A deal without
         ``market_absorption`` is not simulated (no fire sale: no LGD).
     simulating : callable, optional
-        Called as the simulation starts (a progress display's stage).
+        Called as the simulation starts, after the deterministic engines (a progress
+        display's stage).
 
     Returns
     -------
@@ -816,6 +817,7 @@ def analyse(
     collateral = collateral_results(deal, debt)
     sale = collateral.liquidation
     base = base_case(deal)
+    grids, dropped = stress_grids(deal)
     risk = pricing = credit = None
     scenarios: tuple[ScenarioResult, ...] = ()
     if simulating is not None:
@@ -838,7 +840,6 @@ def analyse(
         mismatch_flag(collateral.mismatch.wal_to_half_life),
     ]
     flags = cap_flags(raw, base.default is not None)
-    grids, dropped = stress_grids(deal)
     facts = evidence(deal, summary, collateral, base, risk, pricing, scenarios)
     return MemoData(
         deal=deal,

@@ -45,7 +45,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.optimize import brentq
@@ -292,18 +292,10 @@ def outcomes_at(
         fleet sold alone (:func:`~addin.analytics.liquidation.fleet_sale_proceeds`).
     """
     defaulted = default >= 0
-    k = np.where(defaulted, default, deal.periods - 1)
-    rows = np.arange(k.size)
-    ead = np.where(defaulted, run["balance"][rows, k] + run["arrears"][rows, k], 0.0)
     if sale is None:
         sale = alone_sale(deal, flows, default)
-    cash = run["dsra"][rows, k] + run["trapped"][rows, k]
-    recovery = np.where(defaulted, np.maximum(sale, 0.0) + cash, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lgd = np.where(
-            ead > 0, np.clip(1.0 - recovery / np.where(ead > 0, ead, 1.0), 0.0, 1.0), 0.0
-        )
-    loss = ead * lgd
+    k, ead, recovery, lgd, loss = loss_at(deal, run, default, sale)
+    rows = np.arange(k.size)
     periods = np.arange(deal.periods)[None, :]
     paid = np.where(periods <= k[:, None], run["debt_paid"], 0.0)
     received = np.sum(paid * flows.discount, axis=1)
@@ -324,6 +316,71 @@ def outcomes_at(
         run["ltv"].astype(np.float32),
         received,
     )
+
+
+class Loss(NamedTuple):
+    """Each path's loss at its default (:func:`loss_at`).
+
+    Attributes
+    ----------
+    period : numpy.ndarray of int
+        The period the figures are read at: the default period, or the last without one.
+    ead, recovery, lgd, loss : numpy.ndarray
+        Exposure (USD), recovery (USD), loss given default (decimal), loss (USD).
+    """
+
+    period: np.ndarray
+    ead: FloatArray
+    recovery: FloatArray
+    lgd: FloatArray
+    loss: FloatArray
+
+
+def loss_at(deal: Deal, run: dict[str, FloatArray], default: np.ndarray, sale: FloatArray) -> Loss:
+    r"""Exposure, recovery, LGD and loss of each path at its default (the one loss rule).
+
+    :math:`EAD` is the balance plus arrears at the end of the default period
+    :math:`k`; the recovery is the fire-sale proceeds plus the cash the lender holds
+    (reserve account and trapped cash) at :math:`k`;
+    :math:`LGD = \min(1, \max(0, 1 - R/EAD))` and :math:`L = EAD \cdot LGD`, USD at the
+    default date. Paths without a default (``default`` = -1) lose 0.
+
+    Parameters
+    ----------
+    deal : Deal
+    run : dict
+        :func:`run_waterfall`'s outputs.
+    default : numpy.ndarray of int, (paths,)
+        Default period of each path, 0-based; -1 none.
+    sale : numpy.ndarray, (paths,)
+        Fire-sale proceeds at each defaulting path, USD at the default date.
+
+    Returns
+    -------
+    Loss
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2, "loan_amount": 1e5,
+    ...                   "interest_rate": 0.1, "tenor_years": 1, "periods_per_year": 1})
+    >>> run = {"balance": np.array([[60.0]]), "arrears": np.array([[40.0]]),
+    ...        "dsra": np.array([[5.0]]), "trapped": np.array([[5.0]])}
+    >>> out = loss_at(deal, run, np.array([0]), np.array([30.0]))  # R = 40 of EAD 100
+    >>> out.lgd, out.loss
+    (array([0.6]), array([60.]))
+    """
+    defaulted = default >= 0
+    k = np.where(defaulted, default, deal.periods - 1)
+    rows = np.arange(k.size)
+    ead = np.where(defaulted, run["balance"][rows, k] + run["arrears"][rows, k], 0.0)
+    cash = run["dsra"][rows, k] + run["trapped"][rows, k]
+    recovery = np.where(defaulted, np.maximum(sale, 0.0) + cash, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lgd = np.where(
+            ead > 0, np.clip(1.0 - recovery / np.where(ead > 0, ead, 1.0), 0.0, 1.0), 0.0
+        )
+    return Loss(k, ead, recovery, lgd, ead * lgd)
 
 
 def alone_sale(deal: Deal, flows: DealPaths, default: np.ndarray) -> FloatArray:

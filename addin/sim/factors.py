@@ -31,7 +31,8 @@ monthly (:math:`\Delta = 1/12` year).
   :math:`\bar b` (``base_rate``, plus ``rate_shock`` from ``rate_shock_year``), so the
   long-run level is base_rate + rate_shock. Fixed-rate deals without a ``base_rate`` use
   :data:`REFERENCE_RATE` for discounting and pricing only.
-* **Offtaker default** time :math:`\tau = -\ln U / h`, :math:`h = -\ln(1 - \text{offtaker\_pd})`.
+* **Offtaker default** time :math:`\tau = -\ln U / h`, :math:`h = -\ln(1 - \text{offtaker\_pd})`;
+  facilities naming the same ``offtaker`` share :math:`U` (:func:`offtaker_key`).
 
 **Random numbers.** Paths come in blocks of :data:`BLOCK_PATHS`; block :math:`b` draws from
 ``SeedSequence(seed, spawn_key=(b,))``, so path :math:`j` gets the same numbers whatever
@@ -148,7 +149,7 @@ def _ou(innovations: FloatArray, phi: float) -> FloatArray:
 #: The streams of random numbers, each from its own seed (common random numbers: one
 #: stream is the same whether or not another is drawn). "rent" is the common compute-rent
 #: shock; "model" a GPU model's own rent shock; "launch" the jumps of a model's launches;
-#: "offtaker" is each facility's own.
+#: "offtaker" is keyed by the offtaker's name (:func:`offtaker_key`).
 STREAMS = ("rent", "regime", "offtaker", "btc", "rate", "launch", "model")
 #: Launch jumps drawn per model and block (the k-th launch in the loan takes the k-th).
 MAX_LAUNCHES = 64
@@ -163,6 +164,30 @@ def model_key(model: str) -> int:
     True
     """
     return zlib.crc32(" ".join(model.split()).lower().encode())
+
+
+def offtaker_key(deal: Deal, facility: int) -> tuple[int]:
+    """The key of a facility's offtaker stream: its offtaker's name, or its place in a book.
+
+    Facilities naming the same offtaker (case and spacing ignored) draw the same uniform,
+    so the offtaker's default ends all their contracts together (each at its own
+    ``offtaker_pd``: the facility with the higher PD sees it first). A facility without a
+    named offtaker has its own stream, keyed by its place. Names take keys from
+    :math:`2^{32}` up, places below, so the two never meet.
+
+    Examples
+    --------
+    >>> from addin.model.deal import load_deal
+    >>> deal = load_deal({"name": "D", "gpus": 10, "market_rate": 2, "loan_amount": 1e5,
+    ...                   "interest_rate": 0.1, "tenor_years": 2, "offtaker": "Acme AI"})
+    >>> offtaker_key(deal, 0) == offtaker_key(deal.replace(offtaker=" acme  ai"), 7)
+    True
+    >>> offtaker_key(deal.replace(offtaker=""), 7)
+    (7,)
+    """
+    if deal.offtaker and deal.offtaker.strip():
+        return (2**32 + model_key(deal.offtaker),)
+    return (facility,)
 
 
 def _draw(
@@ -243,7 +268,7 @@ def _block(deal: Deal, months: int, seed: int, block: int, facility: int) -> Fac
     hazard = -math.log1p(-deal.offtaker_pd)
     tau = np.full(paths, np.inf)
     if hazard > 0:
-        u_off = _draw(seed, block, "offtaker", 1, "uniform", (facility,))[:, 0]
+        u_off = _draw(seed, block, "offtaker", 1, "uniform", offtaker_key(deal, facility))[:, 0]
         with np.errstate(divide="ignore"):
             tau = -np.log(u_off) / hazard
     return Factors(rent_index, btc, base, deviation, stress, tau)
@@ -265,8 +290,9 @@ def simulate_factors(
     seed : int
         Seed of the :class:`numpy.random.SeedSequence`.
     facility : int, default 0
-        The facility's place in a book: its own streams (the offtaker) are keyed by it. A
-        deal on its own is facility 0, so a one-facility book is the deal.
+        The facility's place in a book: the offtaker stream of a facility without a named
+        offtaker is keyed by it (:func:`offtaker_key`). A deal on its own is facility 0,
+        so a one-facility book is the deal.
 
     Returns
     -------

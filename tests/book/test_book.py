@@ -47,6 +47,15 @@ GOOD = "F1,Acme,Acme H100,512,2,5000000,0.1,3"
             ["facility_id,obligor,deal,gpus", "F1,Acme,neocloud_h100.toml,0"],
             r"row 2, column gpus: got 0; allowed: a whole number >= 1",
         ),
+        (  # the example deal starts 2026-01-01; a later start would misalign the months
+            [
+                "facility_id,obligor,deal,start_date",
+                "F1,Acme,neocloud_h100.toml,",
+                "F2,Beta,neocloud_h100.toml,2027-01-01",
+            ],
+            r"row 3, column start_date: got 2027-01-01; allowed: the book's date 2026-01-01 "
+            r"\(row 2\): a book is a snapshot",
+        ),
     ],
 )
 def test_a_bad_book_names_its_row_and_column(tmp_path: Path, rows: list[str], message: str) -> None:
@@ -109,3 +118,16 @@ def test_the_example_book_keeps_one_market_per_model_and_the_models_own_figures(
         "B200": {600},
         "GB200": {400},
     }
+
+
+def test_a_python_book_refuses_two_start_dates() -> None:
+    from addin.book.book import book_of
+    from addin.io.deal_files import read_deal
+    from addin.model.errors import InputError
+
+    deal = read_deal(EXAMPLES / "neocloud_h100.toml")  # starts 2026-01-01
+    later = deal.replace(start_date="2026-04-01")
+    undated = deal.replace(start_date=None)
+    assert len(book_of([("A", "X", deal), ("B", "Y", undated)])) == 2  # undated: the book's
+    with pytest.raises(InputError, match=r"start_date.*2026-04-01.*the book's date 2026-01-01"):
+        book_of([("A", "X", deal), ("B", "Y", later)])

@@ -101,3 +101,24 @@ def test_the_same_seed_gives_the_same_book_on_a_local_cluster_and_any_chunking()
         assert_array_equal(result.facility_el, here.facility_el)
         assert_array_equal(result.facility_es[0.99], here.facility_es[0.99])
         assert_array_equal(result.tail_paths, here.tail_paths)
+
+
+def test_facilities_with_the_same_offtaker_share_its_default() -> None:
+    # tau = -ln U / h (addin/sim/factors.py): one U per offtaker, so with hazards h1, h2 the
+    # default times of two facilities on the same offtaker satisfy tau2 = tau1 h1 / h2.
+    from addin.sim.factors import simulate_factors
+
+    first = load_deal({**DEAL, "offtaker": "Acme AI", "offtaker_pd": 0.02})
+    same = first.replace(offtaker=" acme  AI", offtaker_pd=0.08)  # case and spacing ignored
+    other = first.replace(offtaker="Beta Cloud", offtaker_pd=0.08)
+    tau = [simulate_factors(d, 48, 0, 2048, 5, i).offtaker_default for i, d in
+           enumerate((first, same, other))]  # fmt: skip
+    ratio = np.log1p(-0.02) / np.log1p(-0.08)
+    np.testing.assert_allclose(tau[1], tau[0] * ratio, rtol=1e-12)
+    # another offtaker draws its own: its default order is unrelated (rank corr ~ 0 +- 0.02)
+    assert (
+        abs(np.corrcoef(np.argsort(np.argsort(tau[2])), np.argsort(np.argsort(tau[0])))[0, 1]) < 0.1
+    )
+    # and a one-facility book with a named offtaker is still the single-deal simulation
+    book = simulate_book(book_of([("F1", "Acme", first)]), 1024, seed=4)
+    assert_array_equal(book.loss, run_outcomes(first, 1024, seed=4).loss)

@@ -12,6 +12,7 @@ import io
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -22,6 +23,7 @@ from addin.memo import analyse, batch
 from addin.memo.batch import (
     ANALYSIS,
     PDF,
+    SIMULATION,
     WORKBOOK,
     Job,
     Outcome,
@@ -55,10 +57,10 @@ def test_each_stage_of_each_deal_is_shown_as_it_starts(tmp_path: Path, workers: 
     events = _events(stream.getvalue())
     for job, outcome in zip(jobs, outcomes, strict=True):
         shown = events[job.deal_path.name]
-        assert shown[:2] == [ANALYSIS, WORKBOOK]  # also from worker processes, in order
-        assert len(shown) == 3
-        assert shown[2].startswith(f"ok in {outcome.seconds:.2f} s (analysis ")
-        assert list(outcome.stages) == [ANALYSIS, WORKBOOK]
+        assert shown[:3] == [ANALYSIS, SIMULATION, WORKBOOK]  # also from workers, in order
+        assert len(shown) == 4
+        assert shown[3].startswith(f"ok in {outcome.seconds:.2f} s (analysis ")
+        assert list(outcome.stages) == [ANALYSIS, SIMULATION, WORKBOOK]
         # the stages cover the job: only the check for an existing PDF comes before them
         assert sum(outcome.stages.values()) == pytest.approx(outcome.seconds, abs=0.05)
         assert min(outcome.stages.values()) > 0
@@ -76,16 +78,18 @@ def test_the_bar_fills_by_stages_and_counts_deals() -> None:
     stream = io.StringIO()
     progress = Progress(jobs, stream, live=False)
     progress.stage(0, ANALYSIS)
+    progress.stage(0, SIMULATION)
     progress.stage(0, WORKBOOK)
-    progress.stage(0, PDF)  # 2 of the 5 stages done: 24 x 2/5 = 9.6, 10 filled
+    progress.stage(0, PDF)  # 3 of the 7 stages done: 24 x 3/7 = 10.3, 10 filled
     progress.finished(0, Outcome(Path("a.toml"), seconds=1.0))
     lines = stream.getvalue().splitlines()
-    assert lines[2] == "[##########--------------] 0/2 a.toml: PDF"
-    assert lines[3] == "[##############----------] 1/2 a.toml: ok in 1.00 s"  # 3 of 5: 14.4
+    assert lines[3] == "[##########--------------] 0/2 a.toml: PDF"
+    assert lines[4] == "[##############----------] 1/2 a.toml: ok in 1.00 s"  # 4 of 7: 13.7
     progress.stage(1, ANALYSIS)
-    progress.stage(1, "a stage the job did not list")  # counted too: b has 3 stages
-    progress.stage(1, WORKBOOK)  # a's 3 and b's first 2 of 6 done: 24 x 5/6 = 20 filled
-    assert stream.getvalue().splitlines()[-1] == "[####################----] 1/2 b.toml: workbook"
+    progress.stage(1, "a stage the job did not list")  # counted too: b has 4 stages
+    progress.stage(1, SIMULATION)
+    progress.stage(1, WORKBOOK)  # a's 4 and b's first 3 of 8 done: 24 x 7/8 = 21 filled
+    assert stream.getvalue().splitlines()[-1] == "[#####################---] 1/2 b.toml: workbook"
 
 
 class _Terminal(io.StringIO):
@@ -100,9 +104,9 @@ def test_on_a_terminal_a_long_stage_is_never_silent(
     # status line is redrawn every TICK_SECONDS with the running stage's elapsed seconds.
     real = batch.analyse
 
-    def slow(deal: object) -> MemoData:
+    def slow(deal: object, **options: Any) -> MemoData:
         time.sleep(1.6)
-        return real(deal)  # type: ignore[arg-type]
+        return real(deal, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "TICK_SECONDS", 0.1)
     monkeypatch.setattr(batch, "analyse", slow)
@@ -130,7 +134,7 @@ def test_the_first_line_comes_before_the_engines_load(
     assert err[0] == LOADING
     assert [_events(line) for line in err[1:3]] == [
         {"neocloud_h100.toml": [ANALYSIS]},
-        {"neocloud_h100.toml": [WORKBOOK]},
+        {"neocloud_h100.toml": [SIMULATION]},
     ]
 
 

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from addin.cli import main
 from addin.io.office import find_soffice
-from addin.memo.batch import ANALYSIS, PDF, WORKBOOK
+from addin.memo.batch import ANALYSIS, PDF, SIMULATION, WORKBOOK
 from tests.deals import EXAMPLES
 
 pytestmark = pytest.mark.office
@@ -41,7 +41,7 @@ def test_live_pdf_has_no_name_errors_and_shows_the_pdf_stage(
     assert main(args) == 0
     out, err = capsys.readouterr()
     stages = re.findall(r"neocloud_h100\.toml: (\S+)$", err, re.M)
-    assert stages == [ANALYSIS, WORKBOOK, PDF]  # the export is announced as it starts
+    assert stages == [ANALYSIS, SIMULATION, WORKBOOK, PDF]  # the export is announced as it starts
     done = re.search(r"neocloud_h100\.toml: ok in .* PDF (\d+\.\d\d) s\)$", err, re.M)
     assert done is not None
     assert float(done.group(1)) > 0
