@@ -206,7 +206,7 @@ def fit_rows(ws: Worksheet, min_height: float = 15.0) -> None:
     for merged in ws.merged_cells.ranges:
         first = merged.start_cell.coordinate
         span[first] = sum(
-            ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width or 13.0
+            ws.column_dimensions[get_column_letter(col)].width or 13.0
             for col in range(merged.min_col, merged.max_col + 1)
         )
         rows[first] = merged.max_row - merged.min_row + 1
@@ -273,8 +273,21 @@ def _points(ws: Worksheet, first: int, last: int) -> float:
     )
 
 
-def _chart_breaks(ws: Worksheet, scale: float, page: float) -> list[int]:
-    """Rows after which a page must break so that no chart is cut across two pages.
+def _anchored(ws: Worksheet) -> list[Any]:
+    """The sheet's charts anchored at a cell (as the workbooks here place them)."""
+    return [chart for chart in ws._charts if isinstance(chart.anchor, str)]
+
+
+def _anchor_column(chart: Any) -> int:
+    """The column (1-based) of a chart's top-left cell."""
+    return int(coordinate_to_tuple(chart.anchor)[1])
+
+
+def _page_breaks(
+    ws: Worksheet, scale: float, page: float, blocks: Sequence[tuple[int, int]] = ()
+) -> list[int]:
+    """Rows after which a page must break so that no chart, and no block of rows
+    (``blocks``: first and last row), is cut across two pages.
 
     Rows are as tall as set, else :data:`DEFAULT_ROW_POINTS`; a chart is as tall as its
     height in cm; ``page`` is the printable height in points at 100%, ``scale`` the print
@@ -285,9 +298,13 @@ def _chart_breaks(ws: Worksheet, scale: float, page: float) -> list[int]:
         return sum(ws.row_dimensions[r].height or DEFAULT_ROW_POINTS for r in range(1, row))
 
     anchors = sorted(
-        (coordinate_to_tuple(chart.anchor)[0], chart.height * CM_POINTS)
-        for chart in ws._charts
-        if isinstance(chart.anchor, str)
+        [
+            *(
+                (coordinate_to_tuple(chart.anchor)[0], chart.height * CM_POINTS)
+                for chart in _anchored(ws)
+            ),
+            *((first, top(last + 1) - top(first)) for first, last in blocks),
+        ]
     )
     breaks, page_top = [], 0.0
     for row, height in anchors:
@@ -372,6 +389,7 @@ def print_setup(
     deal_name: str,
     rows_to_repeat: str | None = None,
     split_after: Sequence[str] = (),
+    keep_together: Sequence[tuple[int, int]] = (),
 ) -> None:
     """Print settings: A4, fit to the page width (never to one page), titles repeated.
 
@@ -382,8 +400,9 @@ def print_setup(
     for that on one page is printed on as many pages across as it needs, with column A
     repeated, or split after the columns ``split_after`` names (a fixed scale, the largest
     at which each part fits the width, and no repeated column: each part should begin with
-    its own key column); the pages run across, then down. A sheet with charts is printed
-    the same way, with a page break before a chart that would be cut by the page's end.
+    its own key column); the pages run across, then down. A sheet with charts, or with
+    blocks of rows to keep together, is printed the same way, with a page break before a
+    chart or block that would be cut by the page's end.
     A header with the deal name and sheet, a footer with the page number.
 
     Parameters
@@ -395,6 +414,8 @@ def print_setup(
         Rows printed at the top of every page, like ``"13:13"``.
     split_after : sequence of str, optional
         Column letters after which a new page starts (for a wide table).
+    keep_together : sequence of (int, int), optional
+        First and last rows of blocks (a table) that should not be cut by a page's end.
 
     Examples
     --------
@@ -414,20 +435,25 @@ def print_setup(
     first, last = _print_columns(ws)
     contain_overflow(ws, first, last)
     width = _points(ws, first, last)
-    orientation = "portrait" if width <= PRINT_WIDTH_POINTS["portrait"] else "landscape"
+    beside = [chart for chart in _anchored(ws) if _anchor_column(chart) > last]
+    widest = max([width, *(chart.width * CM_POINTS for chart in beside)])
+    orientation = "portrait" if widest <= PRINT_WIDTH_POINTS["portrait"] else "landscape"
     page = PRINT_WIDTH_POINTS[orientation]
     least = MIN_PRINT_POINTS / smallest_font(ws)  # the smallest scale keeping text readable
     ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    if split_after or ws._charts:  # manual page breaks: Excel ignores them when fitting
+    if split_after or ws._charts or keep_together:  # Excel ignores manual breaks when fitting
         edges = [first, *(column_index_from_string(c) + 1 for c in split_after), last + 1]
         parts = [_points(ws, a, b - 1) for a, b in itertools.pairwise(edges)]
+        if beside:  # charts right of the tables: a page of their own across, never cut
+            edges.insert(-1, min(_anchor_column(chart) for chart in beside))
+            parts.append(max(chart.width * CM_POINTS for chart in beside))
         ws.sheet_properties.pageSetUpPr.fitToPage = False
         scale = max(math.ceil(100 * least), min(100, int(100 * page / max(parts))))
         ws.page_setup.scale = scale
         for edge in edges[1:-1]:
             ws.col_breaks.append(Break(id=edge - 1))
-        for row in _chart_breaks(ws, scale / 100, PRINT_HEIGHT_POINTS[orientation]):
+        for row in _page_breaks(ws, scale / 100, PRINT_HEIGHT_POINTS[orientation], keep_together):
             ws.row_breaks.append(Break(id=row))
         ws.page_setup.pageOrder = "overThenDown"
     else:

@@ -154,11 +154,14 @@ def write_stress(wb: Workbook, data: MemoData) -> Worksheet:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[at].height = 30
         row += len(data.dropped) + 3
+    blocks = []
     for grid in data.stress:
         own = CASES[grid.driver](deal)
+        top = row
         row = _grid(ws, row, grid, deal, None if own is None else (deal.annual_decline, own))
+        blocks.append((top, row - 1))
     c.widths(
         ws, {"A": 30} | {ws.cell(row=1, column=j).column_letter: 9 for j in range(2, widest + 2)}
     )
-    c.print_setup(ws, deal.name)
+    c.print_setup(ws, deal.name, keep_together=blocks)
     return ws

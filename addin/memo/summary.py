@@ -584,8 +584,10 @@ def write_summary(wb: Workbook, data: MemoData, source: str) -> Worksheet:
     row = _facility(ws, data, row + 1)
     metric_cells, row = _metrics(ws, data, row, marks)
     row = _flags(ws, data, row, metric_cells, marks)
+    boxes = []
     for label in ("Recommendation", "Key risks", "Mitigants"):
-        row = _box(ws, row, label)
+        top, row = row, _box(ws, row, label)
+        boxes.append((top, row - 2))
     last = row - 2
     write_stale_check(ws, wb, deal, 4)
     if marks.cells:
@@ -594,7 +596,7 @@ def write_summary(wb: Workbook, data: MemoData, source: str) -> Worksheet:
         )
     c.widths(ws, {"A": 34, "B": 20, "C": 15, "D": 12, "E": 10, "F": 16, "G": 16, "H": 16})
     ws.print_area = f"A1:H{last}"  # first: the print settings fit this area's width
-    c.print_setup(ws, deal.name)
+    c.print_setup(ws, deal.name, keep_together=boxes)
     return ws
 
 
