@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # the engines load only when a command needs them: --help sta
 EXIT_BAD_INPUT = 2  # a bad deal file, argument or option: the message says which
 EXIT_ENVIRONMENT = 3  # a file could not be written: the message gives the path and reason
 EXIT_INTERNAL = 1  # an unexpected error: logged with its traceback, the message says where
+EXIT_CLOSED_PIPE = 141  # the reader of standard output stopped (``| head``): as a shell's SIGPIPE
 
 
 def _percent(value: float | None) -> str:
@@ -257,15 +259,16 @@ def run_risk(path: str, paths: str | None, seed: str | None, scenario: str | Non
     return 0
 
 
-def run_lite(folder: str, wheel_url: str | None) -> int:
-    """Write xlwings Lite's main.py and requirements.txt into a folder."""
-    from addin.excel.lite import write_lite
+def run_lite(folder: str, wheel_url: str | None, force: bool = False) -> int:
+    """Write xlwings Lite's main.py and requirements.txt into a folder (existing files only
+    with ``force``)."""
+    from pathlib import Path
 
-    try:
-        written = write_lite(folder, wheel_url)
-    except OSError as error:  # the folder is a file, read-only, ...
-        reason = error.strerror or type(error).__name__
-        raise OutputError(str(error.filename or folder), reason) from None
+    from addin.excel.lite import lite_files
+    from addin.io.xlsx import write_text_files
+
+    texts = lite_files(wheel_url)
+    written = write_text_files({Path(folder) / name: text for name, text in texts.items()}, force)
     for path in written:
         print(f"wrote {path}")
     print("Paste them into xlwings Lite's editor: main.py, then requirements.txt.")
@@ -624,6 +627,7 @@ def build_parser() -> argparse.ArgumentParser:
                            '"all"; a wrong name lists them')  # fmt: skip
     lite = commands.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite")
     lite.add_argument("folder", help="folder to write the two files into")
+    lite.add_argument("--force", action="store_true", help="overwrite existing files")
     lite.add_argument("--wheel-url", default=None,
                       help="URL of this package's wheel on a CORS-enabled server; without it "
                            "main.py carries the add-in's source")  # fmt: skip
@@ -685,7 +689,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Results are checked for finiteness and errors name the input; numpy's overflow
         # warnings (with source paths) would only alarm a reader.
         warnings.simplefilter("ignore", RuntimeWarning)
-        return run_command(args)
+        code = run_command(args)
+    try:
+        sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
+    except BrokenPipeError:
+        return _reader_left()
+    return code
+
+
+def _reader_left() -> int:
+    """Standard output's reader stopped (``| head``): say nothing (the Python docs' recipe
+    for SIGPIPE) and exit as a shell would."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the exit's own flush must not fail again
+    return EXIT_CLOSED_PIPE
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -696,7 +713,7 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "risk":
             return run_risk(args.deal, args.paths, args.seed, args.scenario)
         if args.command == "lite":
-            return run_lite(args.folder, args.wheel_url)
+            return run_lite(args.folder, args.wheel_url, args.force)
         if args.command == "gallery":
             return run_gallery(args.out, args.force)
         if args.command == "memo":
@@ -707,6 +724,8 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "book":
             return run_book(args.book, args.paths, args.seed, args.workers, args.scheduler,
                             args.out, args.force, args.chunk_paths)  # fmt: skip
+    except BrokenPipeError:
+        return _reader_left()
     except OutputError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_ENVIRONMENT

@@ -356,3 +356,50 @@ def test_an_internal_error_in_any_command_is_logged_one_line_and_exit_1(
     path = tmp_path / "gpucredit.log"
     assert (out, err) == ("", f"gpucredit: internal error in dscr; details logged in {path}\n")
     assert "unexpected error in dscr(): RuntimeError" in path.read_text(encoding="utf-8")
+
+
+def test_lite_never_overwrites_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["lite", str(tmp_path)]) == 0
+    (tmp_path / "main.py").write_text("# the analyst's edits", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["lite", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"gpucredit: {tmp_path / 'main.py'}: exists; allowed: a new file name, or --force to overwrite\n"
+    )
+    assert (tmp_path / "main.py").read_text(encoding="utf-8") == "# the analyst's edits"
+    assert main(["lite", str(tmp_path), "--force"]) == 0
+    assert "def DSCR" in (tmp_path / "main.py").read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py", "requirements.txt"]
+
+
+def test_outputs_get_the_permissions_of_any_new_file(tmp_path: Path) -> None:
+    # mkstemp makes its files private (0600); a memo is shared like any file the user makes.
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        assert main(["memo", str(EXAMPLES / "neocloud_h100.toml"), "-o", str(tmp_path)]) == 0
+        assert main(["lite", str(tmp_path / "lite")]) == 0
+    finally:
+        os.umask(mask)
+    for path in (tmp_path / "neocloud_h100_memo.xlsx", tmp_path / "lite" / "main.py"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_a_reader_that_stops_early_gets_no_traceback_and_no_internal_error() -> None:
+    # `gpucredit dscr DEAL | head -1`: the reader closes the pipe; exit 141 as a shell's
+    # SIGPIPE, silent. `true` reads nothing and is gone long before Python has started.
+    import subprocess
+    import sys
+
+    for deal in ("neocloud_h100.toml", "miner_spot_h100.toml"):
+        command = f"{sys.executable} -m addin.cli dscr {EXAMPLES / deal} | true"
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, check=False
+        )
+        assert (done.returncode, done.stderr) == (141, "")

@@ -10,7 +10,8 @@ A book file (:func:`addin.io.book_files.read_book_rows`) has one row per facilit
 
 Every value is validated by the deal model; an error names the book, the row and the
 column. Every facility starts on the book's date (``start_date`` the same in every row
-that gives one): a book is a snapshot of outstanding loans. Nothing is simulated or
+that gives one): a book is a snapshot of outstanding loans; and the facilities on one GPU
+model give the same resale-market keys (:data:`MARKET_KEYS`). Nothing is simulated or
 written from a book with an error.
 
 Examples
@@ -27,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,67 @@ from addin.model.errors import (
     UnknownKeyError,
     show_value,
 )
+from addin.sim.factors import model_key
 
-#: Why every facility starts on the same day (a book is a snapshot; docs/book.md).
-ONE_DATE = (
-    ": a book is a snapshot, so give each facility the book's date, its outstanding"
-    " balance and its remaining term"
+#: Keys of the resale market every facility on one GPU model shares (the square-root law
+#: of :func:`addin.analytics.liquidation.liquidation_value` with the sales summed).
+MARKET_KEYS = (
+    "market_absorption",
+    "liquid_cooling_absorption",
+    "price_vol",
+    "impact",
+    "permanent_impact",
+    "max_haircut",
 )
+
+
+def shared_conflict(
+    deal: Deal, where: str, shared: dict[tuple[str, int | None], tuple[Any, str]]
+) -> tuple[str, Any, str] | None:
+    """What a facility gives against the values the book's facilities must share, if any.
+
+    Every facility starts on the book's date (a book is a snapshot; an undated deal takes
+    the book's), and the facilities on one GPU model share its resale market
+    (:data:`MARKET_KEYS`). ``shared`` holds the first value of each and where it was given
+    (``where``), and is filled as facilities come.
+
+    Returns
+    -------
+    tuple of (key, value, allowed) or None
+        The conflict, worded for an :class:`~addin.model.errors.InputError`.
+
+    Examples
+    --------
+    >>> shared = {}
+    >>> deal = load_deal({"name": "D", "gpus": 8, "market_rate": 2, "loan_amount": 1e5,
+    ...                   "interest_rate": 0.1, "tenor_years": 2, "market_absorption": 800})
+    >>> shared_conflict(deal, "row 2", shared) is None
+    True
+    >>> shared_conflict(deal.replace(market_absorption=400), "row 3", shared)[2]
+    "800 as in row 2: the facilities on one GPU model (H100 SXM) share its resale market"
+    """
+    model = model_key(deal.gpu_model)
+    wanted: list[tuple[str, int | None, Any]] = [("start_date", None, deal.start_date)]
+    wanted += [(key, model, getattr(deal, key)) for key in MARKET_KEYS]
+    for key, market, value in wanted:
+        if value is None:
+            continue
+        first = shared.setdefault((key, market), (value, where))
+        if first[0] != value:
+            shown = first[0].isoformat() if key == "start_date" else f"{first[0]:g}"
+            why = (
+                "every facility starts on the book's date: a book is a snapshot, so give "
+                "each its outstanding balance and remaining term"
+                if market is None
+                else f"the facilities on one GPU model ({deal.gpu_model}) share its resale market"
+            )
+            plain = value.isoformat() if key == "start_date" else value
+            if isinstance(plain, float) and plain.is_integer():
+                plain = int(plain)  # as typed: 900, not 900.0
+            return key, plain, f"{shown} as in {first[1]}: {why}"
+    return None
+
+
 #: Columns of a book that are not deal keys.
 BOOK_COLUMNS = ("facility_id", "obligor", "deal")
 
@@ -97,12 +152,11 @@ def book_of(facilities: list[tuple[str, str, Deal]], source: str = "a Python boo
     2
     """
     seen: set[str] = set()
-    dates = [d.start_date for _, _, d in facilities if d.start_date is not None]
-    for date in dates:
-        if date != dates[0]:
-            raise InputError(
-                "start_date", date.isoformat(), f"the book's date {dates[0]}{ONE_DATE}"
-            )
+    shared: dict[tuple[str, int | None], tuple[Any, str]] = {}
+    for facility_id, _, deal in facilities:
+        conflict = shared_conflict(deal, facility_id, shared)
+        if conflict is not None:
+            raise InputError(*conflict)
     for facility_id, obligor, _ in facilities:
         if facility_id in seen:
             raise InputError("facility_id", facility_id, "a name used once in the book")
@@ -135,7 +189,7 @@ def read_book(path: str | Path) -> Book:
     _, rows = read_book_rows(path)
     facilities: list[tuple[str, str, Deal]] = []
     seen: dict[str, int] = {}
-    book_date: tuple[dt.date, int] | None = None
+    shared: dict[tuple[str, int | None], tuple[Any, str]] = {}
     for row in rows:
         line = row.pop("_row")
         where = f"row {line}"
@@ -151,15 +205,12 @@ def read_book(path: str | Path) -> Book:
             )
         seen[facility_id] = line
         deal = _deal_of_row(path, where, row)
-        if deal.start_date is not None:
-            if book_date is None:
-                book_date = (deal.start_date, line)
-            elif deal.start_date != book_date[0]:
-                raise DealFileError(
-                    str(path),
-                    f"{where}, column start_date: got {deal.start_date}; allowed: the book's "
-                    f"date {book_date[0]} (row {book_date[1]}){ONE_DATE}",
-                )
+        conflict = shared_conflict(deal, f"row {line}", shared)
+        if conflict is not None:
+            key, value, allowed = conflict
+            raise DealFileError(
+                str(path), f"{where}, column {key}: got {show_value(value)}; allowed: {allowed}"
+            )
         facilities.append((facility_id, obligor, deal))
     return book_of(facilities, str(path))
 

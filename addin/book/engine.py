@@ -23,8 +23,9 @@ sold before:
 the market value behind every surviving loan on that model,
 :math:`MV_t (1 - \min(\eta_{max}, \gamma\sigma S_{\le t}/V))`, which its LTV tests see:
 a fire sale can trip another borrower's LTV covenant. The loop re-runs the waterfall of
-the facilities so hit until no default moves (at most :data:`MAX_ROUNDS` rounds). Each
-facility uses its own ``impact``, ``price_vol``, ``permanent_impact`` and absorption.
+the facilities so hit until no default moves (at most :data:`MAX_ROUNDS` rounds). The
+market's ``impact``, ``price_vol``, ``permanent_impact``, ``max_haircut`` and absorption are
+the same on every facility of the model (:data:`~addin.book.book.MARKET_KEYS`).
 
 **Contagion.** The same random numbers run with the market interaction off (each fleet sold
 alone, no permanent impact on others) give the book's loss without contagion; the

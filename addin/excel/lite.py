@@ -300,15 +300,3 @@ def lite_files(wheel_url: str | None = None) -> dict[str, str]:
         "main.py": main_py(wheel_url),
         "requirements.txt": "\n".join(requirements(wheel_url)) + "\n",
     }
-
-
-def write_lite(folder: str | Path, wheel_url: str | None = None) -> list[Path]:
-    """Write ``main.py`` and ``requirements.txt`` into a folder; return their paths."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in lite_files(wheel_url).items():
-        path = out / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written

@@ -671,7 +671,67 @@ def temporary_file(folder: Path) -> tuple[int, str]:
     redirect the write; the name carries this process's id so that
     :func:`remove_stale_temporaries` can tell a killed run's leftovers from a live one's.
     """
-    return tempfile.mkstemp(prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder)
+    handle, name = tempfile.mkstemp(
+        prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder
+    )
+    os.chmod(name, 0o666 & ~_umask())  # as any new file (mkstemp makes it private, 0600)
+    return handle, name
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def write_text_files(files: Mapping[Path, str], force: bool = False) -> list[Path]:
+    """Write text files, each whole or not at all; existing files only with ``force``.
+
+    Each file goes to a temporary file beside it and is published in one step
+    (:func:`publish`); without ``force``, nothing is written when any of them exists.
+
+    Raises
+    ------
+    OutputExistsError
+        Naming the first file that exists (without ``force``).
+    OutputError
+        When a file cannot be written (a read-only folder, a folder that is a file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write_text_files({folder / "main.py": "print(1)"})]
+    ['main.py']
+    >>> try:
+    ...     write_text_files({folder / "main.py": "print(2)"})
+    ... except OutputExistsError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    exists; allowed: a new file name, or --force to overwrite
+    """
+    if not force:
+        for path in files:
+            if path.exists():
+                raise OutputExistsError(str(path))
+    for path, text in files.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = temporary_file(path.parent)
+        except OSError as error:
+            raise OutputError(
+                str(error.filename or path), error.strerror or "cannot write"
+            ) from None
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            publish(Path(temp), path, force)
+        except OSError as error:
+            raise OutputError(str(path), error.strerror or type(error).__name__) from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+    return list(files)
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:

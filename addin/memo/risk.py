@@ -199,9 +199,12 @@ def write_risk(wb: Workbook, data: MemoData) -> Worksheet:
         c.put(ws, f"B{r}", float(risk.cumulative_pd[k]), "0.00%")
         c.put(ws, f"C{r}", _nan(float(risk.cumulative_pd_se[k])), "0.00%")
         c.put(ws, f"D{r}", float(risk.marginal_pd[k]), "0.00%")
+    blocks = [(row, row + 1 + risk.years.size)]
     row += 3 + risk.years.size
-    row = _scenarios(ws, data, row)
-    row = _ratings(ws, risk, row)
+    top, row = row, _scenarios(ws, data, row)
+    blocks.append((top, row - 2))
+    top, row = row, _ratings(ws, risk, row)
+    blocks.append((top, row - 2))
     top = 4
     _fan(ws, risk, "DSCR", FAN_COL, c.COVERAGE, f"A{row + 1}", top)
     _fan(ws, risk, "LTV", FAN_COL + 7, "0.0%", f"A{row + 21}", top)
@@ -209,7 +212,7 @@ def write_risk(wb: Workbook, data: MemoData) -> Worksheet:
     c.widths(ws, {"I": 12, "J": 12})
     c.widths(ws, {get_column_letter(FAN_COL + j): 9 for j in range(14)})
     ws.print_area = f"A1:J{row + 40}"
-    c.print_setup(ws, deal.name)
+    c.print_setup(ws, deal.name, keep_together=blocks)
     return ws
 
 

@@ -53,8 +53,17 @@ GOOD = "F1,Acme,Acme H100,512,2,5000000,0.1,3"
                 "F1,Acme,neocloud_h100.toml,",
                 "F2,Beta,neocloud_h100.toml,2027-01-01",
             ],
-            r"row 3, column start_date: got 2027-01-01; allowed: the book's date 2026-01-01 "
-            r"\(row 2\): a book is a snapshot",
+            r"row 3, column start_date: got '2027-01-01'; allowed: 2026-01-01 as in row 2: "
+            r"every facility starts on the book's date: a book is a snapshot",
+        ),
+        (  # one resale market per GPU model: its volume V is the model's, not a facility's
+            [
+                "facility_id,obligor,deal,market_absorption",
+                "F1,Acme,neocloud_h100.toml,",
+                "F2,Beta,neocloud_h100.toml,900",
+            ],
+            r"row 3, column market_absorption: got 900; allowed: 1500 as in row 2: the "
+            r"facilities on one GPU model \(H100 SXM\) share its resale market",
         ),
     ],
 )
@@ -104,7 +113,7 @@ def test_the_example_book_has_the_mix_its_readme_describes() -> None:
 
 def test_the_example_book_keeps_one_market_per_model_and_the_models_own_figures() -> None:
     # One resale market per model: its volume V is the same on every facility of the model
-    # (the engine lets each facility use its own). A changed gpu_model takes the catalog's
+    # (read_book refuses a book where it is not). A changed gpu_model takes the catalog's
     # kW (the deal files' 1.275 kW is the H100's).
     book = read_book(BOOK)
     volume: dict[str, set[float | None]] = {}
@@ -120,7 +129,7 @@ def test_the_example_book_keeps_one_market_per_model_and_the_models_own_figures(
     }
 
 
-def test_a_python_book_refuses_two_start_dates() -> None:
+def test_a_python_book_refuses_two_start_dates_or_two_markets_for_a_model() -> None:
     from addin.book.book import book_of
     from addin.io.deal_files import read_deal
     from addin.model.errors import InputError
@@ -129,5 +138,11 @@ def test_a_python_book_refuses_two_start_dates() -> None:
     later = deal.replace(start_date="2026-04-01")
     undated = deal.replace(start_date=None)
     assert len(book_of([("A", "X", deal), ("B", "Y", undated)])) == 2  # undated: the book's
-    with pytest.raises(InputError, match=r"start_date.*2026-04-01.*the book's date 2026-01-01"):
+    with pytest.raises(
+        InputError, match=r"start_date: got '2026-04-01'; allowed: 2026-01-01 as in A"
+    ):
         book_of([("A", "X", deal), ("B", "Y", later)])
+    other_model = deal.replace(gpu_model="H200", market_absorption=800)  # its own market
+    assert len(book_of([("A", "X", deal), ("B", "Y", other_model)])) == 2
+    with pytest.raises(InputError, match=r"price_vol: got 0.9; allowed: .* as in A: the fac"):
+        book_of([("A", "X", deal), ("B", "Y", deal.replace(price_vol=0.9))])
