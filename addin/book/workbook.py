@@ -60,7 +60,7 @@ SHEETS = (
 )
 #: Facilities listed as the largest contributors on the Summary sheet.
 TOP_CONTRIBUTORS = 5
-#: Last column of the merged "who defaulted" cell of the Worst paths summary.
+#: Last column of the merged "who defaulted" cell of the Worst paths summary, without paths.
 WHO_COLUMNS = 16
 PROBABILITY = "0.00%"
 INDEX = "0.000"
@@ -385,7 +385,8 @@ def write_facilities(wb: Workbook, result: BookResult) -> Worksheet:
     c.widths(ws, {"A": 10, "B": 26, "C": 13, "D": 11, "E": 18, "F": 9, "G": 18, "H": 10})
     c.widths(ws, {get_column_letter(j): 16 for j in range(9, len(FACILITY_COLUMNS) + 1)})
     ws.freeze_panes = "B5"
-    c.print_setup(ws, f"Book report: {_book_name(result)}", "4:4")
+    c.print_setup(ws, f"Book report: {_book_name(result)}", "4:4", split_after=["H"],
+                  repeat_first_column=True)  # fmt: skip
     return ws
 
 
@@ -455,7 +456,8 @@ def write_concentration(wb: Workbook, result: BookResult) -> Worksheet:
         row = max(last + 4, row + 17)
     c.widths(ws, {"A": 28, "B": 10})
     c.widths(ws, {get_column_letter(j): 15 for j in range(3, len(CONCENTRATION_COLUMNS) + 1)})
-    c.print_setup(ws, f"Book report: {_book_name(result)}")
+    c.print_setup(ws, f"Book report: {_book_name(result)}", split_after=["F"],
+                  repeat_first_column=True)  # fmt: skip
     return ws
 
 
@@ -544,6 +546,9 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
         "Rent index: market rent / its plan, per GPU model; months from the book's start.",
     )
     ws["A2"].alignment = Alignment(wrap_text=False)
+    # the paths' tables print in two parts across, the month repeated: factors, then sales
+    names = list(stories[0].by_month(book).columns) if stories else []
+    factors = next((j for j, n in enumerate(names) if n.startswith("sold ")), WHO_COLUMNS)
     _header(
         ws,
         4,
@@ -557,7 +562,7 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
             "Who defaulted, and when (month)",
         ],
     )
-    ws.merge_cells(start_row=4, start_column=7, end_row=4, end_column=WHO_COLUMNS)
+    ws.merge_cells(start_row=4, start_column=7, end_row=4, end_column=max(7, factors))
     for rank, story in enumerate(stories, start=1):
         r = 4 + rank
         _cell(ws, r, 1, rank, "0")
@@ -568,7 +573,7 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
         defaults = story.defaults(book)
         _cell(ws, r, 6, len(defaults), c.COUNT)
         _text(ws, r, 7, ", ".join(f"{fid} ({m})" for fid, m in defaults) or "none")
-        ws.merge_cells(start_row=r, start_column=7, end_row=r, end_column=WHO_COLUMNS)
+        ws.merge_cells(start_row=r, start_column=7, end_row=r, end_column=max(7, factors))
         ws.cell(row=r, column=7).alignment = c.WRAP
     row = 4 + len(stories) + 3
     for rank, story in enumerate(stories, start=1):
@@ -638,7 +643,9 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
     c.widths(ws, {get_column_letter(j): 12 for j in range(7, WHO_COLUMNS + 1)})
     if stories:
         c.widths(ws, {who: 40})  # the facilities defaulting each month
-    c.print_setup(ws, f"Book report: {_book_name(result)}")
+    split = [get_column_letter(factors)] if stories and factors < len(names) else []
+    c.print_setup(ws, f"Book report: {_book_name(result)}", split_after=split,
+                  repeat_first_column=True)  # fmt: skip
     ws.page_setup.fitToHeight = 0  # as many pages as the paths need, one path a page
     return ws
 

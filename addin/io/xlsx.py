@@ -237,6 +237,9 @@ PRINT_WIDTH_POINTS = {"landscape": (11.69 - 0.8) * 72, "portrait": (8.27 - 0.8) 
 #: Printable height of an A4 page at the margins :func:`print_setup` sets (0.6 in top, bottom).
 PRINT_HEIGHT_POINTS = {"landscape": (8.27 - 1.2) * 72, "portrait": (11.69 - 1.2) * 72}
 DEFAULT_ROW_POINTS = 15.0  # Excel's default row height for Calibri 11
+#: Share of a page's height a chart or block may fill when deciding page breaks: row
+#: heights are estimated (LibreOffice sizes unset rows with wrapped text itself).
+PAGE_SPARE = 0.93
 CM_POINTS = 72 / 2.54
 MIN_PRINT_POINTS = 8.0  # the smallest text a printed page may show, points
 DEFAULT_FONT_POINTS = 11.0  # Calibri 11, the workbook's default font
@@ -287,7 +290,8 @@ def _page_breaks(
     ws: Worksheet, scale: float, page: float, blocks: Sequence[tuple[int, int]] = ()
 ) -> list[int]:
     """Rows after which a page must break so that no chart, and no block of rows
-    (``blocks``: first and last row), is cut across two pages.
+    (``blocks``: first and last row), is cut across two pages (counting from the sheet's
+    own manual breaks).
 
     Rows are as tall as set, else :data:`DEFAULT_ROW_POINTS`; a chart is as tall as its
     height in cm; ``page`` is the printable height in points at 100%, ``scale`` the print
@@ -306,10 +310,12 @@ def _page_breaks(
             *((first, top(last + 1) - top(first)) for first, last in blocks),
         ]
     )
+    manual = sorted(top(b.id + 1) for b in ws.row_breaks.brk)  # pages the sheet starts
     breaks, page_top = [], 0.0
     for row, height in anchors:
         start = top(row)
-        if (start + height - page_top) * scale > page and start > page_top:
+        page_top = max([page_top, *(t for t in manual if t <= start)])
+        if (start + height - page_top) * scale > page * PAGE_SPARE and start > page_top:
             breaks.append(row - 1)
             page_top = start
     return breaks
@@ -390,6 +396,7 @@ def print_setup(
     rows_to_repeat: str | None = None,
     split_after: Sequence[str] = (),
     keep_together: Sequence[tuple[int, int]] = (),
+    repeat_first_column: bool = False,
 ) -> None:
     """Print settings: A4, fit to the page width (never to one page), titles repeated.
 
@@ -399,10 +406,10 @@ def print_setup(
     else landscape. Text is never printed below :data:`MIN_PRINT_POINTS`: a sheet too wide
     for that on one page is printed on as many pages across as it needs, with column A
     repeated, or split after the columns ``split_after`` names (a fixed scale, the largest
-    at which each part fits the width, and no repeated column: each part should begin with
-    its own key column); the pages run across, then down. A sheet with charts, or with
-    blocks of rows to keep together, is printed the same way, with a page break before a
-    chart or block that would be cut by the page's end.
+    at which each part fits the width; each part begins with its own key column, or with
+    column A repeated when ``repeat_first_column``); the pages run across, then down. A
+    sheet with charts, or with blocks of rows to keep together, is printed the same way,
+    with a page break before a chart or block that would be cut by the page's end.
     A header with the deal name and sheet, a footer with the page number.
 
     Parameters
@@ -416,6 +423,8 @@ def print_setup(
         Column letters after which a new page starts (for a wide table).
     keep_together : sequence of (int, int), optional
         First and last rows of blocks (a table) that should not be cut by a page's end.
+    repeat_first_column : bool, default False
+        With ``split_after``: print column A (the table's key) on every page across.
 
     Examples
     --------
@@ -448,6 +457,10 @@ def print_setup(
         if beside:  # charts right of the tables: a page of their own across, never cut
             edges.insert(-1, min(_anchor_column(chart) for chart in beside))
             parts.append(max(chart.width * CM_POINTS for chart in beside))
+        if repeat_first_column and len(parts) > 1:
+            key = _points(ws, first, first)
+            parts = [parts[0], *(part + key for part in parts[1:])]
+            ws.print_title_cols = "A:A"
         ws.sheet_properties.pageSetUpPr.fitToPage = False
         scale = max(math.ceil(100 * least), min(100, int(100 * page / max(parts))))
         ws.page_setup.scale = scale

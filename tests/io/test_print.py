@@ -66,3 +66,20 @@ def test_a_chart_beside_a_table_prints_on_its_own_page_across() -> None:
     assert [b.id for b in ws.col_breaks.brk] == [5]  # after column E
     assert 24.0 * CM_POINTS < (11.69 - 0.8) * 72  # fits the landscape width at 100%
     assert ws.page_setup.scale == 100
+
+
+def test_a_split_table_can_repeat_its_key_column_on_every_page_across() -> None:
+    # Column A (20 wide: 108.75 pt) and two parts of 10 columns of 14 (10 x 77.25 pt):
+    # each part with A is 881.25 pt; landscape holds (11.69 - 0.8) x 72 = 784 pt at 100%,
+    # so the fixed scale is the largest that fits: int(100 x 784.08 / 881.25) = 88.
+    ws = Workbook().active
+    ws.column_dimensions["A"].width = 20
+    for col in range(2, 22):
+        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 14
+        ws.cell(row=2, column=col, value=col)
+    ws["A2"] = "key"
+    print_setup(ws, "Deal", split_after=["K"], repeat_first_column=True)
+    assert ws.print_title_cols == "$A:$A"
+    assert [b.id for b in ws.col_breaks.brk] == [11]
+    assert column_points(20) + 10 * column_points(14) == 881.25
+    assert ws.page_setup.scale == int(100 * (11.69 - 0.8) * 72 / 881.25) == 88
