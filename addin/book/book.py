@@ -80,7 +80,7 @@ def shared_conflict(
     >>> shared_conflict(deal, "row 2", shared) is None
     True
     >>> shared_conflict(deal.replace(market_absorption=400), "row 3", shared)[2]
-    "800 as in row 2: the facilities on one GPU model (H100 SXM) share its resale market"
+    '800 as in row 2: the facilities on one GPU model (H100 SXM) share its resale market'
     """
     model = model_key(deal.gpu_model)
     wanted: list[tuple[str, int | None, Any]] = [("start_date", None, deal.start_date)]
