@@ -634,9 +634,9 @@ def test_pdf_prints_every_sheet_in_order_readably(tmp_path: Path) -> None:
     """Issue 14, paper: every sheet is printed, in order, fitted to the width with text of
     8 pt or more (not forced onto one page: a 120-row schedule used to print at ~4 pt).
 
-    Page counts when written (LibreOffice 7.5, Carlito): the neocloud example 31, the miner
-    24, the neocloud deal over 10 years monthly 37 (the Cash flow 10 of them). Each stress
-    grid and each analyst box is kept on one page.
+    Page counts when written (LibreOffice 7.5, Carlito): the neocloud example 32, the miner
+    25, the neocloud deal over 10 years monthly 37 (the Cash flow 10 of them). Each stress
+    grid, analyst box and Risk table is kept on one page.
     """
     deals = [str(path) for path in EXAMPLE_FILES]
     code = main(["memo", *deals, "-o", str(tmp_path), "--pdf", "--jobs", "1"])
@@ -659,7 +659,7 @@ def test_pdf_prints_every_sheet_in_order_readably(tmp_path: Path) -> None:
             assert not small, f"{name}: text under 8 pt on pages {small}"
         counts[name] = len(pages)
     # A 10-year monthly deal on a sensible number of pages: only the schedules grow with
-    # the tenor (60 more months: Cash flow 6 -> 10 pages, 2 across; Collateral and Risk +1).
+    # the tenor (60 more months: Cash flow 6 -> 10 pages, 2 across; Collateral 3 -> 4).
     assert counts[long.name] <= 40
     assert counts[long.name] - counts["Neocloud H100 fleet (example)"] <= 8
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
