@@ -724,15 +724,15 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "book":
             return run_book(args.book, args.paths, args.seed, args.workers, args.scheduler,
                             args.out, args.force, args.chunk_paths)  # fmt: skip
-    except BrokenPipeError:
-        return _reader_left()
     except OutputError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     except AddinError as error:
         print(f"gpucredit: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception:  # a bug: one line naming the log, which has the traceback
+    except Exception as error:  # a bug: one line naming the log, which has the traceback
+        if isinstance(error, BrokenPipeError) and _stdout_closed():
+            return _reader_left()  # not a bug: the reader of our output stopped (| head)
         from addin.log import log_unexpected
 
         where = log_unexpected(args.command, ())
@@ -740,6 +740,24 @@ def run_command(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return EXIT_INTERNAL
     return 1
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output's reader has gone (a pipe with no reader left)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        return False
+    try:
+        import select
+
+        poller = select.poll()  # POSIX: a pipe whose reader closed reports an error
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (AttributeError, OSError, ValueError):  # Windows, or no file behind stdout
+        return False
 
 
 if __name__ == "__main__":

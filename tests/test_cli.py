@@ -403,3 +403,17 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_no_internal_error() -> 
             ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, check=False
         )
         assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_a_broken_pipe_elsewhere_is_an_internal_error_not_silence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only a closed standard output is the reader leaving; a worker's pipe is a bug to log.
+    import addin.cli as cli
+
+    def broken(*_: object) -> int:
+        raise BrokenPipeError("a worker's pipe")
+
+    monkeypatch.setattr(cli, "run_dscr", broken)
+    assert main(["dscr", str(EXAMPLES / "neocloud_h100.toml")]) == 1
+    assert "internal error in dscr; details logged in" in capsys.readouterr().err

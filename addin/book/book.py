@@ -11,7 +11,8 @@ A book file (:func:`addin.io.book_files.read_book_rows`) has one row per facilit
 Every value is validated by the deal model; an error names the book, the row and the
 column. Every facility starts on the book's date (``start_date`` the same in every row
 that gives one): a book is a snapshot of outstanding loans; and the facilities on one GPU
-model give the same resale-market keys (:data:`MARKET_KEYS`). Nothing is simulated or
+model give the same resale-market keys (:data:`MARKET_KEYS`), those naming one offtaker
+the same ``offtaker_pd``. Nothing is simulated or
 written from a book with an error.
 
 Examples
@@ -58,14 +59,15 @@ MARKET_KEYS = (
 
 
 def shared_conflict(
-    deal: Deal, where: str, shared: dict[tuple[str, int | None], tuple[Any, str]]
+    deal: Deal, where: str, shared: dict[tuple[str, object], tuple[Any, str]]
 ) -> tuple[str, Any, str] | None:
     """What a facility gives against the values the book's facilities must share, if any.
 
     Every facility starts on the book's date (a book is a snapshot; an undated deal takes
-    the book's), and the facilities on one GPU model share its resale market
-    (:data:`MARKET_KEYS`). ``shared`` holds the first value of each and where it was given
-    (``where``), and is filled as facilities come.
+    the book's); the facilities on one GPU model share its resale market
+    (:data:`MARKET_KEYS`); the facilities naming one offtaker (case and spacing ignored)
+    share its default, so its ``offtaker_pd``. ``shared`` holds the first value of each
+    and where it was given (``where``), and is filled as facilities come.
 
     Returns
     -------
@@ -82,26 +84,37 @@ def shared_conflict(
     >>> shared_conflict(deal.replace(market_absorption=400), "row 3", shared)[2]
     '800 as in row 2: the facilities on one GPU model (H100 SXM) share its resale market'
     """
-    model = model_key(deal.gpu_model)
-    wanted: list[tuple[str, int | None, Any]] = [("start_date", None, deal.start_date)]
-    wanted += [(key, model, getattr(deal, key)) for key in MARKET_KEYS]
-    for key, market, value in wanted:
+    market = model_key(deal.gpu_model)
+    offtaker = " ".join((deal.offtaker or "").split()).lower()
+    book = "every facility starts on the book's date: a book is a snapshot, so give each its "
+    book += "outstanding balance and remaining term"
+    resale = f"the facilities on one GPU model ({deal.gpu_model}) share its resale market"
+    wanted: list[tuple[str, object, Any, str]] = [("start_date", None, deal.start_date, book)]
+    wanted += [(key, market, getattr(deal, key), resale) for key in MARKET_KEYS]
+    if offtaker:
+        name = " ".join(deal.offtaker.split())
+        why = f"the facilities naming one offtaker ({name}) share its default"
+        wanted.append(("offtaker_pd", offtaker, deal.offtaker_pd, why))
+    for key, group, value, why in wanted:
         if value is None:
             continue
-        first = shared.setdefault((key, market), (value, where))
+        first = shared.setdefault((key, group), (value, where))
         if first[0] != value:
-            shown = first[0].isoformat() if key == "start_date" else f"{first[0]:g}"
-            why = (
-                "every facility starts on the book's date: a book is a snapshot, so give "
-                "each its outstanding balance and remaining term"
-                if market is None
-                else f"the facilities on one GPU model ({deal.gpu_model}) share its resale market"
+            return (
+                key,
+                _as_typed(value),
+                f"{show_value(_as_typed(first[0]))} as in {first[1]}: {why}",
             )
-            plain = value.isoformat() if key == "start_date" else value
-            if isinstance(plain, float) and plain.is_integer():
-                plain = int(plain)  # as typed: 900, not 900.0
-            return key, plain, f"{shown} as in {first[1]}: {why}"
     return None
+
+
+def _as_typed(value: Any) -> Any:
+    """A value as a user would type it: a date as ISO text, 900 rather than 900.0."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 #: Columns of a book that are not deal keys.
@@ -152,9 +165,9 @@ def book_of(facilities: list[tuple[str, str, Deal]], source: str = "a Python boo
     2
     """
     seen: set[str] = set()
-    shared: dict[tuple[str, int | None], tuple[Any, str]] = {}
+    shared: dict[tuple[str, object], tuple[Any, str]] = {}
     for facility_id, _, deal in facilities:
-        conflict = shared_conflict(deal, facility_id, shared)
+        conflict = shared_conflict(deal, f"facility {facility_id}", shared)
         if conflict is not None:
             raise InputError(*conflict)
     for facility_id, obligor, _ in facilities:
@@ -189,7 +202,7 @@ def read_book(path: str | Path) -> Book:
     _, rows = read_book_rows(path)
     facilities: list[tuple[str, str, Deal]] = []
     seen: dict[str, int] = {}
-    shared: dict[tuple[str, int | None], tuple[Any, str]] = {}
+    shared: dict[tuple[str, object], tuple[Any, str]] = {}
     for row in rows:
         line = row.pop("_row")
         where = f"row {line}"

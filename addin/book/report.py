@@ -170,6 +170,25 @@ def monte_carlo_errors(result: BookResult) -> tuple[float, float, list[TailError
     return pair_se(loss), pair_se(loss - result.loss_off), tails
 
 
+def offtaker_names(names: Sequence[str | None]) -> list[str]:
+    """Each facility's offtaker as the book first wrote it, one name per offtaker.
+
+    Names that differ only in case and spacing are one offtaker (they share its default,
+    :func:`~addin.sim.factors.offtaker_key`); an empty name is :data:`NO_OFFTAKER`.
+
+    Examples
+    --------
+    >>> offtaker_names(["Acme AI", " acme  ai", "", "Beta"])
+    ['Acme AI', 'Acme AI', '(none: spot)', 'Beta']
+    """
+    first: dict[str, str] = {}
+    result = []
+    for name in names:
+        key = " ".join((name or "").split()).lower()
+        result.append(first.setdefault(key, " ".join((name or "").split())) if key else NO_OFFTAKER)
+    return result
+
+
 def facility_table(result: BookResult) -> pd.DataFrame:
     """One row per facility: who, what, how much, and its share of the book's risk.
 
@@ -200,7 +219,7 @@ def facility_table(result: BookResult) -> pd.DataFrame:
             "obligor": [f.obligor for f in facilities],
             "borrower_type": [f.deal.borrower_type for f in facilities],
             "gpu_model": [f.deal.gpu_model for f in facilities],
-            "offtaker": [f.deal.offtaker or NO_OFFTAKER for f in facilities],
+            "offtaker": offtaker_names([f.deal.offtaker for f in facilities]),
             "gpus": [f.deal.gpus for f in facilities],
             "loan_amount": [_loan(f.deal) for f in facilities],
             "pd": result.facility_pd,

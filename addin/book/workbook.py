@@ -548,7 +548,8 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
     ws["A2"].alignment = Alignment(wrap_text=False)
     # the paths' tables print in two parts across, the month repeated: factors, then sales
     names = list(stories[0].by_month(book).columns) if stories else []
-    factors = next((j for j, n in enumerate(names) if n.startswith("sold ")), WHO_COLUMNS)
+    first_sold = next((j for j, n in enumerate(names) if n.startswith("sold ")), WHO_COLUMNS)
+    factors = max(first_sold, 7)  # the first part holds the summary's 7 columns too
     _header(
         ws,
         4,
@@ -562,7 +563,8 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
             "Who defaulted, and when (month)",
         ],
     )
-    ws.merge_cells(start_row=4, start_column=7, end_row=4, end_column=max(7, factors))
+    if factors > 7:
+        ws.merge_cells(start_row=4, start_column=7, end_row=4, end_column=factors)
     for rank, story in enumerate(stories, start=1):
         r = 4 + rank
         _cell(ws, r, 1, rank, "0")
@@ -573,7 +575,8 @@ def write_worst_paths(wb: Workbook, result: BookResult, stories: Sequence[PathSt
         defaults = story.defaults(book)
         _cell(ws, r, 6, len(defaults), c.COUNT)
         _text(ws, r, 7, ", ".join(f"{fid} ({m})" for fid, m in defaults) or "none")
-        ws.merge_cells(start_row=r, start_column=7, end_row=r, end_column=max(7, factors))
+        if factors > 7:
+            ws.merge_cells(start_row=r, start_column=7, end_row=r, end_column=factors)
         ws.cell(row=r, column=7).alignment = c.WRAP
     row = 4 + len(stories) + 3
     for rank, story in enumerate(stories, start=1):

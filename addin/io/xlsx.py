@@ -325,13 +325,15 @@ def _page_breaks(
 CHAR_WIDTH_SHARE = 0.5
 
 
-def contain_overflow(ws: Worksheet, first: int, last: int) -> None:
+def contain_overflow(ws: Worksheet, first: int, last: int, split: Sequence[int] = ()) -> None:
     """Wrap text that would spill past the last printed column within the columns.
 
     A long note in one cell runs on over the empty cells to its right; LibreOffice prints
     that overflow, so the page is scaled down to hold it (the text shrinks below 8 pt).
-    Each such cell is merged to the last column and wrapped (:func:`fit_rows` then gives
-    the row its height). Merged, wrapped and formula cells are left as they are.
+    Each such cell is merged to the last column of its printed part (``split``: the first
+    column of each part after the first) and wrapped; :func:`fit_rows` then gives the row
+    its height. Merged, wrapped and formula cells, and rows where the merge would meet a
+    value or another merged range, are left as they are.
 
     Examples
     --------
@@ -342,31 +344,32 @@ def contain_overflow(ws: Worksheet, first: int, last: int) -> None:
     >>> [str(r) for r in ws.merged_cells.ranges], ws["A1"].alignment.wrap_text
     (['A1:C1'], True)
     """
-    merged = {r.start_cell.coordinate for r in ws.merged_cells.ranges}
+    merged = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in ws.merged_cells.ranges]
+    starts = {r.start_cell.coordinate for r in ws.merged_cells.ranges}
     for row in ws.iter_rows(min_col=first, max_col=last):
         for cell in row:
             text = cell.value
             if (
                 not isinstance(text, str)
                 or cell.data_type == "f"
-                or cell.coordinate in merged
+                or cell.coordinate in starts
                 or cell.alignment.wrap_text
             ):
                 continue
+            end = min([last, *(edge - 1 for edge in split if edge > cell.column)])
             size = float(cell.font.sz or DEFAULT_FONT_POINTS)
-            room = _points(ws, cell.column, last)
-            if len(text) * size * CHAR_WIDTH_SHARE <= room:
+            if end == cell.column or len(text) * size * CHAR_WIDTH_SHARE <= _points(
+                ws, cell.column, end
+            ):
                 continue
-            right = [
-                ws.cell(row=cell.row, column=col).value for col in range(cell.column + 1, last + 1)
-            ]
-            if cell.column == last or any(v is not None for v in right):
-                continue  # nothing to merge into: the neighbour's value already clips it
-            ws.merge_cells(
-                start_row=cell.row, start_column=cell.column, end_row=cell.row, end_column=last
-            )
+            r, c0 = cell.row, cell.column
+            right = [ws.cell(row=r, column=col).value for col in range(c0 + 1, end + 1)]
+            overlaps = any(a <= r <= b and lo <= end and hi >= c0 for a, b, lo, hi in merged)
+            if any(v is not None for v in right) or overlaps:
+                continue  # the neighbour's value or a merged range already clips it
+            ws.merge_cells(start_row=r, start_column=c0, end_row=r, end_column=end)
+            merged.append((r, r, c0, end))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            break  # the row's later cells are now inside the merge
 
 
 def smallest_font(ws: Worksheet) -> float:
@@ -442,7 +445,7 @@ def print_setup(
     (2, '$A:$A')
     """
     first, last = _print_columns(ws)
-    contain_overflow(ws, first, last)
+    contain_overflow(ws, first, last, [column_index_from_string(c) + 1 for c in split_after])
     width = _points(ws, first, last)
     beside = [chart for chart in _anchored(ws) if _anchor_column(chart) > last]
     widest = max([width, *(chart.width * CM_POINTS for chart in beside)])
@@ -687,15 +690,20 @@ def temporary_file(folder: Path) -> tuple[int, str]:
     handle, name = tempfile.mkstemp(
         prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=".tmp", dir=folder
     )
-    os.chmod(name, 0o666 & ~_umask())  # as any new file (mkstemp makes it private, 0600)
+    with contextlib.suppress(OSError, AttributeError):  # a file system without modes: as is
+        os.fchmod(handle, 0o666 & ~UMASK)  # as any new file (mkstemp makes it private, 0600)
     return handle, name
 
 
-def _umask() -> int:
-    """The process's file-creation mask (read by setting it and putting it back)."""
+def _read_umask() -> int:
+    """The process's file-creation mask (set and put back once, when this module loads)."""
     mask = os.umask(0o077)
     os.umask(mask)
     return mask
+
+
+#: The file-creation mask at start-up: outputs get the permissions any new file would.
+UMASK = _read_umask()
 
 
 def write_text_files(files: Mapping[Path, str], force: bool = False) -> list[Path]:

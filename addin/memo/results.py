@@ -794,7 +794,7 @@ def analyse(
         ``market_absorption`` is not simulated (no fire sale: no LGD).
     simulating : callable, optional
         Called as the simulation starts, after the deterministic engines (a progress
-        display's stage).
+        display's stage); not called when the deal is not simulated.
 
     Returns
     -------
@@ -820,9 +820,9 @@ def analyse(
     grids, dropped = stress_grids(deal)
     risk = pricing = credit = None
     scenarios: tuple[ScenarioResult, ...] = ()
-    if simulating is not None:
-        simulating()
     if sale is not None:
+        if simulating is not None:
+            simulating()
         risk = deal_risk(deal, paths, seed)
         pricing = fair_margin(deal, paths, seed)
         scenarios = tuple(run_scenario(deal, name) for name in SCENARIOS)

@@ -336,7 +336,7 @@ DEAL_KEYS: tuple[Param, ...] = (
     ),
     _text(
         "offtaker",
-        "Name of the take-or-pay offtaker, for concentration reports; empty means none (spot).",
+        "Name of the take-or-pay offtaker; in a book, facilities naming it share its default. Empty means none (spot).",
         "",
         "Revenue",
     ),

@@ -53,7 +53,7 @@ GOOD = "F1,Acme,Acme H100,512,2,5000000,0.1,3"
                 "F1,Acme,neocloud_h100.toml,",
                 "F2,Beta,neocloud_h100.toml,2027-01-01",
             ],
-            r"row 3, column start_date: got '2027-01-01'; allowed: 2026-01-01 as in row 2: "
+            r"row 3, column start_date: got '2027-01-01'; allowed: '2026-01-01' as in row 2: "
             r"every facility starts on the book's date: a book is a snapshot",
         ),
         (  # one resale market per GPU model: its volume V is the model's, not a facility's
@@ -64,6 +64,15 @@ GOOD = "F1,Acme,Acme H100,512,2,5000000,0.1,3"
             ],
             r"row 3, column market_absorption: got 900; allowed: 1500 as in row 2: the "
             r"facilities on one GPU model \(H100 SXM\) share its resale market",
+        ),
+        (  # one offtaker, one default: its yearly PD is the offtaker's, not a facility's
+            [
+                "facility_id,obligor,deal,offtaker,offtaker_pd",
+                "F1,Acme,neocloud_h100.toml,Lab X,0.04",
+                "F2,Beta,neocloud_h100.toml,lab  x,0.01",
+            ],
+            r"row 3, column offtaker_pd: got 0.01; allowed: 0.04 as in row 2: the facilities "
+            r"naming one offtaker \(lab x\) share its default",
         ),
     ],
 )
@@ -139,10 +148,12 @@ def test_a_python_book_refuses_two_start_dates_or_two_markets_for_a_model() -> N
     undated = deal.replace(start_date=None)
     assert len(book_of([("A", "X", deal), ("B", "Y", undated)])) == 2  # undated: the book's
     with pytest.raises(
-        InputError, match=r"start_date: got '2026-04-01'; allowed: 2026-01-01 as in A"
+        InputError, match=r"start_date: got '2026-04-01'; allowed: '2026-01-01' as in facility A"
     ):
         book_of([("A", "X", deal), ("B", "Y", later)])
     other_model = deal.replace(gpu_model="H200", market_absorption=800)  # its own market
     assert len(book_of([("A", "X", deal), ("B", "Y", other_model)])) == 2
-    with pytest.raises(InputError, match=r"price_vol: got 0.9; allowed: .* as in A: the fac"):
+    with pytest.raises(
+        InputError, match=r"price_vol: got 0.9; allowed: .* as in facility A: the fac"
+    ):
         book_of([("A", "X", deal), ("B", "Y", deal.replace(price_vol=0.9))])

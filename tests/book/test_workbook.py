@@ -171,3 +171,19 @@ def test_an_existing_report_is_kept_without_force(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]  # no temporary left
     write_book_report(example_result, [], path, force=True)
     assert openpyxl.load_workbook(path).sheetnames == list(SHEETS)
+
+
+def test_no_sheet_holds_a_single_cell_or_overlapping_merge(tmp_path: Path) -> None:
+    # Excel opens a workbook with either as damaged and offers to repair it. A one-model
+    # book without BTC puts the first "cards sold" column before G (the review's case).
+    deal = load_deal({"name": "D", "gpus": 512, "market_rate": 2.0, "loan_amount": 1.5e7,
+                      "interest_rate": 0.09, "tenor_years": 3, "market_absorption": 500,
+                      "annual_decline": 0.5})  # fmt: skip
+    result = simulate_book(book_of([("A", "X", deal), ("B", "Y", deal)]), 1024, seed=1)
+    path = tmp_path / "one_model.xlsx"
+    write_book_report(result, worst_paths(result)[:2], path, generated=GENERATED)
+    for ws in openpyxl.load_workbook(path).worksheets:
+        ranges = list(ws.merged_cells.ranges)
+        assert all(r.size["rows"] * r.size["columns"] > 1 for r in ranges), ws.title
+        cells = [c for r in ranges for c in r.cells]
+        assert len(cells) == len(set(cells)), ws.title

@@ -83,3 +83,18 @@ def test_a_split_table_can_repeat_its_key_column_on_every_page_across() -> None:
     assert [b.id for b in ws.col_breaks.brk] == [11]
     assert column_points(20) + 10 * column_points(14) == 881.25
     assert ws.page_setup.scale == int(100 * (11.69 - 0.8) * 72 / 881.25) == 88
+
+
+def test_a_note_is_wrapped_within_its_printed_part_and_never_over_a_merge() -> None:
+    # Excel refuses overlapping merges (the file opens with a repair prompt), and a merge
+    # across a column break would print half the note on each page.
+    ws = Workbook().active
+    for letter in "ABCDEFGH":
+        ws.column_dimensions[letter].width = 10
+    ws["H9"] = 1.0
+    ws["A2"] = "x" * 300
+    ws["A5"] = "y" * 300
+    ws.merge_cells("C4:C6")
+    contain_overflow(ws, 1, 8, split=[5])  # parts A:D and E:H
+    assert sorted(str(r) for r in ws.merged_cells.ranges) == ["A2:D2", "C4:C6"]
+    assert not ws["A5"].alignment.wrap_text
