@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from addin import SCENARIOS, deal_risk, dscr_summary, fair_margin, log, run_scenario
+from addin import SCENARIOS, deal_risk, dscr_summary, fair_margin, run_scenario
 from addin.cli import LOADING, main
 from addin.io.deal_files import read_deal
 from addin.model.params import param
@@ -161,25 +160,16 @@ def test_risk_bad_option_is_one_line_and_exit_2(
 
 
 def test_risk_internal_error_is_logged_one_line_and_exit_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fresh_log: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    logger = logging.getLogger(log.LOGGER_NAME)  # a fresh log here (as tests/test_log.py)
-    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
-    monkeypatch.setattr(logger, "handlers", [])
-    monkeypatch.setattr(logger, "propagate", True)
     monkeypatch.setattr("addin.sim.engine.deal_risk", broken)
-    try:
-        assert main(["risk", str(EXAMPLES / "neocloud_h100.toml"), "--paths", "64"]) == 1
-    finally:
-        for handler in logger.handlers:
-            handler.close()
+    assert main(["risk", str(EXAMPLES / "neocloud_h100.toml"), "--paths", "64"]) == 1
     err = capsys.readouterr().err
-    path = tmp_path / "gpucredit.log"
-    assert err == f"gpucredit: internal error in risk; details logged in {path}\n"
-    assert "unexpected error in risk(str): RuntimeError" in path.read_text(encoding="utf-8")
+    assert err == f"gpucredit: internal error in risk; details logged in {fresh_log}\n"
+    assert "unexpected error in risk(str): RuntimeError" in fresh_log.read_text(encoding="utf-8")
 
 
 # ---- issue 14, item 10: each error once, with its line and column -------------------------
@@ -337,25 +327,16 @@ def test_lite_into_a_file_is_one_line_not_a_traceback(
 
 
 def test_an_internal_error_in_any_command_is_logged_one_line_and_exit_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fresh_log: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(*args: object) -> None:
         raise RuntimeError("a bug")
 
-    logger = logging.getLogger(log.LOGGER_NAME)  # a fresh log here (as tests/test_log.py)
-    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
-    monkeypatch.setattr(logger, "handlers", [])
-    monkeypatch.setattr(logger, "propagate", True)
     monkeypatch.setattr("addin.analytics.dscr.dscr_schedule", broken)
-    try:
-        assert main(["dscr", str(EXAMPLES / "neocloud_h100.toml")]) == 1
-    finally:
-        for handler in logger.handlers:
-            handler.close()
+    assert main(["dscr", str(EXAMPLES / "neocloud_h100.toml")]) == 1
     out, err = capsys.readouterr()
-    path = tmp_path / "gpucredit.log"
-    assert (out, err) == ("", f"gpucredit: internal error in dscr; details logged in {path}\n")
-    assert "unexpected error in dscr(): RuntimeError" in path.read_text(encoding="utf-8")
+    assert (out, err) == ("", f"gpucredit: internal error in dscr; details logged in {fresh_log}\n")
+    assert "unexpected error in dscr(): RuntimeError" in fresh_log.read_text(encoding="utf-8")
 
 
 def test_lite_never_overwrites_without_force(
@@ -406,7 +387,7 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_no_internal_error() -> 
 
 
 def test_a_broken_pipe_elsewhere_is_an_internal_error_not_silence(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fresh_log: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Only a closed standard output is the reader leaving; a worker's pipe is a bug to log.
     import addin.cli as cli
@@ -416,4 +397,7 @@ def test_a_broken_pipe_elsewhere_is_an_internal_error_not_silence(
 
     monkeypatch.setattr(cli, "run_dscr", broken)
     assert main(["dscr", str(EXAMPLES / "neocloud_h100.toml")]) == 1
-    assert "internal error in dscr; details logged in" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"gpucredit: internal error in dscr; details logged in {fresh_log}\n"
+    )
+    assert "BrokenPipeError" in fresh_log.read_text(encoding="utf-8")

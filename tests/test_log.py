@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-from collections.abc import Iterator
 from pathlib import Path
 
 import platformdirs
@@ -18,18 +17,6 @@ from addin import log
 from addin.excel.udfs import excel_errors
 
 SECRET = "Example Neocloud Inc. owes 85000000"
-
-
-@pytest.fixture
-def fresh_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A log in a temporary folder; the logger sets up its handler anew on first use."""
-    logger = logging.getLogger(log.LOGGER_NAME)
-    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path))
-    monkeypatch.setattr(logger, "handlers", [])
-    monkeypatch.setattr(logger, "propagate", True)  # else pytest adds its capture handlers
-    yield tmp_path / "gpucredit.log"
-    for handler in logger.handlers:
-        handler.close()
 
 
 @excel_errors

@@ -3,14 +3,11 @@ written from a bad book."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from addin import log
 from addin.book.book import read_book
 from addin.book.run import simulate_book
 from addin.book.workbook import SHEETS
@@ -30,18 +27,6 @@ def book_file(tmp_path: Path) -> Path:
     path = tmp_path / "book.csv"
     path.write_text(BOOK, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def fresh_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A log in a temporary folder (as tests/test_log.py)."""
-    logger = logging.getLogger(log.LOGGER_NAME)
-    monkeypatch.setenv("GPUCREDIT_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setattr(logger, "handlers", [])
-    monkeypatch.setattr(logger, "propagate", True)
-    yield tmp_path / "logs" / "gpucredit.log"
-    for handler in logger.handlers:
-        handler.close()
 
 
 def _summary_es(path: Path) -> tuple[float, float, float]:
