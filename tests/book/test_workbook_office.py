@@ -6,7 +6,6 @@ Without LibreOffice this test skips, except under CI (the variable CI set), wher
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,23 +14,20 @@ from addin.book.report import PathStory
 from addin.book.run import BookResult
 from addin.book.workbook import SHEETS, write_book_report
 from addin.io.office import convert
-from tests.memo.test_memo_office import (  # _need_soffice: autouse, skips or fails here too
-    _metric_font,
-    _need_soffice,  # noqa: F401
-    page_sheets_and_text_points,
-)
+from tests.printing import metric_font, need_soffice, page_sheets_and_text_points
+
+pytestmark = pytest.mark.office
 
 
 def test_the_report_prints_every_sheet_in_order_readably(
     tmp_path: Path, example_result: BookResult, example_stories: list[PathStory]
 ) -> None:
     # The house style's rule (docs/memo.md, "On paper"): no text under 8 pt, nothing cut.
+    need_soffice()
     path = tmp_path / "book.xlsx"
     write_book_report(example_result, example_stories, path, chunk_paths=1024)
     (pdf,) = convert([path], "pdf", tmp_path / "pdf")
-    readable = _metric_font()
-    if not readable and os.environ.get("CI"):
-        pytest.fail("the Carlito font is required under CI; .ci/run installs it")
+    readable = metric_font()
     title = f"Book report: {Path(example_result.book.source).name}"  # each page's header
     pages = page_sheets_and_text_points(pdf, title)
     order = [sheet for i, (sheet, _) in enumerate(pages) if i == 0 or pages[i - 1][0] != sheet]

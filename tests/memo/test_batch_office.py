@@ -7,7 +7,6 @@ where they fail (as tests/memo/test_memo_office.py).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,21 +15,16 @@ import pytest
 from pypdf import PdfReader
 
 from addin.cli import main
-from addin.io.office import find_soffice
 from addin.memo.batch import ANALYSIS, PDF, SIMULATION, WORKBOOK
 from tests.deals import EXAMPLES
+from tests.printing import need_soffice
 
 pytestmark = pytest.mark.office
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _need_soffice() -> None:
-    if find_soffice() is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required under CI; .ci/run installs it")
-        pytest.skip(
-            "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
-        )
+    need_soffice()
 
 
 def test_live_pdf_has_no_name_errors_and_shows_the_pdf_stage(

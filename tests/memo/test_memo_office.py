@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
-import shutil
-import subprocess
 import zipfile
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +21,6 @@ import numpy as np
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
-from pypdf import PdfReader
 
 from addin.analytics.collateral import book_value, unit_cost
 from addin.analytics.debt import debt_schedule, period_dates
@@ -40,7 +35,7 @@ from addin.analytics.dscr import (
 )
 from addin.cli import main
 from addin.io.deal_files import read_deal
-from addin.io.office import convert, find_soffice
+from addin.io.office import convert
 from addin.memo import SHEETS, write_memo
 from addin.memo.cash_flow import (
     CASH_FLOW,
@@ -54,6 +49,7 @@ from addin.memo.checks import CHECK_ROWS, CHECKS, MASTER_CELL, MASTER_NAME
 from addin.model.deal import Deal, load_deal
 from addin.model.units import HOURS_PER_YEAR
 from tests.memo.deals import EXAMPLE_FILES, VARIANTS, variant
+from tests.printing import metric_font, need_soffice, page_sheets_and_text_points
 
 pytestmark = pytest.mark.office
 
@@ -62,12 +58,7 @@ REL = 1e-9  # the issue's tolerance: relative, with a 1e-9 absolute floor for ex
 
 @pytest.fixture(autouse=True, scope="module")
 def _need_soffice() -> None:
-    if find_soffice() is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required under CI; .ci/run installs it")
-        pytest.skip(
-            "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
-        )
+    need_soffice()
 
 
 def all_deals() -> dict[str, Deal]:
@@ -599,37 +590,6 @@ def test_recalculation_is_forced(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(done, data_only=True).active["A2"].value == 6
 
 
-def page_sheets_and_text_points(pdf: Path, deal_name: str) -> list[tuple[str, float]]:
-    """Each page's sheet (from the page header, "deal name  sheet") and its smallest text,
-    in points as printed (font size times the text and page scale)."""
-    pages = []
-    for page in PdfReader(pdf).pages:
-        header = page.extract_text().splitlines()[0]
-        assert header.startswith(deal_name), header
-        sizes: list[float] = []
-        page.extract_text(visitor_text=partial(_text_points, sizes))
-        pages.append((header[len(deal_name) :].strip(), min(sizes)))
-    return pages
-
-
-def _text_points(sizes: list[float], text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
-    """Record a text run's printed size: a unit vector through the text and page matrices."""
-    if text.strip():
-        x = tm[0] * cm[0] + tm[1] * cm[2]
-        y = tm[0] * cm[1] + tm[1] * cm[3]
-        sizes.append(size * math.hypot(x, y))
-
-
-def _metric_font() -> bool:
-    """Whether LibreOffice prints Calibri with a metric-equal face (Carlito), as Excel would;
-    without it a wider substitute shrinks every page that is fitted to its width."""
-    found = shutil.which("fc-match")
-    if found is None:
-        return False
-    face = subprocess.run([found, "Calibri"], capture_output=True, text=True, check=False)
-    return "Carlito" in face.stdout
-
-
 def test_pdf_prints_every_sheet_in_order_readably(tmp_path: Path) -> None:
     """Issue 14, paper: every sheet is printed, in order, fitted to the width with text of
     8 pt or more (not forced onto one page: a 120-row schedule used to print at ~4 pt).
@@ -646,9 +606,7 @@ def test_pdf_prints_every_sheet_in_order_readably(tmp_path: Path) -> None:
     (long_pdf,) = convert([tmp_path / "long.xlsx"], "pdf", tmp_path / "long")
     pdfs = {read_deal(Path(d)).name: tmp_path / f"{Path(d).stem}_memo.pdf" for d in deals}
     pdfs[long.name] = long_pdf
-    readable = _metric_font()
-    if not readable and os.environ.get("CI"):
-        pytest.fail("the Carlito font is required under CI; .ci/run installs it")
+    readable = metric_font()
     counts = {}
     for name, pdf in pdfs.items():
         pages = page_sheets_and_text_points(pdf, name)
