@@ -12,8 +12,7 @@ Every value is validated by the deal model; an error names the book, the row and
 column. Every facility starts on the book's date (``start_date`` the same in every row
 that gives one): a book is a snapshot of outstanding loans; and the facilities on one GPU
 model give the same resale-market keys (:data:`MARKET_KEYS`), those naming one offtaker
-the same ``offtaker_pd``. Nothing is simulated or
-written from a book with an error.
+the same ``offtaker_pd``. Nothing is simulated or written from a book with an error.
 
 Examples
 --------
@@ -44,7 +43,7 @@ from addin.model.errors import (
     UnknownKeyError,
     show_value,
 )
-from addin.sim.factors import model_key
+from addin.sim.factors import model_key, normal_name
 
 #: Keys of the resale market every facility on one GPU model shares (the square-root law
 #: of :func:`addin.analytics.liquidation.liquidation_value` with the sales summed).
@@ -85,7 +84,7 @@ def shared_conflict(
     '800 as in row 2: the facilities on one GPU model (H100 SXM) share its resale market'
     """
     market = model_key(deal.gpu_model)
-    offtaker = " ".join((deal.offtaker or "").split()).lower()
+    offtaker = normal_name(deal.offtaker)
     book = "every facility starts on the book's date: a book is a snapshot, so give each its "
     book += "outstanding balance and remaining term"
     resale = f"the facilities on one GPU model ({deal.gpu_model}) share its resale market"

@@ -57,7 +57,7 @@ from addin.model.deal import Deal
 from addin.model.errors import InputError
 from addin.model.types import FloatArray
 from addin.sim.engine import pair_se
-from addin.sim.factors import MONTHS_PER_YEAR, model_key, simulate_factors
+from addin.sim.factors import MONTHS_PER_YEAR, model_key, normal_name, simulate_factors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,8 +184,9 @@ def offtaker_names(names: Sequence[str | None]) -> list[str]:
     first: dict[str, str] = {}
     result = []
     for name in names:
-        key = " ".join((name or "").split()).lower()
-        result.append(first.setdefault(key, " ".join((name or "").split())) if key else NO_OFFTAKER)
+        key = normal_name(name)
+        shown = " ".join((name or "").split())  # as written, spacing tidied
+        result.append(first.setdefault(key, shown) if key else NO_OFFTAKER)
     return result
 
 

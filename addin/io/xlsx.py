@@ -445,7 +445,8 @@ def print_setup(
     (2, '$A:$A')
     """
     first, last = _print_columns(ws)
-    contain_overflow(ws, first, last, [column_index_from_string(c) + 1 for c in split_after])
+    splits = [column_index_from_string(c) + 1 for c in split_after]  # each part's first column
+    contain_overflow(ws, first, last, splits)
     width = _points(ws, first, last)
     beside = [chart for chart in _anchored(ws) if _anchor_column(chart) > last]
     widest = max([width, *(chart.width * CM_POINTS for chart in beside)])
@@ -455,7 +456,7 @@ def print_setup(
     ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if split_after or ws._charts or keep_together:  # Excel ignores manual breaks when fitting
-        edges = [first, *(column_index_from_string(c) + 1 for c in split_after), last + 1]
+        edges = [first, *splits, last + 1]
         parts = [_points(ws, a, b - 1) for a, b in itertools.pairwise(edges)]
         if beside:  # charts right of the tables: a page of their own across, never cut
             edges.insert(-1, min(_anchor_column(chart) for chart in beside))

@@ -155,15 +155,26 @@ STREAMS = ("rent", "regime", "offtaker", "btc", "rate", "launch", "model")
 MAX_LAUNCHES = 64
 
 
+def normal_name(name: str | None) -> str:
+    """A name as the engine compares it: lower case, spacing collapsed ("" for none).
+
+    Examples
+    --------
+    >>> normal_name(" Acme   AI "), normal_name(None)
+    ('acme ai', '')
+    """
+    return " ".join((name or "").split()).lower()
+
+
 def model_key(model: str) -> int:
-    """A stable number for a GPU model's own streams (CRC-32 of its lower-case name).
+    """A stable number for a GPU model's own streams (CRC-32 of its :func:`normal_name`).
 
     Examples
     --------
     >>> model_key("H100 SXM") == model_key(" h100  sxm ")
     True
     """
-    return zlib.crc32(" ".join(model.split()).lower().encode())
+    return zlib.crc32(normal_name(model).encode())
 
 
 def offtaker_key(deal: Deal, facility: int) -> tuple[int]:
@@ -185,7 +196,7 @@ def offtaker_key(deal: Deal, facility: int) -> tuple[int]:
     >>> offtaker_key(deal.replace(offtaker=""), 7)
     (7,)
     """
-    if deal.offtaker and deal.offtaker.strip():
+    if normal_name(deal.offtaker):
         return (2**32 + model_key(deal.offtaker),)
     return (facility,)
 
